@@ -1,0 +1,475 @@
+//! Availability: every bookable start of a service, computed on the business's local slot
+//! grid and converted to instants with the zone's rules, so daylight-saving days neither
+//! invent a slot at a non-existent local time nor show a repeated local time twice.
+
+use jiff::{
+    SignedDuration, Timestamp,
+    civil::{Date, DateTime, Time},
+    tz::{AmbiguousOffset, TimeZone},
+};
+use serde::{Serialize, Serializer};
+
+use crate::{Error, FieldError, catalog::Service, ports::ClaimCounts, settings::Settings};
+
+/// The longest range one availability request may ask for.
+pub const MAX_RANGE_DAYS: i32 = 31;
+
+/// An inclusive range of local dates, at most [`MAX_RANGE_DAYS`] long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    from: Date,
+    to: Date,
+}
+
+impl DateRange {
+    pub fn new(from: Date, to: Date) -> Result<Self, FieldError> {
+        if to < from {
+            return Err(FieldError::new("to", "must not be before from"));
+        }
+        let days = from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX);
+        if days >= MAX_RANGE_DAYS {
+            return Err(FieldError::new(
+                "to",
+                "must be at most 31 days after from, inclusive",
+            ));
+        }
+        Ok(DateRange { from, to })
+    }
+
+    pub fn dates(self) -> impl Iterator<Item = Date> {
+        let to = self.to;
+        std::iter::successors(Some(self.from), move |d| {
+            d.tomorrow().ok().filter(|n| *n <= to)
+        })
+    }
+}
+
+/// A bookable start with how many more customers it can take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub remaining: u32,
+    /// The business zone, so the times serialise with the offset in force at each instant.
+    pub tz: TimeZone,
+}
+
+impl Serialize for Slot {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Slot", 3)?;
+        st.serialize_field("start", &rfc3339(self.start, &self.tz))?;
+        st.serialize_field("end", &rfc3339(self.end, &self.tz))?;
+        st.serialize_field("remaining", &self.remaining)?;
+        st.end()
+    }
+}
+
+/// RFC 3339 with the zone's offset at that instant, e.g. `2026-03-29T03:00:00+02:00`.
+pub fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
+    ts.display_with_offset(tz.to_offset(ts)).to_string()
+}
+
+/// The instants that bound a local date range (with a day's margin for bookings that run
+/// past midnight), to fetch the claims that can touch it.
+pub fn window(settings: &Settings, range: DateRange) -> Result<(Timestamp, Timestamp), Error> {
+    let tz = settings.time_zone();
+    let start = local_midnight(tz, range.from);
+    let end = range
+        .to
+        .checked_add(jiff::Span::new().days(2))
+        .map(|d| local_midnight(tz, d))
+        .map_err(|_| Error::invalid("to", "is out of range"))?;
+    Ok((start, end))
+}
+
+fn local_midnight(tz: &TimeZone, date: Date) -> Timestamp {
+    resolve_compatible(tz, date.to_datetime(Time::midnight()))
+}
+
+/// Local wall-clock time to instant; a time in a gap moves forward, a repeated one takes
+/// its first occurrence (RFC 5545 "compatible").
+fn resolve_compatible(tz: &TimeZone, dt: DateTime) -> Timestamp {
+    match tz.to_ambiguous_timestamp(dt).offset() {
+        AmbiguousOffset::Unambiguous { offset } | AmbiguousOffset::Fold { before: offset, .. } => {
+            offset.to_timestamp(dt)
+        }
+        AmbiguousOffset::Gap { before, .. } => before.to_timestamp(dt),
+    }
+    .unwrap_or(Timestamp::MAX)
+}
+
+/// `ts + d`, pinned to the end of time rather than failing (only absurd inputs get there).
+pub fn plus(ts: Timestamp, d: SignedDuration) -> Timestamp {
+    ts.checked_add(d).unwrap_or(Timestamp::MAX)
+}
+
+/// A local date plus minutes since its midnight (1440 is the next midnight).
+fn at_minute(date: Date, minute: u16) -> DateTime {
+    date.to_datetime(Time::midnight())
+        .checked_add(jiff::Span::new().minutes(i64::from(minute)))
+        .unwrap_or(DateTime::MAX)
+}
+
+/// Every start in `range` that honours opening hours and breaks, closures, the service's
+/// duration plus buffer fitting before the interval closes, minimum notice, maximum
+/// advance and the capacity left by existing claims. Fully booked starts are omitted.
+pub fn slots(
+    settings: &Settings,
+    service: &Service,
+    range: DateRange,
+    now: Timestamp,
+    claims: &ClaimCounts,
+) -> Vec<Slot> {
+    let tz = settings.time_zone();
+    let slot = settings.slot_minutes();
+    let minutes = |m: u32| SignedDuration::from_mins(i64::from(m));
+    let duration = minutes(service.duration_minutes);
+    let block = minutes(service.duration_minutes + service.buffer_minutes);
+    let units = (service.duration_minutes + service.buffer_minutes).div_ceil(u32::from(slot));
+    let earliest = plus(now, minutes(service.min_notice_minutes));
+    let latest = plus(
+        now,
+        SignedDuration::from_hours(24 * i64::from(service.max_advance_days)),
+    );
+    let mut out = Vec::new();
+    for date in range.dates() {
+        for iv in settings.hours_on(date) {
+            let close = resolve_compatible(tz, at_minute(date, iv.close.minutes()));
+            let mut m = iv.open.minutes();
+            while m < iv.close.minutes() {
+                let local = at_minute(date, m);
+                m += slot;
+                let start = match tz.to_ambiguous_timestamp(local).offset() {
+                    AmbiguousOffset::Gap { .. } => continue,
+                    AmbiguousOffset::Unambiguous { offset }
+                    | AmbiguousOffset::Fold { before: offset, .. } => {
+                        match offset.to_timestamp(local) {
+                            Ok(ts) => ts,
+                            Err(_) => continue,
+                        }
+                    }
+                };
+                if plus(start, block) > close || start < earliest || start > latest {
+                    continue;
+                }
+                let taken = (0..units)
+                    .map(|k| {
+                        let unit = plus(start, minutes(k * u32::from(slot)));
+                        claims.get(&unit).copied().unwrap_or(0)
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let remaining = service.capacity.saturating_sub(taken);
+                if remaining > 0 {
+                    out.push(Slot {
+                        start,
+                        end: plus(start, duration),
+                        remaining,
+                        tz: tz.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::{
+        catalog::CancellationPolicy, ids::ServiceId, money::Currency, settings::SettingsDoc,
+    };
+
+    fn settings(tz: &str, slot: u16, hours: serde_json::Value) -> Settings {
+        let doc: SettingsDoc = serde_json::from_value(serde_json::json!({
+            "timeZone": tz, "slotMinutes": slot, "weeklyHours": hours,
+        }))
+        .unwrap();
+        Settings::try_from(doc).unwrap()
+    }
+
+    fn all_day(tz: &str, slot: u16) -> Settings {
+        let day = serde_json::json!([{"open": "00:00", "close": "24:00"}]);
+        settings(
+            tz,
+            slot,
+            serde_json::json!({
+                "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day
+            }),
+        )
+    }
+
+    fn service(duration: u32, buffer: u32, capacity: u32) -> Service {
+        Service {
+            id: ServiceId::new(),
+            name: "Test".into(),
+            description: String::new(),
+            duration_minutes: duration,
+            buffer_minutes: buffer,
+            price_minor: 1000,
+            currency: Currency::parse("currency", "EUR").unwrap(),
+            capacity,
+            min_notice_minutes: 0,
+            max_advance_days: 730,
+            cancellation: CancellationPolicy::default(),
+            active: true,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn day(y: i16, m: i8, d: i8) -> DateRange {
+        let date = Date::new(y, m, d).unwrap();
+        DateRange::new(date, date).unwrap()
+    }
+
+    fn long_ago() -> Timestamp {
+        "2026-01-01T00:00:00Z".parse().unwrap()
+    }
+
+    fn starts(slots: &[Slot]) -> Vec<String> {
+        slots.iter().map(|s| rfc3339(s.start, &s.tz)).collect()
+    }
+
+    fn local_times(slots: &[Slot]) -> Vec<String> {
+        starts(slots).iter().map(|s| s[11..16].to_owned()).collect()
+    }
+
+    fn assert_each_local_time_once(slots: &[Slot]) {
+        let times = local_times(slots);
+        let unique: BTreeSet<_> = times.iter().collect();
+        assert_eq!(
+            unique.len(),
+            times.len(),
+            "a local time is listed twice: {times:?}"
+        );
+    }
+
+    #[test]
+    fn madrid_spring_forward_has_no_slot_in_the_missing_hour() {
+        // Given 30-minute slots all day in Madrid, where 2026-03-29 02:00 jumps to 03:00
+        let s = all_day("Europe/Madrid", 30);
+        // When the availability of that Sunday is computed
+        let slots = slots(
+            &s,
+            &service(30, 0, 1),
+            day(2026, 3, 29),
+            long_ago(),
+            &ClaimCounts::new(),
+        );
+        // Then 02:00 and 02:30 do not exist and the offsets change from +01:00 to +02:00
+        assert_eq!(slots.len(), 46);
+        let st = starts(&slots);
+        assert!(st.contains(&"2026-03-29T01:30:00+01:00".to_owned()));
+        assert!(st.contains(&"2026-03-29T03:00:00+02:00".to_owned()));
+        assert!(!local_times(&slots).iter().any(|t| t.starts_with("02:")));
+        assert_each_local_time_once(&slots);
+        // And a slot before the jump ends after it, an hour of real time being 30 minutes
+        let last_before = slots
+            .iter()
+            .find(|x| rfc3339(x.start, &x.tz).contains("T01:30"))
+            .unwrap();
+        assert_eq!(
+            rfc3339(last_before.end, &last_before.tz),
+            "2026-03-29T03:00:00+02:00"
+        );
+    }
+
+    #[test]
+    fn madrid_fall_back_lists_the_repeated_hour_once() {
+        // Given 2026-10-25 in Madrid, where 03:00 goes back to 02:00
+        let s = all_day("Europe/Madrid", 30);
+        let slots = slots(
+            &s,
+            &service(30, 0, 1),
+            day(2026, 10, 25),
+            long_ago(),
+            &ClaimCounts::new(),
+        );
+        // Then every local time appears once, the repeated ones at their first occurrence
+        assert_eq!(slots.len(), 48);
+        assert_each_local_time_once(&slots);
+        let st = starts(&slots);
+        assert!(st.contains(&"2026-10-25T02:30:00+02:00".to_owned()));
+        assert!(st.contains(&"2026-10-25T03:00:00+01:00".to_owned()));
+        assert!(!st.contains(&"2026-10-25T02:30:00+01:00".to_owned()));
+        // And the end carries the offset in force at the end instant
+        let s230 = slots
+            .iter()
+            .find(|x| rfc3339(x.start, &x.tz).contains("T02:30"))
+            .unwrap();
+        assert_eq!(rfc3339(s230.end, &s230.tz), "2026-10-25T02:00:00+01:00");
+    }
+
+    #[test]
+    fn new_york_spring_forward_skips_the_gap_and_keeps_offsets_right() {
+        let s = all_day("America/New_York", 15);
+        let slots = slots(
+            &s,
+            &service(60, 0, 1),
+            day(2026, 3, 8),
+            long_ago(),
+            &ClaimCounts::new(),
+        );
+        let st = starts(&slots);
+        assert!(!local_times(&slots).iter().any(|t| t.starts_with("02:")));
+        assert!(st.contains(&"2026-03-08T01:45:00-05:00".to_owned()));
+        assert!(st.contains(&"2026-03-08T03:00:00-04:00".to_owned()));
+        assert_eq!(st.last().unwrap(), "2026-03-08T23:00:00-04:00");
+        // 96 quarter-hours, 4 missing, and the last hour has no room for a 60-minute visit
+        assert_eq!(slots.len(), 96 - 4 - 3);
+        assert_each_local_time_once(&slots);
+        let s145 = slots
+            .iter()
+            .find(|x| rfc3339(x.start, &x.tz).contains("T01:45"))
+            .unwrap();
+        assert_eq!(rfc3339(s145.end, &s145.tz), "2026-03-08T03:45:00-04:00");
+    }
+
+    #[test]
+    fn new_york_fall_back_lists_the_repeated_hour_once() {
+        let s = all_day("America/New_York", 15);
+        let slots = slots(
+            &s,
+            &service(15, 0, 1),
+            day(2026, 11, 1),
+            long_ago(),
+            &ClaimCounts::new(),
+        );
+        assert_eq!(slots.len(), 96);
+        assert_each_local_time_once(&slots);
+        let st = starts(&slots);
+        assert!(st.contains(&"2026-11-01T01:30:00-04:00".to_owned()));
+        assert!(st.contains(&"2026-11-01T02:00:00-05:00".to_owned()));
+        assert!(!st.contains(&"2026-11-01T01:30:00-05:00".to_owned()));
+    }
+
+    #[test]
+    fn hours_breaks_and_closures_are_honoured() {
+        // Given Monday 09:00-12:00 and 13:00-14:00 with a 60-minute service and a 30-minute buffer
+        let s = settings(
+            "Europe/Madrid",
+            30,
+            serde_json::json!({
+                "mon": [{"open": "09:00", "close": "12:00"}, {"open": "13:00", "close": "14:30"}]
+            }),
+        );
+        let slots = slots(
+            &s,
+            &service(60, 30, 1),
+            day(2026, 11, 30),
+            long_ago(),
+            &ClaimCounts::new(),
+        );
+        // Then a start fits only when duration + buffer end by the interval's close
+        assert_eq!(
+            local_times(&slots),
+            ["09:00", "09:30", "10:00", "10:30", "13:00"]
+        );
+        // And a Tuesday (no hours) has nothing
+        let none = super::slots(
+            &s,
+            &service(60, 30, 1),
+            day(2026, 12, 1),
+            long_ago(),
+            &ClaimCounts::new(),
+        );
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_closed_date_has_no_slots() {
+        let doc: SettingsDoc = serde_json::from_value(serde_json::json!({
+            "timeZone": "UTC", "slotMinutes": 60,
+            "weeklyHours": {"fri": [{"open": "09:00", "close": "17:00"}]},
+            "closedDates": ["2026-12-25"]
+        }))
+        .unwrap();
+        let s = Settings::try_from(doc).unwrap();
+        assert!(
+            slots(
+                &s,
+                &service(60, 0, 1),
+                day(2026, 12, 25),
+                long_ago(),
+                &ClaimCounts::new()
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            slots(
+                &s,
+                &service(60, 0, 1),
+                day(2026, 12, 18),
+                long_ago(),
+                &ClaimCounts::new()
+            )
+            .len(),
+            8
+        );
+    }
+
+    #[test]
+    fn min_notice_and_max_advance_bound_the_starts() {
+        let s = all_day("UTC", 60);
+        let mut svc = service(60, 0, 1);
+        svc.min_notice_minutes = 120;
+        svc.max_advance_days = 1;
+        let now: Timestamp = "2026-12-01T10:30:00Z".parse().unwrap();
+        let range =
+            DateRange::new(Date::constant(2026, 12, 1), Date::constant(2026, 12, 3)).unwrap();
+        let st = starts(&slots(&s, &svc, range, now, &ClaimCounts::new()));
+        assert_eq!(st.first().unwrap(), "2026-12-01T13:00:00+00:00");
+        assert_eq!(st.last().unwrap(), "2026-12-02T10:00:00+00:00");
+    }
+
+    #[test]
+    fn claims_reduce_the_remaining_capacity_of_every_start_they_overlap() {
+        // Given capacity 2, 30-minute slots and a 60-minute service
+        let s = all_day("UTC", 30);
+        let svc = service(60, 0, 2);
+        let at = |t: &str| -> Timestamp { format!("2026-12-01T{t}:00Z").parse().unwrap() };
+        // And two claims on 10:30 and one on 11:00
+        let claims: ClaimCounts = [(at("10:30"), 2), (at("11:00"), 1)].into_iter().collect();
+        let slots = slots(&s, &svc, day(2026, 12, 1), long_ago(), &claims);
+        let remaining = |t: &str| slots.iter().find(|x| x.start == at(t)).map(|x| x.remaining);
+        // Then starts covering 10:30 are gone and those covering 11:00 have one place left
+        assert_eq!(remaining("09:30"), Some(2));
+        assert_eq!(remaining("10:00"), None);
+        assert_eq!(remaining("10:30"), None);
+        assert_eq!(remaining("11:00"), Some(1));
+        assert_eq!(remaining("11:30"), Some(2));
+    }
+
+    #[test]
+    fn a_range_longer_than_31_days_is_rejected() {
+        assert!(DateRange::new(Date::constant(2026, 1, 1), Date::constant(2026, 1, 31)).is_ok());
+        let err =
+            DateRange::new(Date::constant(2026, 1, 1), Date::constant(2026, 2, 1)).unwrap_err();
+        assert_eq!(err.field, "to");
+        assert!(DateRange::new(Date::constant(2026, 1, 2), Date::constant(2026, 1, 1)).is_err());
+    }
+
+    #[test]
+    fn slots_serialise_as_rfc3339_with_the_local_offset() {
+        let s = all_day("Europe/Madrid", 60);
+        let slots = slots(
+            &s,
+            &service(60, 0, 3),
+            day(2026, 7, 1),
+            long_ago(),
+            &ClaimCounts::new(),
+        );
+        let json = serde_json::to_value(&slots[9]).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "start": "2026-07-01T09:00:00+02:00", "end": "2026-07-01T10:00:00+02:00", "remaining": 3
+            })
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! The one error type of the domain boundary; booking-api maps it to HTTP once.
+
+use std::fmt;
+
+/// A rejected input value: which field, and why, in words a client developer can act on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
+/// Everything a use case can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input broke a rule; nothing was changed.
+    #[error("invalid input: {}", list(.0))]
+    Invalid(Vec<FieldError>),
+    /// The entity does not exist (or the caller may not know that it does).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request is valid but clashes with the current state (duplicate email, ...).
+    #[error("conflict on {field}: {reason}")]
+    Conflict { field: &'static str, reason: String },
+    /// Unknown email or wrong password; deliberately indistinguishable.
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    /// Too many failed attempts; the client may retry after the given number of seconds.
+    #[error("too many attempts, retry after {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// A storage adapter failed; the cause is for the logs, never for the client.
+    #[error("storage failure")]
+    Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn list(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError::new(field, reason)])
+    }
+}
+
+impl From<FieldError> for Error {
+    fn from(e: FieldError) -> Self {
+        Error::Invalid(vec![e])
+    }
+}
+
+/// Collects field errors so a client learns about every bad field in one response.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    pub fn into_result(self) -> Result<(), Error> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
+    }
+}

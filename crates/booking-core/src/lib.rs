@@ -1,0 +1,19 @@
+//! Domain types, business rules and ports of the appointment-booking backend.
+//!
+//! Nothing here knows about HTTP or AWS: adapters implement the traits in [`ports`],
+//! handlers call the use cases in [`accounts`] and [`catalog`], and every value that reaches
+//! a rule has already been validated by its constructor.
+
+pub mod accounts;
+pub mod availability;
+pub mod catalog;
+pub mod error;
+pub mod ids;
+pub mod memory;
+pub mod money;
+pub mod password;
+pub mod ports;
+pub mod settings;
+pub mod user;
+
+pub use error::{Error, FieldError};
