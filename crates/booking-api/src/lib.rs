@@ -1,1 +1,127 @@
+//! The HTTP API: one axum router per endpoint group, shared by the Lambda functions (through
+//! lambda_http) and by booking-local, so there is a single HTTP code path.
 
+pub mod extract;
+pub mod jwt;
+pub mod problem;
+mod routes;
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    middleware::{self, Next},
+    response::Response,
+};
+use booking_core::{
+    accounts::Accounts,
+    catalog::Catalog,
+    memory::{MemoryCatalog, MemoryClaims, MemoryLoginAttempts, MemorySettings, MemoryUsers},
+    ports::{CatalogStore, ClaimReader, Clock, LoginAttempts, SettingsStore, SystemClock, UserStore},
+};
+
+pub use jwt::{Jwt, JwtConfig};
+pub use problem::Problem;
+
+/// Request bodies above this many bytes are refused with 413.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The adapters behind every port, chosen once at start-up.
+pub struct Ports {
+    pub users: Arc<dyn UserStore>,
+    pub attempts: Arc<dyn LoginAttempts>,
+    pub catalog: Arc<dyn CatalogStore>,
+    pub settings: Arc<dyn SettingsStore>,
+    pub claims: Arc<dyn ClaimReader>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Ports {
+    /// In-memory adapters and the system clock.
+    pub fn in_memory() -> Self {
+        Ports {
+            users: Arc::new(MemoryUsers::default()),
+            attempts: Arc::new(MemoryLoginAttempts::default()),
+            catalog: Arc::new(MemoryCatalog::default()),
+            settings: Arc::new(MemorySettings::default()),
+            claims: Arc::new(MemoryClaims::default()),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub ports: Arc<Ports>,
+    pub jwt: Arc<Jwt>,
+}
+
+impl AppState {
+    pub fn new(ports: Ports, jwt: JwtConfig) -> Self {
+        AppState { ports: Arc::new(ports), jwt: Arc::new(Jwt::new(jwt)) }
+    }
+
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts {
+            users: &*self.ports.users,
+            attempts: &*self.ports.attempts,
+            clock: &*self.ports.clock,
+        }
+    }
+
+    pub fn catalog(&self) -> Catalog<'_> {
+        Catalog {
+            services: &*self.ports.catalog,
+            settings: &*self.ports.settings,
+            claims: &*self.ports.claims,
+            clock: &*self.ports.clock,
+        }
+    }
+}
+
+/// `/api/auth/*` and `/api/users/*`: the auth function.
+pub fn auth_router(state: AppState) -> Router {
+    finish(routes::auth::routes(), state)
+}
+
+/// `/api/services/*` and `/api/settings/*`: the services function.
+pub fn services_router(state: AppState) -> Router {
+    finish(routes::catalog::routes(), state)
+}
+
+/// Every route of every area, as booking-local serves them.
+pub fn app(state: AppState) -> Router {
+    finish(routes::auth::routes().merge(routes::catalog::routes()), state)
+}
+
+fn finish(routes: Router<AppState>, state: AppState) -> Router {
+    routes
+        .merge(routes::health())
+        .fallback(|| async { Problem::not_found("route") })
+        .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// One structured log line per request: route template (never the raw path with ids or
+/// query), status and latency. Headers are not logged: they carry tokens.
+async fn log_request(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let res = next.run(req).await;
+    tracing::info!(
+        %method,
+        route,
+        status = res.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    res
+}

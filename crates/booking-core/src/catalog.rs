@@ -106,7 +106,7 @@ pub struct ServicePatch {
     pub active: Option<bool>,
 }
 
-const MAX_PRICE_MINOR: i64 = 100_000_000_00;
+const MAX_PRICE_MINOR: i64 = 10_000_000_000;
 
 impl NewService {
     /// Checks every rule and builds the service; `slot_minutes` is the business's grid.
@@ -126,13 +126,13 @@ impl NewService {
                 "durationMinutes",
                 "must be between 5 and 480",
             ));
-        } else if self.duration_minutes % slot != 0 {
+        } else if !self.duration_minutes.is_multiple_of(slot) {
             p.push(FieldError::new(
                 "durationMinutes",
                 format!("must be a multiple of the {slot}-minute slot size"),
             ));
         }
-        if self.buffer_minutes > 240 || self.buffer_minutes % 5 != 0 {
+        if self.buffer_minutes > 240 || !self.buffer_minutes.is_multiple_of(5) {
             p.push(FieldError::new(
                 "bufferMinutes",
                 "must be a multiple of 5 between 0 and 240",

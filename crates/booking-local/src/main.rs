@@ -1,1 +1,51 @@
-fn main() {}
+//! The embedded default: every router of the API in one process on 127.0.0.1, over
+//! in-memory adapters, with demo data. Nothing to install but cargo.
+
+mod demo;
+
+use std::net::SocketAddr;
+
+use booking_api::{AppState, JwtConfig, Ports, app};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let addr: SocketAddr = var("BOOKING_ADDR")
+        .unwrap_or_else(|| "127.0.0.1:3000".into())
+        .parse()
+        .map_err(|e| format!("BOOKING_ADDR must be host:port: {e}"))?;
+    let jwt = JwtConfig::from_vars(var, Some(demo::random_secret().map_err(|e| format!("no OS randomness: {e}"))?))?;
+    let state = AppState::new(Ports::in_memory(), jwt);
+    let accounts = demo::seed(&state, &var).await?;
+
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    println!("booking-local listening on http://{local}");
+    for (role, email, password) in &accounts {
+        println!("  {role}: {email} / {password}");
+    }
+    tracing::info!(addr = %local, "ready");
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,1 +1,14 @@
-fn main() {}
+//! Lambda function serving the auth routes of the booking API through lambda_http.
+//!
+//! Until the AWS issue lands, the stores are the in-memory adapters: every warm instance has
+//! its own data. The router, validation, auth and error mapping are the production ones.
+
+use booking_api::{AppState, JwtConfig, Ports, auth_router};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let jwt = JwtConfig::from_vars(|k| std::env::var(k).ok(), None)?;
+    let state = AppState::new(Ports::in_memory(), jwt);
+    lambda_http::run(auth_router(state)).await
+}

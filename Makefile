@@ -1,0 +1,27 @@
+# Everyday commands. `make` alone lists them.
+CARGO ?= cargo
+
+.DEFAULT_GOAL := help
+.PHONY: help dev test smoke lint fmt build
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+dev: ## Run the whole API on 127.0.0.1:3000 (in-memory, demo data)
+	$(CARGO) run -p booking-local
+
+test: ## Run every check: rustfmt, clippy, unit + handler tests, smoke test
+	scripts/test
+
+smoke: ## Smoke-test booking-local with curl (part of `make test`)
+	scripts/smoke-local
+
+lint: ## rustfmt --check and clippy with warnings as errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+build: ## Release build of every crate
+	$(CARGO) build --workspace --release --locked

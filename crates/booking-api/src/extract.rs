@@ -1,0 +1,221 @@
+//! Request extractors whose every rejection is a problem+json naming the field and reason:
+//! JSON bodies, query strings, ULID path segments and the authenticated caller.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Path, Request, rejection::BytesRejection},
+    http::{StatusCode, header, request::Parts},
+};
+use booking_core::{
+    ids::UserId,
+    user::{Role, User},
+};
+use serde::de::DeserializeOwned;
+
+use crate::{AppState, BODY_LIMIT, jwt::TokenError, problem::Problem};
+
+/// A JSON body: wrong content type 415, too large 413, malformed or unknown fields 400.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(Problem::unsupported_media_type());
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::payload_too_large(BODY_LIMIT)
+            } else {
+                Problem::invalid("body", "could not be read")
+            }
+        })?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Deserialises JSON, turning serde's message into a field path and a reason.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return Problem::invalid("body", format!("is not valid JSON: {}", strip_position(&inner)));
+        }
+        let (field, reason) = field_and_reason(&path, &strip_position(&inner));
+        Problem::invalid(field, reason)
+    })?;
+    de.end().map_err(|e| Problem::invalid("body", format!("is not valid JSON: {}", strip_position(&e))))?;
+    Ok(value)
+}
+
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+/// serde reports a missing or unknown field at its parent's path with the name in the
+/// message; lift the name into the field path so clients get `cancellation.lateRefundPercent`.
+fn field_and_reason(path: &str, msg: &str) -> (String, String) {
+    let join = |name: &str| if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+    for (prefix, reason) in [("missing field `", "is required"), ("unknown field `", "is not a known field")] {
+        if let Some(rest) = msg.strip_prefix(prefix)
+            && let Some(name) = rest.split('`').next() {
+                return (join(name), reason.to_owned());
+            }
+    }
+    let field = if path == "." || path.is_empty() { "body".to_owned() } else { path.to_owned() };
+    (field, msg.to_owned())
+}
+
+/// A query string deserialised into `T`; a bad parameter is a 400 naming it.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(QueryParams).map_err(|e| {
+            let path = e.path().to_string();
+            let (field, reason) = field_and_reason(&path, &e.into_inner().to_string());
+            Problem::invalid(field, reason)
+        })
+    }
+}
+
+/// Parses a ULID path segment into an id type via `parse`.
+pub fn path_id<T>(
+    Path(raw): Path<String>,
+    parse: impl Fn(&str, &str) -> Result<T, booking_core::FieldError>,
+) -> Result<T, Problem> {
+    parse("id", &raw).map_err(|e| Problem::invalid(e.field, e.reason))
+}
+
+/// The caller, authenticated by a bearer token and re-read from the user store, so a
+/// deleted account or a changed role takes effect at once rather than at token expiry.
+#[derive(Debug, Clone)]
+pub struct Caller(pub User);
+
+impl Caller {
+    pub fn id(&self) -> UserId {
+        self.0.id
+    }
+
+    pub fn role(&self) -> Role {
+        self.0.role
+    }
+
+    pub fn require(&self, allowed: &[Role]) -> Result<(), Problem> {
+        if allowed.contains(&self.0.role) { Ok(()) } else { Err(Problem::forbidden()) }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<Result<&str, Problem>> {
+    let value = parts.headers.get(header::AUTHORIZATION)?;
+    let token = value.to_str().ok().and_then(|v| {
+        let (scheme, token) = v.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
+    Some(token.ok_or_else(|| Problem::unauthorized("the Authorization header must be `Bearer <token>`")))
+}
+
+async fn authenticate(state: &AppState, token: &str) -> Result<Caller, Problem> {
+    let now = state.ports.clock.now();
+    let id = state.jwt.verify(token, now).map_err(|e| match e {
+        TokenError::Expired => Problem::unauthorized("the token has expired"),
+        TokenError::Invalid => Problem::unauthorized("the token is invalid"),
+    })?;
+    let user = state.ports.users.get(id).await?;
+    user.map(Caller).ok_or_else(|| Problem::unauthorized("the token's user no longer exists"))
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        match bearer(parts) {
+            None => Err(Problem::unauthorized("a bearer token is required")),
+            Some(token) => authenticate(state, token?).await,
+        }
+    }
+}
+
+/// An optional caller: no Authorization header is fine, a bad one is still a 401.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        match bearer(parts) {
+            None => Ok(MaybeCaller(None)),
+            Some(token) => authenticate(state, token?).await.map(|c| MaybeCaller(Some(c))),
+        }
+    }
+}
+
+/// A caller whose current role is admin; anyone else gets 403.
+pub struct Admin(pub Caller);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(&[Role::Admin])?;
+        Ok(Admin(caller))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        inner: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Inner {
+        late_percent: u8,
+    }
+
+    fn field_of(json: &str) -> (String, String) {
+        let p = parse_json::<Outer>(json.as_bytes()).unwrap_err();
+        let v = serde_json::to_value(&p).unwrap();
+        (v["errors"][0]["field"].as_str().unwrap().to_owned(), v["errors"][0]["reason"].as_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert_eq!(field_of(r#"{"inner": {"latePercent": 1}}"#).0, "name");
+        assert_eq!(field_of(r#"{"name": "a", "inner": {}}"#), ("inner.latePercent".into(), "is required".into()));
+        assert_eq!(field_of(r#"{"name": "a", "inner": {"latePercent": 1, "x": 2}}"#).0, "inner.x");
+        assert_eq!(field_of(r#"{"name": "a", "inner": {"latePercent": 300}}"#).0, "inner.latePercent");
+        assert_eq!(field_of(r#"{"name": "a""#).0, "body");
+        assert_eq!(field_of(r#"{"name": "a", "inner": {"latePercent": 1}} trailing"#).0, "body");
+    }
+}

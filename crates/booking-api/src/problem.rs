@@ -1,0 +1,171 @@
+//! The one mapping from errors to HTTP: RFC 9457 `application/problem+json` bodies that name
+//! the field and the reason. A 500 says nothing of its cause to the client; the whole cause
+//! chain goes to the log instead.
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use booking_core::{Error, FieldError};
+use serde::Serialize;
+
+/// An error response. Build one from a core [`Error`] or with the constructors below.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+    #[serde(skip)]
+    retry_after: Option<u64>,
+}
+
+impl Problem {
+    fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: String) -> Self {
+        Problem { kind, title, status: status.as_u16(), detail, errors: Vec::new(), retry_after: None }
+    }
+
+    /// 400 for one bad field.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Problem::validation(vec![FieldError::new(field, reason)])
+    }
+
+    /// 400 listing every bad field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        Problem {
+            errors,
+            ..Problem::new(
+                StatusCode::BAD_REQUEST,
+                "/problems/validation-error",
+                "The request is invalid",
+                detail,
+            )
+        }
+    }
+
+    pub fn unauthorized(detail: &str) -> Self {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "/problems/unauthorized",
+            "Authentication required",
+            detail.to_owned(),
+        )
+    }
+
+    pub fn forbidden() -> Self {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "/problems/forbidden",
+            "Forbidden",
+            "your role does not allow this operation".into(),
+        )
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "/problems/not-found", "Not found", format!("{what} not found"))
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "/problems/method-not-allowed",
+            "Method not allowed",
+            "this route does not accept that method".into(),
+        )
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "/problems/payload-too-large",
+            "Request body too large",
+            format!("the body must be at most {limit} bytes"),
+        )
+    }
+
+    pub fn unsupported_media_type() -> Self {
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "/problems/unsupported-media-type",
+            "Unsupported media type",
+            "send the body as application/json".into(),
+        )
+    }
+
+    fn internal() -> Self {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "/problems/internal",
+            "Internal error",
+            "something went wrong on our side; it has been logged".into(),
+        )
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Invalid(errors) => Problem::validation(errors),
+            Error::NotFound(what) => Problem::not_found(what),
+            Error::Conflict { field, reason } => Problem {
+                errors: vec![FieldError::new(field, reason.clone())],
+                ..Problem::new(
+                    StatusCode::CONFLICT,
+                    "/problems/conflict",
+                    "Conflict",
+                    format!("{field} {reason}"),
+                )
+            },
+            Error::InvalidCredentials => Problem::unauthorized("invalid email or password"),
+            Error::TooManyAttempts { retry_after_secs } => Problem {
+                retry_after: Some(retry_after_secs),
+                ..Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "/problems/too-many-attempts",
+                    "Too many attempts",
+                    format!("too many failed attempts; retry after {retry_after_secs} seconds"),
+                )
+            },
+            Error::Store(_) => {
+                tracing::error!(error = %chain(&e), "request failed");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cur = c.source();
+    }
+    out
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if status == StatusCode::UNAUTHORIZED {
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}
