@@ -34,13 +34,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if !is_json {
             return Err(Problem::unsupported_media_type());
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::payload_too_large(BODY_LIMIT)
-            } else {
-                Problem::invalid("body", "could not be read")
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e: BytesRejection| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::payload_too_large(BODY_LIMIT)
+                } else {
+                    Problem::invalid("body", "could not be read")
+                }
+            })?;
         parse_json(&bytes).map(JsonBody)
     }
 }
@@ -52,12 +54,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            return Problem::invalid("body", format!("is not valid JSON: {}", strip_position(&inner)));
+            return Problem::invalid(
+                "body",
+                format!("is not valid JSON: {}", strip_position(&inner)),
+            );
         }
         let (field, reason) = field_and_reason(&path, &strip_position(&inner));
         Problem::invalid(field, reason)
     })?;
-    de.end().map_err(|e| Problem::invalid("body", format!("is not valid JSON: {}", strip_position(&e))))?;
+    de.end().map_err(|e| {
+        Problem::invalid("body", format!("is not valid JSON: {}", strip_position(&e)))
+    })?;
     Ok(value)
 }
 
@@ -72,14 +79,31 @@ fn strip_position(e: &serde_json::Error) -> String {
 /// serde reports a missing or unknown field at its parent's path with the name in the
 /// message; lift the name into the field path so clients get `cancellation.lateRefundPercent`.
 fn field_and_reason(path: &str, msg: &str) -> (String, String) {
-    let join = |name: &str| if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
-    for (prefix, reason) in [("missing field `", "is required"), ("unknown field `", "is not a known field")] {
+    let join = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_owned()
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            // serde_path_to_error already descended into the unknown field
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    for (prefix, reason) in [
+        ("missing field `", "is required"),
+        ("unknown field `", "is not a known field"),
+    ] {
         if let Some(rest) = msg.strip_prefix(prefix)
-            && let Some(name) = rest.split('`').next() {
-                return (join(name), reason.to_owned());
-            }
+            && let Some(name) = rest.split('`').next()
+        {
+            return (join(name), reason.to_owned());
+        }
     }
-    let field = if path == "." || path.is_empty() { "body".to_owned() } else { path.to_owned() };
+    let field = if path == "." || path.is_empty() {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
     (field, msg.to_owned())
 }
 
@@ -92,11 +116,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de).map(QueryParams).map_err(|e| {
-            let path = e.path().to_string();
-            let (field, reason) = field_and_reason(&path, &e.into_inner().to_string());
-            Problem::invalid(field, reason)
-        })
+        serde_path_to_error::deserialize(de)
+            .map(QueryParams)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let (field, reason) = field_and_reason(&path, &e.into_inner().to_string());
+                Problem::invalid(field, reason)
+            })
     }
 }
 
@@ -123,7 +149,11 @@ impl Caller {
     }
 
     pub fn require(&self, allowed: &[Role]) -> Result<(), Problem> {
-        if allowed.contains(&self.0.role) { Ok(()) } else { Err(Problem::forbidden()) }
+        if allowed.contains(&self.0.role) {
+            Ok(())
+        } else {
+            Err(Problem::forbidden())
+        }
     }
 }
 
@@ -133,7 +163,11 @@ fn bearer(parts: &Parts) -> Option<Result<&str, Problem>> {
         let (scheme, token) = v.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
     });
-    Some(token.ok_or_else(|| Problem::unauthorized("the Authorization header must be `Bearer <token>`")))
+    Some(
+        token.ok_or_else(|| {
+            Problem::unauthorized("the Authorization header must be `Bearer <token>`")
+        }),
+    )
 }
 
 async fn authenticate(state: &AppState, token: &str) -> Result<Caller, Problem> {
@@ -143,7 +177,8 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, Problem> 
         TokenError::Invalid => Problem::unauthorized("the token is invalid"),
     })?;
     let user = state.ports.users.get(id).await?;
-    user.map(Caller).ok_or_else(|| Problem::unauthorized("the token's user no longer exists"))
+    user.map(Caller)
+        .ok_or_else(|| Problem::unauthorized("the token's user no longer exists"))
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -166,7 +201,9 @@ impl FromRequestParts<AppState> for MaybeCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         match bearer(parts) {
             None => Ok(MaybeCaller(None)),
-            Some(token) => authenticate(state, token?).await.map(|c| MaybeCaller(Some(c))),
+            Some(token) => authenticate(state, token?)
+                .await
+                .map(|c| MaybeCaller(Some(c))),
         }
     }
 }
@@ -206,16 +243,31 @@ mod tests {
     fn field_of(json: &str) -> (String, String) {
         let p = parse_json::<Outer>(json.as_bytes()).unwrap_err();
         let v = serde_json::to_value(&p).unwrap();
-        (v["errors"][0]["field"].as_str().unwrap().to_owned(), v["errors"][0]["reason"].as_str().unwrap().to_owned())
+        (
+            v["errors"][0]["field"].as_str().unwrap().to_owned(),
+            v["errors"][0]["reason"].as_str().unwrap().to_owned(),
+        )
     }
 
     #[test]
     fn json_errors_name_the_field() {
         assert_eq!(field_of(r#"{"inner": {"latePercent": 1}}"#).0, "name");
-        assert_eq!(field_of(r#"{"name": "a", "inner": {}}"#), ("inner.latePercent".into(), "is required".into()));
-        assert_eq!(field_of(r#"{"name": "a", "inner": {"latePercent": 1, "x": 2}}"#).0, "inner.x");
-        assert_eq!(field_of(r#"{"name": "a", "inner": {"latePercent": 300}}"#).0, "inner.latePercent");
+        assert_eq!(
+            field_of(r#"{"name": "a", "inner": {}}"#),
+            ("inner.latePercent".into(), "is required".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "inner": {"latePercent": 1, "x": 2}}"#).0,
+            "inner.x"
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "inner": {"latePercent": 300}}"#).0,
+            "inner.latePercent"
+        );
         assert_eq!(field_of(r#"{"name": "a""#).0, "body");
-        assert_eq!(field_of(r#"{"name": "a", "inner": {"latePercent": 1}} trailing"#).0, "body");
+        assert_eq!(
+            field_of(r#"{"name": "a", "inner": {"latePercent": 1}} trailing"#).0,
+            "body"
+        );
     }
 }

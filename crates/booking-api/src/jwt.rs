@@ -42,14 +42,28 @@ impl std::fmt::Debug for JwtConfig {
 }
 
 impl JwtConfig {
-    pub fn new(secret: Vec<u8>, issuer: String, audience: String, ttl: SignedDuration) -> Result<Self, ConfigError> {
+    pub fn new(
+        secret: Vec<u8>,
+        issuer: String,
+        audience: String,
+        ttl: SignedDuration,
+    ) -> Result<Self, ConfigError> {
         if secret.len() < MIN_SECRET_BYTES {
-            return Err(ConfigError(format!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")));
+            return Err(ConfigError(format!(
+                "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"
+            )));
         }
         if ttl < SignedDuration::from_secs(60) || ttl > SignedDuration::from_hours(24) {
-            return Err(ConfigError("JWT_TTL_SECONDS must be between 60 and 86400".into()));
+            return Err(ConfigError(
+                "JWT_TTL_SECONDS must be between 60 and 86400".into(),
+            ));
         }
-        Ok(JwtConfig { secret, issuer, audience, ttl })
+        Ok(JwtConfig {
+            secret,
+            issuer,
+            audience,
+            ttl,
+        })
     }
 
     /// Reads `JWT_SECRET`, `JWT_ISSUER`, `JWT_AUDIENCE` and `JWT_TTL_SECONDS` through `var`
@@ -67,7 +81,9 @@ impl JwtConfig {
             Some(s) => s
                 .parse::<i64>()
                 .map(SignedDuration::from_secs)
-                .map_err(|_| ConfigError("JWT_TTL_SECONDS must be a whole number of seconds".into()))?,
+                .map_err(|_| {
+                    ConfigError("JWT_TTL_SECONDS must be a whole number of seconds".into())
+                })?,
             None => SignedDuration::from_hours(1),
         };
         JwtConfig::new(
@@ -121,7 +137,11 @@ impl Jwt {
     }
 
     /// A token for `user`, valid from `now` for the configured lifetime.
-    pub fn issue(&self, user: &User, now: Timestamp) -> Result<(String, Timestamp), jsonwebtoken::errors::Error> {
+    pub fn issue(
+        &self,
+        user: &User,
+        now: Timestamp,
+    ) -> Result<(String, Timestamp), jsonwebtoken::errors::Error> {
         let expires = now + self.config.ttl;
         let claims = Claims {
             sub: user.id.to_string(),
@@ -156,8 +176,13 @@ mod tests {
 
     fn jwt_with(secret: &[u8], iss: &str, aud: &str) -> Jwt {
         Jwt::new(
-            JwtConfig::new(secret.to_vec(), iss.into(), aud.into(), SignedDuration::from_hours(1))
-                .unwrap(),
+            JwtConfig::new(
+                secret.to_vec(),
+                iss.into(),
+                aud.into(),
+                SignedDuration::from_hours(1),
+            )
+            .unwrap(),
         )
     }
 
@@ -197,9 +222,18 @@ mod tests {
     #[test]
     fn tokens_from_another_key_issuer_or_audience_are_refused() {
         let (token, _) = jwt().issue(&user(), now()).unwrap();
-        assert_eq!(jwt_with(&[8; 32], "iss", "aud").verify(&token, now()), Err(TokenError::Invalid));
-        assert_eq!(jwt_with(&[7; 32], "other", "aud").verify(&token, now()), Err(TokenError::Invalid));
-        assert_eq!(jwt_with(&[7; 32], "iss", "other").verify(&token, now()), Err(TokenError::Invalid));
+        assert_eq!(
+            jwt_with(&[8; 32], "iss", "aud").verify(&token, now()),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(
+            jwt_with(&[7; 32], "other", "aud").verify(&token, now()),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(
+            jwt_with(&[7; 32], "iss", "other").verify(&token, now()),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]
@@ -214,7 +248,10 @@ mod tests {
         let (other, _) = jwt().issue(&user(), now()).unwrap();
         let other_claims = other.split('.').nth(1).unwrap().to_owned();
         parts[1] = &other_claims;
-        assert_eq!(jwt().verify(&parts.join("."), now()), Err(TokenError::Invalid));
+        assert_eq!(
+            jwt().verify(&parts.join("."), now()),
+            Err(TokenError::Invalid)
+        );
         assert_eq!(jwt().verify("not.a.jwt", now()), Err(TokenError::Invalid));
     }
 
@@ -222,9 +259,18 @@ mod tests {
     fn a_short_secret_or_missing_secret_is_a_config_error() {
         let vars = |_: &str| None;
         assert!(JwtConfig::from_vars(vars, None).is_err());
-        assert!(JwtConfig::from_vars(|k: &str| (k == "JWT_SECRET").then(|| "short".into()), None).is_err());
+        assert!(
+            JwtConfig::from_vars(|k: &str| (k == "JWT_SECRET").then(|| "short".into()), None)
+                .is_err()
+        );
         let ok = JwtConfig::from_vars(vars, Some(vec![1; 32])).unwrap();
-        assert_eq!((ok.issuer.as_str(), ok.ttl), ("booking-api", SignedDuration::from_hours(1)));
-        assert!(!format!("{ok:?}").contains("[1, 1"), "the secret must not be printed");
+        assert_eq!(
+            (ok.issuer.as_str(), ok.ttl),
+            ("booking-api", SignedDuration::from_hours(1))
+        );
+        assert!(
+            !format!("{ok:?}").contains("[1, 1"),
+            "the secret must not be printed"
+        );
     }
 }

@@ -18,7 +18,9 @@ use booking_core::{
     accounts::Accounts,
     catalog::Catalog,
     memory::{MemoryCatalog, MemoryClaims, MemoryLoginAttempts, MemorySettings, MemoryUsers},
-    ports::{CatalogStore, ClaimReader, Clock, LoginAttempts, SettingsStore, SystemClock, UserStore},
+    ports::{
+        CatalogStore, ClaimReader, Clock, LoginAttempts, SettingsStore, SystemClock, UserStore,
+    },
 };
 
 pub use jwt::{Jwt, JwtConfig};
@@ -60,7 +62,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(ports: Ports, jwt: JwtConfig) -> Self {
-        AppState { ports: Arc::new(ports), jwt: Arc::new(Jwt::new(jwt)) }
+        AppState {
+            ports: Arc::new(ports),
+            jwt: Arc::new(Jwt::new(jwt)),
+        }
     }
 
     pub fn accounts(&self) -> Accounts<'_> {
@@ -93,7 +98,10 @@ pub fn services_router(state: AppState) -> Router {
 
 /// Every route of every area, as booking-local serves them.
 pub fn app(state: AppState) -> Router {
-    finish(routes::auth::routes().merge(routes::catalog::routes()), state)
+    finish(
+        routes::auth::routes().merge(routes::catalog::routes()),
+        state,
+    )
 }
 
 fn finish(routes: Router<AppState>, state: AppState) -> Router {

@@ -25,7 +25,14 @@ pub struct Problem {
 
 impl Problem {
     fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: String) -> Self {
-        Problem { kind, title, status: status.as_u16(), detail, errors: Vec::new(), retry_after: None }
+        Problem {
+            kind,
+            title,
+            status: status.as_u16(),
+            detail,
+            errors: Vec::new(),
+            retry_after: None,
+        }
     }
 
     /// 400 for one bad field.
@@ -35,7 +42,11 @@ impl Problem {
 
     /// 400 listing every bad field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        let detail = errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
         Problem {
             errors,
             ..Problem::new(
@@ -66,7 +77,12 @@ impl Problem {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Problem::new(StatusCode::NOT_FOUND, "/problems/not-found", "Not found", format!("{what} not found"))
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "/problems/not-found",
+            "Not found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn method_not_allowed() -> Self {
@@ -159,7 +175,10 @@ impl IntoResponse for Problem {
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut res = (status, body).into_response();
         let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if status == StatusCode::UNAUTHORIZED {
             h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

@@ -1,7 +1,9 @@
 //! Demo data for booking-local: opening hours, three services, an admin and a customer.
 
 use booking_api::AppState;
-use booking_core::{accounts::Registration, catalog::NewService, settings::SettingsDoc, user::Role};
+use booking_core::{
+    accounts::Registration, catalog::NewService, settings::SettingsDoc, user::Role,
+};
 
 /// A fresh 32-byte secret from the OS RNG, used when JWT_SECRET is not configured; tokens
 /// then die with the process.
@@ -41,20 +43,41 @@ pub async fn seed(
         serde_json::json!({"name": "Beard trim", "durationMinutes": 15, "priceMinor": 1200,
             "currency": "EUR", "capacity": 2}),
     ] {
-        catalog.create(serde_json::from_value::<NewService>(json)?).await?;
+        catalog
+            .create(serde_json::from_value::<NewService>(json)?)
+            .await?;
     }
 
     let mut accounts = Vec::new();
     for (role, prefix, default_email, default_password) in [
-        (Role::Admin, "BOOKING_ADMIN", "admin@example.com", "change-me-admin-123"),
-        (Role::Customer, "BOOKING_CUSTOMER", "customer@example.com", "change-me-customer-123"),
+        (
+            Role::Admin,
+            "BOOKING_ADMIN",
+            "admin@example.com",
+            "change-me-admin-123",
+        ),
+        (
+            Role::Customer,
+            "BOOKING_CUSTOMER",
+            "customer@example.com",
+            "change-me-customer-123",
+        ),
     ] {
         let email = var(&format!("{prefix}_EMAIL")).unwrap_or_else(|| default_email.into());
-        let password = var(&format!("{prefix}_PASSWORD")).unwrap_or_else(|| default_password.into());
-        let name = if role == Role::Admin { "Demo Admin" } else { "Demo Customer" };
+        let password =
+            var(&format!("{prefix}_PASSWORD")).unwrap_or_else(|| default_password.into());
+        let name = if role == Role::Admin {
+            "Demo Admin"
+        } else {
+            "Demo Customer"
+        };
         let user = state
             .accounts()
-            .register(Registration { email: email.clone(), password: password.clone(), name: name.into() })
+            .register(Registration {
+                email: email.clone(),
+                password: password.clone(),
+                name: name.into(),
+            })
             .await
             .map_err(|e| format!("{prefix}_EMAIL / {prefix}_PASSWORD: {e}"))?;
         if role != Role::Customer {

@@ -12,8 +12,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -21,7 +20,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "127.0.0.1:3000".into())
         .parse()
         .map_err(|e| format!("BOOKING_ADDR must be host:port: {e}"))?;
-    let jwt = JwtConfig::from_vars(var, Some(demo::random_secret().map_err(|e| format!("no OS randomness: {e}"))?))?;
+    let jwt = JwtConfig::from_vars(
+        var,
+        Some(demo::random_secret().map_err(|e| format!("no OS randomness: {e}"))?),
+    )?;
     let state = AppState::new(Ports::in_memory(), jwt);
     let accounts = demo::seed(&state, &var).await?;
 
@@ -32,7 +34,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {role}: {email} / {password}");
     }
     tracing::info!(addr = %local, "ready");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -40,10 +44,11 @@ async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]

@@ -42,7 +42,13 @@ pub struct UserView {
 
 impl From<User> for UserView {
     fn from(u: User) -> Self {
-        UserView { id: u.id, email: u.email.to_string(), name: u.name, role: u.role, created_at: u.created_at }
+        UserView {
+            id: u.id,
+            email: u.email.to_string(),
+            name: u.name,
+            role: u.role,
+            created_at: u.created_at,
+        }
     }
 }
 
@@ -69,10 +75,16 @@ async fn login(
     JsonBody(creds): JsonBody<Credentials>,
 ) -> Result<Json<LoginResponse>, Problem> {
     let user = state.accounts().login(creds).await?;
-    let (token, expires_at) = state.jwt.issue(&user, state.ports.clock.now()).map_err(|e| {
-        booking_core::Error::Store(Box::new(e))
-    })?;
-    Ok(Json(LoginResponse { token, token_type: "Bearer", expires_at, user: user.into() }))
+    let (token, expires_at) = state
+        .jwt
+        .issue(&user, state.ports.clock.now())
+        .map_err(|e| booking_core::Error::Store(Box::new(e)))?;
+    Ok(Json(LoginResponse {
+        token,
+        token_type: "Bearer",
+        expires_at,
+        user: user.into(),
+    }))
 }
 
 async fn me(caller: Caller) -> Json<UserView> {
@@ -107,11 +119,17 @@ async fn list_users(
         return Err(Problem::invalid("limit", "must be between 1 and 100"));
     }
     let after = match q.cursor.as_deref() {
-        Some(c) => Some(UserId::parse("cursor", c).map_err(|e| Problem::invalid(e.field, "is not a cursor this API returned"))?),
+        Some(c) => Some(
+            UserId::parse("cursor", c)
+                .map_err(|e| Problem::invalid(e.field, "is not a cursor this API returned"))?,
+        ),
         None => None,
     };
     let page = state.accounts().list(after, limit as usize).await?;
-    Ok(Json(UserPage { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next }))
+    Ok(Json(UserPage {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next,
+    }))
 }
 
 #[derive(Deserialize)]

@@ -24,7 +24,10 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/services", get(list).post(create))
-        .route("/api/services/{id}", get(show).patch(update).delete(deactivate))
+        .route(
+            "/api/services/{id}",
+            get(show).patch(update).delete(deactivate),
+        )
         .route("/api/services/{id}/availability", get(availability))
         .route("/api/settings", get(settings).put(put_settings))
 }
@@ -52,7 +55,11 @@ async fn list(
 ) -> Result<Json<ServiceList>, Problem> {
     if q.include_inactive {
         match &caller.0 {
-            None => return Err(Problem::unauthorized("includeInactive needs an admin token")),
+            None => {
+                return Err(Problem::unauthorized(
+                    "includeInactive needs an admin token",
+                ));
+            }
             Some(c) => c.require(&[Role::Admin])?,
         }
     }

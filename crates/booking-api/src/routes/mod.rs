@@ -10,5 +10,8 @@ use crate::AppState;
 
 /// `GET /api/health`: liveness for local scripts and load balancers; touches no store.
 pub fn health() -> Router<AppState> {
-    Router::new().route("/api/health", get(|| async { Json::<Value>(json!({"status": "ok"})) }))
+    Router::new().route(
+        "/api/health",
+        get(|| async { Json::<Value>(json!({"status": "ok"})) }),
+    )
 }

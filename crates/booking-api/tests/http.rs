@@ -1,0 +1,890 @@
+//! Handler tests: requests built in-process and sent through the real routers (tower
+//! `oneshot`) over the in-memory adapters, with a clock the tests move.
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use booking_api::{AppState, Jwt, JwtConfig, Ports, app, auth_router, services_router};
+use booking_core::{
+    ids::ServiceId,
+    memory::{
+        FixedClock, MemoryCatalog, MemoryClaims, MemoryLoginAttempts, MemorySettings, MemoryUsers,
+    },
+    user::Role,
+};
+use http_body_util::BodyExt;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+struct World {
+    state: AppState,
+    clock: Arc<FixedClock>,
+    claims: Arc<MemoryClaims>,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl World {
+    fn new() -> Self {
+        let clock = Arc::new(FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap()));
+        let claims = Arc::new(MemoryClaims::default());
+        let ports = Ports {
+            users: Arc::new(MemoryUsers::default()),
+            attempts: Arc::new(MemoryLoginAttempts::default()),
+            catalog: Arc::new(MemoryCatalog::default()),
+            settings: Arc::new(MemorySettings::default()),
+            claims: claims.clone(),
+            clock: clock.clone(),
+        };
+        let jwt = JwtConfig::new(
+            SECRET.to_vec(),
+            "booking-api".into(),
+            "booking-clients".into(),
+            SignedDuration::from_hours(1),
+        )
+        .unwrap();
+        World {
+            state: AppState::new(ports, jwt),
+            clock,
+            claims,
+        }
+    }
+
+    fn app(&self) -> Router {
+        app(self.state.clone())
+    }
+
+    async fn send_to(&self, router: Router, req: Request<Body>) -> Reply {
+        let res = router.oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send_to(self.app(), req.unwrap()).await
+    }
+
+    async fn raw(
+        &self,
+        method: Method,
+        uri: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+    ) -> Reply {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.into())
+            .unwrap();
+        self.send_to(self.app(), req).await
+    }
+
+    async fn register(&self, email: &str) -> Reply {
+        self.call(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(json!({"email": email, "password": "a long passphrase", "name": "Test User"})),
+        )
+        .await
+    }
+
+    async fn login(&self, email: &str, password: &str) -> Reply {
+        self.call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// Registers a user with `role` and returns (id, token).
+    async fn user(&self, email: &str, role: Role) -> (String, String) {
+        let r = self.register(email).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.body["id"].as_str().unwrap().to_owned();
+        let uid = booking_core::ids::UserId::parse("id", &id).unwrap();
+        self.state.ports.users.set_role(uid, role).await.unwrap();
+        let token = self.login(email, "a long passphrase").await.body["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (id, token)
+    }
+
+    async fn admin(&self) -> String {
+        self.user("admin@example.com", Role::Admin).await.1
+    }
+
+    async fn customer(&self) -> String {
+        self.user("customer@example.com", Role::Customer).await.1
+    }
+
+    async fn open_every_day(&self, admin: &str) {
+        let day = json!([{"open": "09:00", "close": "13:00"}, {"open": "14:00", "close": "18:00"}]);
+        let r = self.call(Method::PUT, "/api/settings", Some(admin), Some(json!({
+            "timeZone": "Europe/Madrid", "slotMinutes": 30,
+            "weeklyHours": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day}
+        }))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+
+    async fn service(&self, admin: &str, body: Value) -> String {
+        let r = self
+            .call(Method::POST, "/api/services", Some(admin), Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+fn haircut() -> Value {
+    json!({"name": "Haircut", "durationMinutes": 60, "priceMinor": 2500, "currency": "EUR"})
+}
+
+fn assert_problem(r: &Reply, status: StatusCode, field: Option<&str>) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(r.body["status"], status.as_u16());
+    assert!(
+        r.body["title"].is_string() && r.body["detail"].is_string(),
+        "{}",
+        r.body
+    );
+    if let Some(f) = field {
+        assert_eq!(r.body["errors"][0]["field"], f, "{}", r.body);
+        assert!(
+            r.body["errors"][0]["reason"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty())
+        );
+    }
+}
+
+// ---------- registration and login ----------
+
+#[tokio::test]
+async fn registering_returns_the_customer_without_secrets() {
+    let w = World::new();
+    let r = w.register("Ana@Example.com").await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.body["email"], "ana@example.com");
+    assert_eq!(r.body["role"], "customer");
+    assert!(r.body.get("passwordHash").is_none() && r.body.get("password").is_none());
+    assert_eq!(r.body["id"].as_str().unwrap().len(), 26);
+}
+
+#[tokio::test]
+async fn a_duplicate_email_is_409_and_weak_passwords_are_400() {
+    let w = World::new();
+    w.register("ana@example.com").await;
+    assert_problem(
+        &w.register("ANA@example.com").await,
+        StatusCode::CONFLICT,
+        Some("email"),
+    );
+    let short = w
+        .call(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(json!({"email": "b@example.com", "password": "short", "name": "B"})),
+        )
+        .await;
+    assert_problem(&short, StatusCode::BAD_REQUEST, Some("password"));
+    let same = w.call(Method::POST, "/api/auth/register", None, Some(json!({"email": "longer.name@example.com", "password": "longer.name@example.com", "name": "B"}))).await;
+    assert_problem(&same, StatusCode::BAD_REQUEST, Some("password"));
+    let bad_email = w
+        .call(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(json!({"email": "nope", "password": "a long passphrase", "name": "B"})),
+        )
+        .await;
+    assert_problem(&bad_email, StatusCode::BAD_REQUEST, Some("email"));
+}
+
+#[tokio::test]
+async fn login_returns_a_bearer_token_that_me_accepts() {
+    let w = World::new();
+    w.register("ana@example.com").await;
+    let r = w.login("ana@example.com", "a long passphrase").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["tokenType"], "Bearer");
+    assert_eq!(r.body["expiresAt"], "2026-11-28T11:00:00Z");
+    assert_eq!(r.body["user"]["email"], "ana@example.com");
+    let me = w
+        .call(Method::GET, "/api/auth/me", r.body["token"].as_str(), None)
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["email"], "ana@example.com");
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_get_the_same_401() {
+    let w = World::new();
+    w.register("ana@example.com").await;
+    let wrong = w.login("ana@example.com", "wrong password").await;
+    let unknown = w.login("nobody@example.com", "wrong password").await;
+    assert_problem(&wrong, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(wrong.body, unknown.body);
+}
+
+#[tokio::test]
+async fn the_sixth_failed_login_within_15_minutes_is_429_with_retry_after() {
+    let w = World::new();
+    w.register("ana@example.com").await;
+    for _ in 0..5 {
+        assert_eq!(
+            w.login("ana@example.com", "wrong password").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = w.login("ana@example.com", "a long passphrase").await;
+    assert_problem(&locked, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(locked.headers[header::RETRY_AFTER], "900");
+    w.clock.advance(SignedDuration::from_mins(15));
+    assert_eq!(
+        w.login("ana@example.com", "a long passphrase").await.status,
+        StatusCode::OK
+    );
+}
+
+// ---------- tokens ----------
+
+#[tokio::test]
+async fn missing_malformed_tampered_and_expired_tokens_are_401() {
+    let w = World::new();
+    let token = w.customer().await;
+    let me = |t: Option<String>| {
+        let w = &w;
+        async move {
+            let mut req = Request::builder().uri("/api/auth/me");
+            if let Some(t) = t {
+                req = req.header(header::AUTHORIZATION, t);
+            }
+            w.send_to(w.app(), req.body(Body::empty()).unwrap()).await
+        }
+    };
+    let none = me(None).await;
+    assert_problem(&none, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(none.headers[header::WWW_AUTHENTICATE], "Bearer");
+    assert_problem(
+        &me(Some(format!("Basic {token}"))).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    );
+    assert_problem(
+        &me(Some("Bearer garbage".into())).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    );
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+    assert_problem(
+        &me(Some(format!("Bearer {tampered}"))).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    );
+    let payload = token.split('.').nth(1).unwrap();
+    let none_alg = format!("Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+    assert_problem(&me(Some(none_alg)).await, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(
+        me(Some(format!("bearer {token}"))).await.status,
+        StatusCode::OK
+    );
+    w.clock.advance(SignedDuration::from_hours(1));
+    let expired = me(Some(format!("Bearer {token}"))).await;
+    assert_problem(&expired, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(expired.body["detail"], "the token has expired");
+}
+
+#[tokio::test]
+async fn a_token_signed_with_another_secret_is_401() {
+    // Given a valid token for an existing user
+    let w = World::new();
+    let token = w.customer().await;
+    let me = |state: AppState| {
+        let req = Request::builder()
+            .uri("/api/auth/me")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        w.send_to(app(state), req)
+    };
+    assert_eq!(me(w.state.clone()).await.status, StatusCode::OK);
+    // When the same stores sit behind a different secret, the token no longer verifies
+    let other = JwtConfig::new(
+        vec![9; 32],
+        "booking-api".into(),
+        "booking-clients".into(),
+        SignedDuration::from_hours(1),
+    )
+    .unwrap();
+    let stranger = AppState {
+        ports: w.state.ports.clone(),
+        jwt: Arc::new(Jwt::new(other)),
+    };
+    assert_problem(&me(stranger).await, StatusCode::UNAUTHORIZED, None);
+}
+
+// ---------- roles ----------
+
+#[tokio::test]
+async fn a_customer_token_on_admin_routes_is_403() {
+    let w = World::new();
+    let admin = w.admin().await;
+    let customer = w.customer().await;
+    let id = w.service(&admin, haircut()).await;
+    for (method, uri, body) in [
+        (Method::POST, "/api/services".to_owned(), Some(haircut())),
+        (
+            Method::PATCH,
+            format!("/api/services/{id}"),
+            Some(json!({"priceMinor": 1})),
+        ),
+        (Method::DELETE, format!("/api/services/{id}"), None),
+        (Method::GET, "/api/users".to_owned(), None),
+        (
+            Method::PUT,
+            format!("/api/users/{}/role", booking_core::ids::UserId::new()),
+            Some(json!({"role": "admin"})),
+        ),
+        (
+            Method::PUT,
+            "/api/settings".to_owned(),
+            Some(json!({"timeZone": "UTC", "slotMinutes": 15, "weeklyHours": {}})),
+        ),
+        (
+            Method::GET,
+            "/api/services?includeInactive=true".to_owned(),
+            None,
+        ),
+    ] {
+        let r = w
+            .call(method.clone(), &uri, Some(&customer), body.clone())
+            .await;
+        assert_problem(&r, StatusCode::FORBIDDEN, None);
+        let anonymous = w.call(method, &uri, None, body).await;
+        assert_problem(&anonymous, StatusCode::UNAUTHORIZED, None);
+    }
+}
+
+#[tokio::test]
+async fn a_role_change_takes_effect_on_the_existing_token() {
+    let w = World::new();
+    let admin = w.admin().await;
+    let (cust_id, customer) = w.user("staffer@example.com", Role::Customer).await;
+    assert_eq!(
+        w.call(Method::GET, "/api/users", Some(&customer), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = w
+        .call(
+            Method::PUT,
+            &format!("/api/users/{cust_id}/role"),
+            Some(&admin),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["role"], "admin");
+    assert_eq!(
+        w.call(Method::GET, "/api/users", Some(&customer), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let bad = w
+        .call(
+            Method::PUT,
+            &format!("/api/users/{cust_id}/role"),
+            Some(&admin),
+            Some(json!({"role": "root"})),
+        )
+        .await;
+    assert_problem(&bad, StatusCode::BAD_REQUEST, Some("role"));
+    let missing = w
+        .call(
+            Method::PUT,
+            &format!("/api/users/{}/role", booking_core::ids::UserId::new()),
+            Some(&admin),
+            Some(json!({"role": "staff"})),
+        )
+        .await;
+    assert_problem(&missing, StatusCode::NOT_FOUND, None);
+}
+
+#[tokio::test]
+async fn users_are_listed_page_by_page() {
+    let w = World::new();
+    let admin = w.admin().await;
+    for i in 0..4 {
+        w.register(&format!("u{i}@example.com")).await;
+    }
+    let mut seen = Vec::new();
+    let mut uri = "/api/users?limit=2".to_owned();
+    loop {
+        let r = w.call(Method::GET, &uri, Some(&admin), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let items = r.body["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(
+            items
+                .iter()
+                .map(|u| u["email"].as_str().unwrap().to_owned()),
+        );
+        match r.body["nextCursor"].as_str() {
+            Some(c) => uri = format!("/api/users?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 5);
+    assert_problem(
+        &w.call(Method::GET, "/api/users?limit=101", Some(&admin), None)
+            .await,
+        StatusCode::BAD_REQUEST,
+        Some("limit"),
+    );
+    assert_problem(
+        &w.call(Method::GET, "/api/users?limit=0", Some(&admin), None)
+            .await,
+        StatusCode::BAD_REQUEST,
+        Some("limit"),
+    );
+    assert_problem(
+        &w.call(Method::GET, "/api/users?limit=ten", Some(&admin), None)
+            .await,
+        StatusCode::BAD_REQUEST,
+        Some("limit"),
+    );
+    assert_problem(
+        &w.call(Method::GET, "/api/users?cursor=zzz", Some(&admin), None)
+            .await,
+        StatusCode::BAD_REQUEST,
+        Some("cursor"),
+    );
+}
+
+// ---------- services ----------
+
+#[tokio::test]
+async fn an_admin_creates_updates_and_deactivates_a_service() {
+    let w = World::new();
+    let admin = w.admin().await;
+    let r = w
+        .call(Method::POST, "/api/services", Some(&admin), Some(haircut()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.headers[header::LOCATION], format!("/api/services/{id}"));
+    assert_eq!(r.body["capacity"], 1);
+
+    let p = w
+        .call(
+            Method::PATCH,
+            &format!("/api/services/{id}"),
+            Some(&admin),
+            Some(json!({"priceMinor": 3000, "capacity": 2})),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(
+        (p.body["priceMinor"].as_i64(), p.body["capacity"].as_i64()),
+        (Some(3000), Some(2))
+    );
+    assert_eq!(p.body["createdAt"], r.body["createdAt"]);
+
+    let d = w
+        .call(
+            Method::DELETE,
+            &format!("/api/services/{id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert_eq!(d.body["active"], false);
+
+    let public = w.call(Method::GET, "/api/services", None, None).await;
+    assert_eq!(public.body["items"].as_array().unwrap().len(), 0);
+    assert_problem(
+        &w.call(Method::GET, &format!("/api/services/{id}"), None, None)
+            .await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+    let all = w
+        .call(
+            Method::GET,
+            "/api/services?includeInactive=true",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(all.body["items"][0]["id"], id.as_str());
+    assert_eq!(
+        w.call(
+            Method::GET,
+            &format!("/api/services/{id}"),
+            Some(&admin),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn invalid_services_are_rejected_field_by_field() {
+    let w = World::new();
+    let admin = w.admin().await;
+    let r = w
+        .call(
+            Method::POST,
+            "/api/services",
+            Some(&admin),
+            Some(json!({
+                "name": "", "durationMinutes": 7, "priceMinor": 10, "currency": "EURO"
+            })),
+        )
+        .await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("name"));
+    let fields: Vec<_> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "durationMinutes", "currency"]);
+    let unknown = w.call(Method::POST, "/api/services", Some(&admin), Some(json!({
+        "name": "X", "durationMinutes": 30, "priceMinor": 10, "currency": "EUR", "colour": "red"
+    }))).await;
+    assert_problem(&unknown, StatusCode::BAD_REQUEST, Some("colour"));
+    let missing = w
+        .call(
+            Method::POST,
+            "/api/services",
+            Some(&admin),
+            Some(json!({"name": "X"})),
+        )
+        .await;
+    assert_problem(&missing, StatusCode::BAD_REQUEST, Some("durationMinutes"));
+    let negative = w
+        .call(
+            Method::POST,
+            "/api/services",
+            Some(&admin),
+            Some(json!({
+                "name": "X", "durationMinutes": -30, "priceMinor": 10, "currency": "EUR"
+            })),
+        )
+        .await;
+    assert_problem(&negative, StatusCode::BAD_REQUEST, Some("durationMinutes"));
+    let bad_id = w
+        .call(
+            Method::PATCH,
+            "/api/services/123",
+            Some(&admin),
+            Some(json!({})),
+        )
+        .await;
+    assert_problem(&bad_id, StatusCode::BAD_REQUEST, Some("id"));
+    let ghost = w
+        .call(
+            Method::PATCH,
+            &format!("/api/services/{}", ServiceId::new()),
+            Some(&admin),
+            Some(json!({})),
+        )
+        .await;
+    assert_problem(&ghost, StatusCode::NOT_FOUND, None);
+    assert_eq!(
+        w.call(
+            Method::GET,
+            "/api/services?includeInactive=true",
+            Some(&admin),
+            None
+        )
+        .await
+        .body["items"],
+        json!([])
+    );
+}
+
+// ---------- availability and settings ----------
+
+#[tokio::test]
+async fn availability_lists_local_starts_and_honours_claims() {
+    let w = World::new();
+    let admin = w.admin().await;
+    w.open_every_day(&admin).await;
+    let id = w
+        .service(
+            &admin,
+            json!({"name": "Massage", "durationMinutes": 60, "bufferMinutes": 30,
+        "priceMinor": 5000, "currency": "EUR", "capacity": 2}),
+        )
+        .await;
+    let uri = format!("/api/services/{id}/availability?from=2026-11-30&to=2026-11-30");
+    let r = w.call(Method::GET, &uri, None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["timeZone"], "Europe/Madrid");
+    let starts: Vec<_> = r.body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_str().unwrap().to_owned())
+        .collect();
+    // 09:00..11:30 fit before 13:00 with the buffer, 14:00..16:30 before 18:00
+    assert_eq!(starts.len(), 12);
+    assert_eq!(starts[0], "2026-11-30T09:00:00+01:00");
+    assert_eq!(r.body["slots"][0]["end"], "2026-11-30T10:00:00+01:00");
+    assert_eq!(r.body["slots"][0]["remaining"], 2);
+
+    // Given two claims on the 10:00 unit (08:00 UTC), starts covering it disappear
+    let sid = ServiceId::parse("id", &id).unwrap();
+    w.claims
+        .add(sid, "2026-11-30T09:00:00Z".parse::<Timestamp>().unwrap(), 2);
+    let r = w.call(Method::GET, &uri, None, None).await;
+    let starts: Vec<_> = r.body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_str().unwrap()[11..16].to_owned())
+        .collect();
+    assert_eq!(starts.len(), 9);
+    for gone in ["09:00", "09:30", "10:00"] {
+        assert!(
+            !starts.contains(&gone.to_owned()),
+            "{gone} should be full: {starts:?}"
+        );
+    }
+    assert_eq!(starts[0], "10:30");
+}
+
+#[tokio::test]
+async fn availability_rejects_bad_ranges_and_unknown_services() {
+    let w = World::new();
+    let admin = w.admin().await;
+    let id = w.service(&admin, haircut()).await;
+    let get = |q: String| {
+        let w = &w;
+        async move { w.call(Method::GET, &q, None, None).await }
+    };
+    assert_problem(
+        &get(format!("/api/services/{id}/availability?from=2026-12-01")).await,
+        StatusCode::BAD_REQUEST,
+        Some("to"),
+    );
+    assert_problem(
+        &get(format!(
+            "/api/services/{id}/availability?from=2026-12-01&to=2027-01-05"
+        ))
+        .await,
+        StatusCode::BAD_REQUEST,
+        Some("to"),
+    );
+    assert_problem(
+        &get(format!(
+            "/api/services/{id}/availability?from=01/12/2026&to=2026-12-02"
+        ))
+        .await,
+        StatusCode::BAD_REQUEST,
+        Some("from"),
+    );
+    assert_problem(
+        &get(format!(
+            "/api/services/{}/availability?from=2026-12-01&to=2026-12-02",
+            ServiceId::new()
+        ))
+        .await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+    // Default settings have no opening hours: valid request, nothing bookable.
+    let r = get(format!(
+        "/api/services/{id}/availability?from=2026-12-01&to=2026-12-07"
+    ))
+    .await;
+    assert_eq!(
+        (r.status, r.body["slots"].clone()),
+        (StatusCode::OK, json!([]))
+    );
+}
+
+#[tokio::test]
+async fn settings_are_public_to_read_and_validated_on_write() {
+    let w = World::new();
+    let admin = w.admin().await;
+    let r = w.call(Method::GET, "/api/settings", None, None).await;
+    assert_eq!(
+        (r.status, r.body["timeZone"].clone()),
+        (StatusCode::OK, json!("UTC"))
+    );
+    w.open_every_day(&admin).await;
+    let r = w.call(Method::GET, "/api/settings", None, None).await;
+    assert_eq!(
+        r.body["weeklyHours"]["sun"][1],
+        json!({"open": "14:00", "close": "18:00"})
+    );
+    let bad = w.call(Method::PUT, "/api/settings", Some(&admin), Some(json!({
+        "timeZone": "Europe/Nowhere", "slotMinutes": 30, "weeklyHours": {"mon": [{"open": "18:00", "close": "09:00"}]}
+    }))).await;
+    assert_problem(&bad, StatusCode::BAD_REQUEST, Some("timeZone"));
+    assert_eq!(bad.body["errors"][1]["field"], "weeklyHours.mon[0].close");
+    // A grid that an existing service does not fit is refused
+    w.service(
+        &admin,
+        json!({"name": "Quick", "durationMinutes": 30, "priceMinor": 1, "currency": "EUR"}),
+    )
+    .await;
+    let coarse = w
+        .call(
+            Method::PUT,
+            "/api/settings",
+            Some(&admin),
+            Some(json!({
+                "timeZone": "UTC", "slotMinutes": 60, "weeklyHours": {}
+            })),
+        )
+        .await;
+    assert_problem(&coarse, StatusCode::BAD_REQUEST, Some("slotMinutes"));
+    assert_eq!(
+        w.call(Method::GET, "/api/settings", None, None).await.body["slotMinutes"],
+        30
+    );
+}
+
+// ---------- transport limits ----------
+
+#[tokio::test]
+async fn malformed_oversized_and_mistyped_bodies_are_refused() {
+    let w = World::new();
+    let malformed = w
+        .raw(
+            Method::POST,
+            "/api/auth/login",
+            "application/json",
+            r#"{"email": "#,
+        )
+        .await;
+    assert_problem(&malformed, StatusCode::BAD_REQUEST, Some("body"));
+    let big = format!(
+        r#"{{"email": "a@example.com", "password": "{}", "name": "x"}}"#,
+        "x".repeat(70 * 1024)
+    );
+    let r = w
+        .raw(Method::POST, "/api/auth/register", "application/json", big)
+        .await;
+    assert_problem(&r, StatusCode::PAYLOAD_TOO_LARGE, None);
+    let text = w
+        .raw(Method::POST, "/api/auth/login", "text/plain", "{}")
+        .await;
+    assert_problem(&text, StatusCode::UNSUPPORTED_MEDIA_TYPE, None);
+    let unknown = w
+        .raw(
+            Method::POST,
+            "/api/auth/login",
+            "application/json",
+            r#"{"email": "a@example.com", "password": "x", "admin": true}"#,
+        )
+        .await;
+    assert_problem(&unknown, StatusCode::BAD_REQUEST, Some("admin"));
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems_too() {
+    let w = World::new();
+    assert_problem(
+        &w.call(Method::GET, "/api/nope", None, None).await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+    assert_problem(
+        &w.call(Method::DELETE, "/api/settings", None, None).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        None,
+    );
+    assert_eq!(
+        w.call(Method::GET, "/api/health", None, None).await.body,
+        json!({"status": "ok"})
+    );
+}
+
+#[tokio::test]
+async fn each_function_serves_only_its_own_routes() {
+    let w = World::new();
+    let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
+    assert_eq!(
+        w.send_to(auth_router(w.state.clone()), get("/api/services"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        w.send_to(auth_router(w.state.clone()), get("/api/auth/me"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        w.send_to(services_router(w.state.clone()), get("/api/services"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        w.send_to(services_router(w.state.clone()), get("/api/auth/me"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
