@@ -1,6 +1,8 @@
 //! Handler tests: requests built in-process and sent through the real routers (tower
 //! `oneshot`) over the in-memory adapters, with a clock the tests move.
 
+#![allow(clippy::unwrap_used)] // a test harness: a panic is a failed test
+
 use std::sync::Arc;
 
 use axum::{
