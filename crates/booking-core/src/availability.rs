@@ -111,6 +111,49 @@ fn at_minute(date: Date, minute: u16) -> DateTime {
         .unwrap_or(DateTime::MAX)
 }
 
+fn minutes(m: u32) -> SignedDuration {
+    SignedDuration::from_mins(i64::from(m))
+}
+
+/// Every start of a local date that honours opening hours and breaks, closures, and the
+/// service's duration plus buffer fitting before its interval closes; nothing else.
+fn starts_on(settings: &Settings, service: &Service, date: Date) -> Vec<Timestamp> {
+    let tz = settings.time_zone();
+    let slot = settings.slot_minutes();
+    let block = minutes(service.duration_minutes + service.buffer_minutes);
+    let mut out = Vec::new();
+    for iv in settings.hours_on(date) {
+        let close = resolve_compatible(tz, at_minute(date, iv.close.minutes()));
+        let mut m = iv.open.minutes();
+        while m < iv.close.minutes() {
+            let local = at_minute(date, m);
+            m += slot;
+            let start = match tz.to_ambiguous_timestamp(local).offset() {
+                AmbiguousOffset::Gap { .. } => continue,
+                AmbiguousOffset::Unambiguous { offset }
+                | AmbiguousOffset::Fold { before: offset, .. } => {
+                    match offset.to_timestamp(local) {
+                        Ok(ts) => ts,
+                        Err(_) => continue,
+                    }
+                }
+            };
+            if plus(start, block) <= close {
+                out.push(start);
+            }
+        }
+    }
+    out
+}
+
+/// The slot units a booking starting at `start` claims: its duration plus buffer, rounded
+/// up to whole slots.
+pub fn units(settings: &Settings, service: &Service, start: Timestamp) -> Vec<Timestamp> {
+    let slot = u32::from(settings.slot_minutes());
+    let n = (service.duration_minutes + service.buffer_minutes).div_ceil(slot);
+    (0..n).map(|k| plus(start, minutes(k * slot))).collect()
+}
+
 /// Every start in `range` that honours opening hours and breaks, closures, the service's
 /// duration plus buffer fitting before the interval closes, minimum notice, maximum
 /// advance and the capacity left by existing claims. Fully booked starts are omitted.
@@ -122,57 +165,75 @@ pub fn slots(
     claims: &ClaimCounts,
 ) -> Vec<Slot> {
     let tz = settings.time_zone();
-    let slot = settings.slot_minutes();
-    let minutes = |m: u32| SignedDuration::from_mins(i64::from(m));
-    let duration = minutes(service.duration_minutes);
-    let block = minutes(service.duration_minutes + service.buffer_minutes);
-    let units = (service.duration_minutes + service.buffer_minutes).div_ceil(u32::from(slot));
-    let earliest = plus(now, minutes(service.min_notice_minutes));
-    let latest = plus(
-        now,
-        SignedDuration::from_hours(24 * i64::from(service.max_advance_days)),
-    );
+    let (earliest, latest) = bookable_window(service, now);
     let mut out = Vec::new();
     for date in range.dates() {
-        for iv in settings.hours_on(date) {
-            let close = resolve_compatible(tz, at_minute(date, iv.close.minutes()));
-            let mut m = iv.open.minutes();
-            while m < iv.close.minutes() {
-                let local = at_minute(date, m);
-                m += slot;
-                let start = match tz.to_ambiguous_timestamp(local).offset() {
-                    AmbiguousOffset::Gap { .. } => continue,
-                    AmbiguousOffset::Unambiguous { offset }
-                    | AmbiguousOffset::Fold { before: offset, .. } => {
-                        match offset.to_timestamp(local) {
-                            Ok(ts) => ts,
-                            Err(_) => continue,
-                        }
-                    }
-                };
-                if plus(start, block) > close || start < earliest || start > latest {
-                    continue;
-                }
-                let taken = (0..units)
-                    .map(|k| {
-                        let unit = plus(start, minutes(k * u32::from(slot)));
-                        claims.get(&unit).copied().unwrap_or(0)
-                    })
-                    .max()
-                    .unwrap_or(0);
-                let remaining = service.capacity.saturating_sub(taken);
-                if remaining > 0 {
-                    out.push(Slot {
-                        start,
-                        end: plus(start, duration),
-                        remaining,
-                        tz: tz.clone(),
-                    });
-                }
+        for start in starts_on(settings, service, date) {
+            if start < earliest || start > latest {
+                continue;
+            }
+            let taken = units(settings, service, start)
+                .iter()
+                .map(|u| claims.get(u).copied().unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+            let remaining = service.capacity.saturating_sub(taken);
+            if remaining > 0 {
+                out.push(Slot {
+                    start,
+                    end: plus(start, minutes(service.duration_minutes)),
+                    remaining,
+                    tz: tz.clone(),
+                });
             }
         }
     }
     out
+}
+
+fn bookable_window(service: &Service, now: Timestamp) -> (Timestamp, Timestamp) {
+    let earliest = plus(now, minutes(service.min_notice_minutes));
+    let latest = plus(now, SignedDuration::from_hours(24 * i64::from(service.max_advance_days)));
+    (earliest, latest)
+}
+
+/// Checks that `start` is a bookable start of `service` at `now`, naming the broken rule;
+/// returns the end and the units it claims. Capacity is the store's to check, atomically.
+pub fn check_start(
+    settings: &Settings,
+    service: &Service,
+    start: Timestamp,
+    now: Timestamp,
+) -> Result<(Timestamp, Vec<Timestamp>), Error> {
+    let rule = |reason: String| Err(Error::Rule { field: "start", reason });
+    let (earliest, latest) = bookable_window(service, now);
+    if start <= now {
+        return rule("is in the past".into());
+    }
+    if start < earliest {
+        return rule(format!(
+            "is inside the minimum notice of {} minutes",
+            service.min_notice_minutes
+        ));
+    }
+    if start > latest {
+        return rule(format!("is more than {} days ahead", service.max_advance_days));
+    }
+    let tz = settings.time_zone();
+    let local = start.to_zoned_datetime(tz.clone());
+    let slot = i32::from(settings.slot_minutes());
+    let minute_of_day = i32::from(local.hour()) * 60 + i32::from(local.minute());
+    if local.second() != 0 || local.subsec_nanosecond() != 0 || minute_of_day % slot != 0 {
+        return rule(format!("is not on the {slot}-minute slot grid"));
+    }
+    if !starts_on(settings, service, local.date()).contains(&start) {
+        return rule(
+            "is not a bookable start: outside opening hours, or the service does not end \
+             before closing"
+                .into(),
+        );
+    }
+    Ok((plus(start, minutes(service.duration_minutes)), units(settings, service, start)))
 }
 
 #[cfg(test)]
@@ -471,5 +532,29 @@ mod tests {
                 "start": "2026-07-01T09:00:00+02:00", "end": "2026-07-01T10:00:00+02:00", "remaining": 3
             })
         );
+    }
+
+    #[test]
+    fn check_start_names_the_broken_rule() {
+        let s = settings("Europe/Madrid", 30, serde_json::json!({
+            "mon": [{"open": "09:00", "close": "12:00"}]
+        }));
+        let mut svc = service(60, 30, 1);
+        svc.min_notice_minutes = 60;
+        svc.max_advance_days = 10;
+        let now: Timestamp = "2026-11-30T07:00:00Z".parse().unwrap(); // 08:00 in Madrid
+        let reason = |start: &str| match check_start(&s, &svc, start.parse().unwrap(), now) {
+            Err(Error::Rule { field: "start", reason }) => reason,
+            other => panic!("expected a rule violation, got {other:?}"),
+        };
+        assert!(reason("2026-11-30T06:00:00Z").contains("past"));
+        assert!(reason("2026-11-30T07:30:00Z").contains("minimum notice"));
+        assert!(reason("2026-12-21T09:00:00Z").contains("days ahead"));
+        assert!(reason("2026-11-30T08:10:00Z").contains("slot grid"));
+        assert!(reason("2026-11-30T10:00:00Z").contains("opening hours"), "11:00 + 90 min > 12:00");
+        assert!(reason("2026-12-01T09:00:00Z").contains("opening hours"), "Tuesday is closed");
+        let (end, units) = check_start(&s, &svc, "2026-11-30T09:30:00Z".parse().unwrap(), now).unwrap();
+        assert_eq!(end, "2026-11-30T10:30:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(units.len(), 3);
     }
 }

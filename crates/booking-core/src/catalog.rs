@@ -311,7 +311,7 @@ impl Catalog<'_> {
         let settings = self.settings().await?;
         let now = self.clock.now();
         let window = availability::window(&settings, range)?;
-        let claims = self.claims.claims(id, window.0, window.1).await?;
+        let claims = self.claims.claims(id, window.0, window.1, now).await?;
         let slots = availability::slots(&settings, &service, range, now, &claims);
         Ok((settings, slots))
     }

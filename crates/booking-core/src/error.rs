@@ -42,6 +42,22 @@ pub enum Error {
     /// Too many failed attempts; the client may retry after the given number of seconds.
     #[error("too many attempts, retry after {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// A rule of the business rejects an otherwise well-formed request (outside opening
+    /// hours, inside the minimum notice, ...): HTTP 422.
+    #[error("rule violated on {field}: {reason}")]
+    Rule { field: &'static str, reason: String },
+    /// Every place of a slot unit the booking needs is taken.
+    #[error("the slot is no longer available")]
+    SlotUnavailable,
+    /// The hold lapsed before the booking was confirmed.
+    #[error("the hold expired before confirmation")]
+    HoldExpired,
+    /// A per-customer limit (active holds, upcoming reservations) is reached.
+    #[error("limit reached: {0}")]
+    LimitExceeded(String),
+    /// The reservation is not in a status that allows the change.
+    #[error("a {from} reservation cannot become {to}")]
+    IllegalTransition { from: &'static str, to: &'static str },
     /// A storage adapter failed; the cause is for the logs, never for the client.
     #[error("storage failure")]
     Store(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -63,6 +63,10 @@ ulid_id!(
     /// Identifies a service in the catalog.
     ServiceId
 );
+ulid_id!(
+    /// Identifies a reservation; one per (customer, Idempotency-Key).
+    ReservationId
+);
 
 #[cfg(test)]
 mod tests {

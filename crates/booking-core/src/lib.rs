@@ -6,14 +6,19 @@
 
 pub mod accounts;
 pub mod availability;
+pub mod booking;
 pub mod catalog;
 pub mod error;
 pub mod ids;
 pub mod memory;
 pub mod money;
+pub mod notify;
 pub mod password;
+pub mod payment;
 pub mod ports;
+pub mod reservation;
 pub mod settings;
 pub mod user;
+pub mod workflow;
 
 pub use error::{Error, FieldError};

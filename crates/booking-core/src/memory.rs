@@ -14,11 +14,15 @@ use jiff::Timestamp;
 use crate::{
     Error,
     catalog::Service,
-    ids::{ServiceId, UserId},
+    ids::{ReservationId, ServiceId, UserId},
+    notify::Notification,
+    payment::{LedgerEntry, PaymentLedger},
     ports::{
-        CatalogStore, ClaimCounts, ClaimReader, Clock, LoginAttempts, Page, SettingsStore,
-        UserStore,
+        CatalogStore, ClaimCounts, ClaimReader, Clock, Held, HoldLimits, LoginAttempts,
+        NotificationQueue, Page, ReservationCursor, ReservationFilter, ReservationStore,
+        SettingsStore, UserStore,
     },
+    reservation::{Actor, Failure, Reservation, Status},
     settings::Settings,
     user::{Email, Role, User},
 };
@@ -182,31 +186,268 @@ impl SettingsStore for MemorySettings {
     }
 }
 
-/// Slot claims held in memory; the booking workflow adds to it.
 #[derive(Default)]
-pub struct MemoryClaims {
-    inner: Mutex<BTreeMap<(ServiceId, Timestamp), u32>>,
+struct ReservationsInner {
+    by_id: HashMap<ReservationId, Reservation>,
+    /// Which reservations claim each (service, unit); whether a claim counts depends on
+    /// the reservation's status and hold expiry at the time of asking.
+    claims: HashMap<(ServiceId, Timestamp), Vec<ReservationId>>,
+    keys: HashMap<(UserId, String), (ReservationId, String)>,
 }
 
-impl MemoryClaims {
-    /// Adds `n` claims on one unit (used by tests until the booking workflow lands).
-    pub fn add(&self, service: ServiceId, unit: Timestamp, n: u32) {
-        *lock(&self.inner).entry((service, unit)).or_default() += n;
+impl ReservationsInner {
+    fn live_claims(&self, service: ServiceId, unit: Timestamp, now: Timestamp) -> u32 {
+        let holders = self.claims.get(&(service, unit)).map_or(&[][..], Vec::as_slice);
+        let live = holders.iter().filter(|id| self.by_id.get(id).is_some_and(|r| r.occupies(now)));
+        u32::try_from(live.count()).unwrap_or(u32::MAX)
+    }
+
+    fn free_claims(&mut self, r: &Reservation) {
+        for unit in &r.units {
+            if let Some(holders) = self.claims.get_mut(&(r.service_id, *unit)) {
+                holders.retain(|id| *id != r.id);
+                if holders.is_empty() {
+                    self.claims.remove(&(r.service_id, *unit));
+                }
+            }
+        }
+    }
+
+    fn get_mut(&mut self, id: ReservationId) -> Result<&mut Reservation, Error> {
+        self.by_id.get_mut(&id).ok_or(Error::NotFound("reservation"))
+    }
+}
+
+/// Reservations and slot claims in memory; one mutex makes each operation atomic, as the
+/// DynamoDB adapter's transactions are.
+#[derive(Default)]
+pub struct MemoryReservations {
+    inner: Mutex<ReservationsInner>,
+}
+
+#[async_trait]
+impl ReservationStore for MemoryReservations {
+    async fn claim_key(
+        &self,
+        customer: UserId,
+        key: &str,
+        fingerprint: &str,
+        id: ReservationId,
+    ) -> Result<(ReservationId, String), Error> {
+        let mut g = lock(&self.inner);
+        Ok(g.keys
+            .entry((customer, key.to_owned()))
+            .or_insert_with(|| (id, fingerprint.to_owned()))
+            .clone())
+    }
+
+    async fn hold(
+        &self,
+        reservation: &Reservation,
+        capacity: u32,
+        limits: HoldLimits,
+        now: Timestamp,
+    ) -> Result<Held, Error> {
+        let mut g = lock(&self.inner);
+        if let Some(existing) = g.by_id.get(&reservation.id) {
+            return Ok(Held::Existing(existing.clone()));
+        }
+        let mine = g.by_id.values().filter(|r| r.customer_id == reservation.customer_id);
+        let (mut holds, mut upcoming) = (0, 0);
+        for r in mine {
+            match r.status {
+                Status::PendingPayment if r.occupies(now) => holds += 1,
+                Status::Confirmed if r.start > now => upcoming += 1,
+                _ => {}
+            }
+        }
+        if holds >= limits.max_active_holds {
+            return Err(Error::LimitExceeded(format!(
+                "at most {} bookings may be in payment at once",
+                limits.max_active_holds
+            )));
+        }
+        if upcoming >= limits.max_upcoming {
+            return Err(Error::LimitExceeded(format!(
+                "at most {} upcoming reservations per customer",
+                limits.max_upcoming
+            )));
+        }
+        let service = reservation.service_id;
+        if reservation.units.iter().any(|u| g.live_claims(service, *u, now) >= capacity) {
+            return Err(Error::SlotUnavailable);
+        }
+        for unit in &reservation.units {
+            let holders = g.claims.entry((service, *unit)).or_default();
+            // Drop claims of reservations that no longer occupy the unit as we go.
+            holders.push(reservation.id);
+        }
+        g.by_id.insert(reservation.id, reservation.clone());
+        Ok(Held::Created(reservation.clone()))
+    }
+
+    async fn get(&self, id: ReservationId) -> Result<Option<Reservation>, Error> {
+        Ok(lock(&self.inner).by_id.get(&id).cloned())
+    }
+
+    async fn confirm(
+        &self,
+        id: ReservationId,
+        payment_reference: &str,
+        now: Timestamp,
+    ) -> Result<Reservation, Error> {
+        let mut g = lock(&self.inner);
+        let r = g.get_mut(id)?;
+        if r.status == Status::Confirmed {
+            return Ok(r.clone());
+        }
+        if r.status == Status::PendingPayment && now >= r.hold_expires_at {
+            return Err(Error::HoldExpired);
+        }
+        r.transition(Status::Confirmed, now, Actor::System, "payment captured")?;
+        r.payment_reference = Some(payment_reference.to_owned());
+        Ok(r.clone())
+    }
+
+    async fn release(
+        &self,
+        id: ReservationId,
+        failure: Option<Failure>,
+        now: Timestamp,
+    ) -> Result<Reservation, Error> {
+        let mut g = lock(&self.inner);
+        let r = g.get_mut(id)?;
+        match r.status {
+            Status::Confirmed | Status::Completed | Status::NoShow => {
+                return Err(Error::IllegalTransition { from: r.status.as_str(), to: "released" });
+            }
+            Status::PendingPayment => {
+                let reason = failure.as_ref().map_or("released".into(), |f| f.message.clone());
+                r.transition(Status::Failed, now, Actor::System, reason)?;
+                r.failure = failure;
+            }
+            Status::Failed | Status::Cancelled => {}
+        }
+        let r = r.clone();
+        g.free_claims(&r);
+        Ok(r)
+    }
+
+    async fn cancel(
+        &self,
+        id: ReservationId,
+        refund_due_minor: i64,
+        actor: Actor,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Reservation, Error> {
+        let mut g = lock(&self.inner);
+        let r = g.get_mut(id)?;
+        r.transition(Status::Cancelled, now, actor, reason)?;
+        r.refund_due_minor = Some(refund_due_minor);
+        Ok(r.clone())
+    }
+
+    async fn list(
+        &self,
+        filter: &ReservationFilter,
+        after: Option<ReservationCursor>,
+        limit: usize,
+    ) -> Result<Page<Reservation>, Error> {
+        let g = lock(&self.inner);
+        let mut items: Vec<&Reservation> = g
+            .by_id
+            .values()
+            .filter(|r| filter.customer.is_none_or(|c| r.customer_id == c))
+            .filter(|r| filter.status.is_none_or(|s| r.status == s))
+            .filter(|r| filter.service.is_none_or(|s| r.service_id == s))
+            .filter(|r| filter.from.is_none_or(|t| r.start >= t))
+            .filter(|r| filter.to.is_none_or(|t| r.start < t))
+            .filter(|r| after.is_none_or(|c| (r.start, r.id) > (c.start, c.id)))
+            .collect();
+        items.sort_by_key(|r| (r.start, r.id));
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more {
+            items.last().map(|r| ReservationCursor { start: r.start, id: r.id }.encode())
+        } else {
+            None
+        };
+        Ok(Page { items: items.into_iter().cloned().collect(), next })
     }
 }
 
 #[async_trait]
-impl ClaimReader for MemoryClaims {
+impl ClaimReader for MemoryReservations {
     async fn claims(
         &self,
         service: ServiceId,
         from: Timestamp,
         to: Timestamp,
+        now: Timestamp,
     ) -> Result<ClaimCounts, Error> {
         let g = lock(&self.inner);
-        Ok(g.range((service, from)..(service, to))
-            .map(|((_, t), n)| (*t, *n))
+        Ok(g.claims
+            .keys()
+            .filter(|(s, t)| *s == service && *t >= from && *t < to)
+            .map(|(_, t)| (*t, g.live_claims(service, *t, now)))
+            .filter(|(_, n)| *n > 0)
             .collect())
+    }
+}
+
+/// The append-only ledger in memory.
+#[derive(Default)]
+pub struct MemoryLedger {
+    inner: Mutex<Vec<LedgerEntry>>,
+}
+
+impl MemoryLedger {
+    /// Every entry, oldest first (for tests and reports).
+    pub fn all(&self) -> Vec<LedgerEntry> {
+        lock(&self.inner).clone()
+    }
+}
+
+#[async_trait]
+impl PaymentLedger for MemoryLedger {
+    async fn record(&self, entry: &LedgerEntry) -> Result<LedgerEntry, Error> {
+        let mut g = lock(&self.inner);
+        if let Some(e) =
+            g.iter().find(|e| e.reservation_id == entry.reservation_id && e.kind == entry.kind)
+        {
+            return Ok(e.clone());
+        }
+        g.push(entry.clone());
+        Ok(entry.clone())
+    }
+
+    async fn entries(&self, reservation: ReservationId) -> Result<Vec<LedgerEntry>, Error> {
+        Ok(lock(&self.inner).iter().filter(|e| e.reservation_id == reservation).cloned().collect())
+    }
+
+    async fn between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<LedgerEntry>, Error> {
+        Ok(lock(&self.inner).iter().filter(|e| e.at >= from && e.at < to).cloned().collect())
+    }
+}
+
+/// A queue that keeps what was sent, for tests.
+#[derive(Default)]
+pub struct MemoryQueue {
+    inner: Mutex<Vec<Notification>>,
+}
+
+impl MemoryQueue {
+    pub fn sent(&self) -> Vec<Notification> {
+        lock(&self.inner).clone()
+    }
+}
+
+#[async_trait]
+impl NotificationQueue for MemoryQueue {
+    async fn send(&self, notification: &Notification) -> Result<(), Error> {
+        lock(&self.inner).push(notification.clone());
+        Ok(())
     }
 }
 

@@ -9,7 +9,9 @@ use jiff::Timestamp;
 use crate::{
     Error,
     catalog::Service,
-    ids::{ServiceId, UserId},
+    ids::{ReservationId, ServiceId, UserId},
+    notify::Notification,
+    reservation::{Actor, Failure, Reservation, Status},
     settings::Settings,
     user::{Email, Role, User},
 };
@@ -65,16 +67,128 @@ pub trait SettingsStore: Send + Sync {
 /// Places taken per slot unit (keyed by the unit's start instant).
 pub type ClaimCounts = BTreeMap<Timestamp, u32>;
 
-/// Read side of slot claims; the booking workflow writes them.
+/// Read side of slot claims; the booking workflow writes them through [`ReservationStore`].
 #[async_trait]
 pub trait ClaimReader: Send + Sync {
-    /// Live claims of a service on units starting in `[from, to)`.
+    /// Claims of a service on units starting in `[from, to)` that count at `now`
+    /// (confirmed reservations and unexpired holds).
     async fn claims(
         &self,
         service: ServiceId,
         from: Timestamp,
         to: Timestamp,
+        now: Timestamp,
     ) -> Result<ClaimCounts, Error>;
+}
+
+/// Per-customer limits enforced atomically with a hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldLimits {
+    /// Unexpired PENDING_PAYMENT holds at once.
+    pub max_active_holds: usize,
+    /// CONFIRMED reservations that have not started yet.
+    pub max_upcoming: usize,
+}
+
+/// What a hold found: a new reservation, or the one already stored under that id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Held {
+    Created(Reservation),
+    Existing(Reservation),
+}
+
+/// Which reservations to list; all filters combine, `from`/`to` bound the start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReservationFilter {
+    pub customer: Option<UserId>,
+    pub status: Option<Status>,
+    pub service: Option<ServiceId>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+/// Where a reservation listing resumes: after this (start, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReservationCursor {
+    pub start: Timestamp,
+    pub id: ReservationId,
+}
+
+impl ReservationCursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.start.as_millisecond(), self.id)
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let (ms, id) = s.split_once('_')?;
+        Some(ReservationCursor {
+            start: Timestamp::from_millisecond(ms.parse().ok()?).ok()?,
+            id: ReservationId::parse("cursor", id).ok()?,
+        })
+    }
+}
+
+/// Reservations and their slot claims. Every method is atomic; none is check-then-insert.
+#[async_trait]
+pub trait ReservationStore: Send + Sync {
+    /// Binds a customer's Idempotency-Key to a reservation id, first writer wins; returns
+    /// the bound id and the fingerprint of the request it was first used with.
+    async fn claim_key(
+        &self,
+        customer: UserId,
+        key: &str,
+        fingerprint: &str,
+        id: ReservationId,
+    ) -> Result<(ReservationId, String), Error>;
+    /// Creates `reservation` (PENDING_PAYMENT) and claims every one of its units, all or
+    /// nothing: [`Error::SlotUnavailable`] when a unit already has `capacity` live claims,
+    /// [`Error::LimitExceeded`] past `limits`. An existing id returns [`Held::Existing`].
+    async fn hold(
+        &self,
+        reservation: &Reservation,
+        capacity: u32,
+        limits: HoldLimits,
+        now: Timestamp,
+    ) -> Result<Held, Error>;
+    async fn get(&self, id: ReservationId) -> Result<Option<Reservation>, Error>;
+    /// PENDING_PAYMENT -> CONFIRMED while the hold is live ([`Error::HoldExpired`] after);
+    /// a CONFIRMED reservation is returned unchanged.
+    async fn confirm(
+        &self,
+        id: ReservationId,
+        payment_reference: &str,
+        now: Timestamp,
+    ) -> Result<Reservation, Error>;
+    /// Frees the claims; a PENDING_PAYMENT reservation becomes FAILED with `failure`.
+    /// Idempotent; refused for CONFIRMED ones (cancel them instead).
+    async fn release(
+        &self,
+        id: ReservationId,
+        failure: Option<Failure>,
+        now: Timestamp,
+    ) -> Result<Reservation, Error>;
+    /// CONFIRMED -> CANCELLED with the refund the policy grants.
+    async fn cancel(
+        &self,
+        id: ReservationId,
+        refund_due_minor: i64,
+        actor: Actor,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Reservation, Error>;
+    /// Reservations ordered by (start, id), after the cursor.
+    async fn list(
+        &self,
+        filter: &ReservationFilter,
+        after: Option<ReservationCursor>,
+        limit: usize,
+    ) -> Result<Page<Reservation>, Error>;
+}
+
+/// Where the workflow puts notifications (SQS in production).
+#[async_trait]
+pub trait NotificationQueue: Send + Sync {
+    async fn send(&self, notification: &Notification) -> Result<(), Error>;
 }
 
 /// The current instant, injected so rules that depend on "now" are testable.

@@ -1,0 +1,509 @@
+//! The booking workflow's tasks (Hold, Charge, Confirm, Refund, Release, Cancel). Each is
+//! idempotent, because Step Functions runs tasks at least once and clients retry: run twice
+//! with the same input, a task changes nothing more and returns the same result.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Error,
+    availability::check_start,
+    ids::{ReservationId, ServiceId, UserId},
+    notify::{Notification, NotificationEvent},
+    payment::{EntryKind, LedgerEntry, PaymentError, PaymentGateway, PaymentLedger, PaymentMethod},
+    ports::{
+        CatalogStore, Clock, Held, HoldLimits, NotificationQueue, ReservationStore, SettingsStore,
+        UserStore,
+    },
+    reservation::{Actor, Failure, Reservation, Status, StatusChange},
+    user::Role,
+};
+
+/// Tunables of the booking rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingConfig {
+    /// How long a slot stays held while the payment runs.
+    pub hold_ttl: SignedDuration,
+    pub limits: HoldLimits,
+}
+
+impl Default for BookingConfig {
+    fn default() -> Self {
+        BookingConfig {
+            hold_ttl: SignedDuration::from_mins(5),
+            limits: HoldLimits { max_active_holds: 3, max_upcoming: 10 },
+        }
+    }
+}
+
+/// A task failure, with the stable name the state machine's Retry and Catch match on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskError {
+    #[error("{0}")]
+    SlotUnavailable(String),
+    #[error("{0}")]
+    HoldExpired(String),
+    #[error("{0}")]
+    PaymentDeclined(String),
+    #[error("{0}")]
+    PaymentTransient(String),
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The message is `field: reason`.
+    #[error("{field}: {reason}")]
+    RuleViolation { field: String, reason: String },
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("{0}")]
+    NotCancellable(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Storage failed; worth retrying.
+    #[error("{0}")]
+    StoreUnavailable(String),
+}
+
+impl TaskError {
+    /// The error name in the ASL files (`ErrorEquals`) and in Lambda's `errorType`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TaskError::SlotUnavailable(_) => "SlotUnavailable",
+            TaskError::HoldExpired(_) => "HoldExpired",
+            TaskError::PaymentDeclined(_) => "PaymentDeclined",
+            TaskError::PaymentTransient(_) => "PaymentTransient",
+            TaskError::InvalidRequest(_) => "InvalidRequest",
+            TaskError::RuleViolation { .. } => "RuleViolation",
+            TaskError::LimitExceeded(_) => "LimitExceeded",
+            TaskError::NotCancellable(_) => "NotCancellable",
+            TaskError::NotFound(_) => "NotFound",
+            TaskError::StoreUnavailable(_) => "StoreUnavailable",
+        }
+    }
+
+    /// The error as Step Functions carries it into a Catch (`{"Error", "Cause"}`).
+    pub fn failure(&self) -> TaskFailure {
+        TaskFailure { error: self.name().to_owned(), cause: self.to_string() }
+    }
+
+    /// Rebuilds an error from a recorded failure (an idempotent replay of a failed booking).
+    pub fn from_failure(code: &str, message: &str) -> TaskError {
+        let m = message.to_owned();
+        match code {
+            "SlotUnavailable" => TaskError::SlotUnavailable(m),
+            "HoldExpired" => TaskError::HoldExpired(m),
+            "PaymentDeclined" => TaskError::PaymentDeclined(m),
+            "PaymentTransient" => TaskError::PaymentTransient(m),
+            "LimitExceeded" => TaskError::LimitExceeded(m),
+            "NotCancellable" => TaskError::NotCancellable(m),
+            "NotFound" => TaskError::NotFound(m),
+            "RuleViolation" => {
+                let (field, reason) = m.split_once(": ").unwrap_or(("start", &m));
+                TaskError::RuleViolation { field: field.into(), reason: reason.into() }
+            }
+            "StoreUnavailable" => TaskError::StoreUnavailable(m),
+            _ => TaskError::InvalidRequest(m),
+        }
+    }
+}
+
+impl From<Error> for TaskError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::SlotUnavailable => TaskError::SlotUnavailable(e.to_string()),
+            Error::HoldExpired => TaskError::HoldExpired(e.to_string()),
+            Error::LimitExceeded(m) => TaskError::LimitExceeded(m),
+            Error::Rule { field, reason } => TaskError::RuleViolation { field: field.into(), reason },
+            Error::NotFound(what) => TaskError::NotFound(format!("{what} not found")),
+            Error::IllegalTransition { .. } => TaskError::NotCancellable(e.to_string()),
+            Error::Store(_) => TaskError::StoreUnavailable(e.to_string()),
+            other => TaskError::InvalidRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<PaymentError> for TaskError {
+    fn from(e: PaymentError) -> Self {
+        match e {
+            PaymentError::Declined(m) => TaskError::PaymentDeclined(m),
+            PaymentError::Transient(m) => TaskError::PaymentTransient(m),
+        }
+    }
+}
+
+/// An error as a Catch hands it on: `{"Error": name, "Cause": message}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskFailure {
+    #[serde(rename = "Error")]
+    pub error: String,
+    #[serde(rename = "Cause")]
+    pub cause: String,
+}
+
+impl TaskFailure {
+    /// The human message: Lambda wraps it as `{"errorType", "errorMessage"}` in `Cause`.
+    pub fn message(&self) -> String {
+        #[derive(Deserialize)]
+        struct LambdaCause {
+            #[serde(rename = "errorMessage")]
+            error_message: String,
+        }
+        serde_json::from_str::<LambdaCause>(&self.cause)
+            .map(|c| c.error_message)
+            .unwrap_or_else(|_| self.cause.clone())
+    }
+
+    pub fn to_error(&self) -> TaskError {
+        TaskError::from_failure(&self.error, &self.message())
+    }
+}
+
+/// The execution input of the booking workflow and the Hold task's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingRequest {
+    pub reservation_id: ReservationId,
+    pub customer_id: UserId,
+    pub service_id: ServiceId,
+    pub start: Timestamp,
+    pub payment_method: PaymentMethod,
+    pub idempotency_key: String,
+    /// Canonical form of the request, to tell a replay from a reused key.
+    pub fingerprint: String,
+}
+
+impl BookingRequest {
+    pub fn fingerprint_of(service: ServiceId, start: Timestamp, method: PaymentMethod) -> String {
+        format!("{service}|{}|{}", start.as_millisecond(), method.as_str())
+    }
+}
+
+/// The execution input of the cancellation workflow and the Cancel task's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelRequest {
+    pub reservation_id: ReservationId,
+    pub actor: Actor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HoldOutput {
+    pub reservation_id: ReservationId,
+    pub hold_expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChargeOutput {
+    pub payment_reference: String,
+}
+
+/// Confirm and Cancel hand the workflow the message to put on the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotifyOutput {
+    pub notification: Notification,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundOutput {
+    pub refunded_minor: i64,
+    pub refund_reference: Option<String>,
+}
+
+/// Release's output: the failure notification when a booking failed, none otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseOutput {
+    pub notification: Option<Notification>,
+}
+
+/// The ports the tasks need; cheap to clone.
+#[derive(Clone)]
+pub struct Booking {
+    pub reservations: Arc<dyn ReservationStore>,
+    pub ledger: Arc<dyn PaymentLedger>,
+    pub gateway: Arc<dyn PaymentGateway>,
+    pub services: Arc<dyn CatalogStore>,
+    pub settings: Arc<dyn SettingsStore>,
+    pub users: Arc<dyn UserStore>,
+    pub queue: Arc<dyn NotificationQueue>,
+    pub clock: Arc<dyn Clock>,
+    pub config: BookingConfig,
+}
+
+impl Booking {
+    async fn reservation(&self, id: ReservationId) -> Result<Reservation, TaskError> {
+        self.reservations
+            .get(id)
+            .await?
+            .ok_or_else(|| TaskError::NotFound(format!("reservation {id} not found")))
+    }
+
+    async fn charge_entry(&self, id: ReservationId, kind: EntryKind) -> Result<Option<LedgerEntry>, TaskError> {
+        Ok(self.ledger.entries(id).await?.into_iter().find(|e| e.kind == kind))
+    }
+
+    /// Hold: checks the rules, then creates the PENDING_PAYMENT reservation and claims its
+    /// slot units in one atomic write. A replay returns the stored reservation (or its
+    /// recorded failure).
+    #[tracing::instrument(skip_all, fields(reservation_id = %req.reservation_id))]
+    pub async fn hold(&self, req: &BookingRequest) -> Result<HoldOutput, TaskError> {
+        let now = self.clock.now();
+        if let Some(existing) = self.reservations.get(req.reservation_id).await? {
+            return replay(existing, req);
+        }
+        let rule = |field: &str, reason: &str| TaskError::RuleViolation {
+            field: field.into(),
+            reason: reason.into(),
+        };
+        let service = self
+            .services
+            .get(req.service_id)
+            .await?
+            .ok_or_else(|| rule("serviceId", "does not exist"))?;
+        if !service.active {
+            return Err(rule("serviceId", "is not bookable: the service is inactive"));
+        }
+        let customer = self
+            .users
+            .get(req.customer_id)
+            .await?
+            .ok_or_else(|| TaskError::InvalidRequest("unknown customer".into()))?;
+        let settings = self.settings.get().await?.unwrap_or_default();
+        let (end, units) = check_start(&settings, &service, req.start, now)?;
+        let actor = Actor::User { id: customer.id, role: customer.role };
+        let reservation = Reservation {
+            id: req.reservation_id,
+            customer_id: customer.id,
+            service_id: service.id,
+            service_name: service.name.clone(),
+            customer_email: customer.email.to_string(),
+            customer_name: customer.name.clone(),
+            time_zone: settings.time_zone_name().to_owned(),
+            start: req.start,
+            end,
+            units,
+            status: Status::PendingPayment,
+            amount_minor: service.price_minor,
+            currency: service.currency,
+            payment_method: req.payment_method,
+            payment_reference: None,
+            refund_due_minor: None,
+            idempotency_key: req.idempotency_key.clone(),
+            fingerprint: req.fingerprint.clone(),
+            hold_expires_at: now + self.config.hold_ttl,
+            failure: None,
+            history: vec![StatusChange {
+                at: now,
+                from: None,
+                to: Status::PendingPayment,
+                actor,
+                reason: "slot held for payment".into(),
+            }],
+            created_at: now,
+            version: 1,
+        };
+        let held = self
+            .reservations
+            .hold(&reservation, service.capacity, self.config.limits, now)
+            .await?;
+        match held {
+            Held::Created(r) => {
+                tracing::info!(service_id = %r.service_id, "slot held");
+                Ok(HoldOutput { reservation_id: r.id, hold_expires_at: r.hold_expires_at })
+            }
+            Held::Existing(r) => replay(r, req),
+        }
+    }
+
+    /// Charge: moves the money once per reservation, whatever the number of attempts: the
+    /// ledger is consulted first and the gateway call is idempotent on the reservation id.
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    pub async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError> {
+        if let Some(entry) = self.charge_entry(id, EntryKind::Charge).await? {
+            return Ok(ChargeOutput { payment_reference: entry.gateway_reference });
+        }
+        let r = self.reservation(id).await?;
+        let now = self.clock.now();
+        if r.status != Status::PendingPayment || now >= r.hold_expires_at {
+            return Err(TaskError::HoldExpired(format!(
+                "the hold lapsed before payment (status {})",
+                r.status.as_str()
+            )));
+        }
+        let reference = self
+            .gateway
+            .charge(&format!("charge-{id}"), r.amount(), r.payment_method)
+            .await?;
+        let entry = self
+            .ledger
+            .record(&LedgerEntry {
+                reservation_id: id,
+                kind: EntryKind::Charge,
+                amount: r.amount(),
+                gateway_reference: reference,
+                at: now,
+            })
+            .await?;
+        tracing::info!(amount_minor = entry.amount.minor, "charged");
+        Ok(ChargeOutput { payment_reference: entry.gateway_reference })
+    }
+
+    /// Confirm: PENDING_PAYMENT -> CONFIRMED while the hold is live.
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    pub async fn confirm(&self, id: ReservationId, payment_reference: &str) -> Result<NotifyOutput, TaskError> {
+        let r = self.reservations.confirm(id, payment_reference, self.clock.now()).await?;
+        tracing::info!("confirmed");
+        Ok(NotifyOutput { notification: notification(&r, NotificationEvent::Confirmed, None) })
+    }
+
+    /// Refund: gives back what is due once: everything charged when a booking failed after
+    /// the charge, the policy's amount when it was cancelled. Nothing when nothing was charged.
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    pub async fn refund(&self, id: ReservationId) -> Result<RefundOutput, TaskError> {
+        let Some(charge) = self.charge_entry(id, EntryKind::Charge).await? else {
+            return Ok(RefundOutput { refunded_minor: 0, refund_reference: None });
+        };
+        if let Some(done) = self.charge_entry(id, EntryKind::Refund).await? {
+            return Ok(RefundOutput {
+                refunded_minor: done.amount.minor,
+                refund_reference: Some(done.gateway_reference),
+            });
+        }
+        let r = self.reservation(id).await?;
+        let due = match r.status {
+            Status::Cancelled => r.refund_due_minor.unwrap_or(0).min(charge.amount.minor),
+            Status::PendingPayment | Status::Failed => charge.amount.minor,
+            other => {
+                return Err(TaskError::InvalidRequest(format!(
+                    "a {} reservation is not refunded",
+                    other.as_str()
+                )));
+            }
+        };
+        if due <= 0 {
+            return Ok(RefundOutput { refunded_minor: 0, refund_reference: None });
+        }
+        let amount = crate::money::Money { minor: due, currency: charge.amount.currency };
+        let reference = self
+            .gateway
+            .refund(&format!("refund-{id}"), &charge.gateway_reference, amount)
+            .await?;
+        let entry = self
+            .ledger
+            .record(&LedgerEntry {
+                reservation_id: id,
+                kind: EntryKind::Refund,
+                amount,
+                gateway_reference: reference,
+                at: self.clock.now(),
+            })
+            .await?;
+        tracing::info!(amount_minor = entry.amount.minor, "refunded");
+        Ok(RefundOutput {
+            refunded_minor: entry.amount.minor,
+            refund_reference: Some(entry.gateway_reference),
+        })
+    }
+
+    /// Release: frees the slot; a booking that failed becomes FAILED with its error and
+    /// yields the failure notification.
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    pub async fn release(&self, id: ReservationId, error: Option<&TaskFailure>) -> Result<ReleaseOutput, TaskError> {
+        let failure = error.map(|e| Failure { code: e.error.clone(), message: e.message() });
+        let r = self.reservations.release(id, failure, self.clock.now()).await?;
+        tracing::info!(status = r.status.as_str(), "released");
+        let notification = (r.status == Status::Failed).then(|| {
+            let reason = r.failure.as_ref().map(|f| customer_reason(&f.code));
+            notification(&r, NotificationEvent::Failed, reason)
+        });
+        Ok(ReleaseOutput { notification })
+    }
+
+    /// Cancel: CONFIRMED -> CANCELLED before the start, with the refund the service's policy
+    /// grants (in full when the business cancels). A replay returns the same result.
+    #[tracing::instrument(skip_all, fields(reservation_id = %req.reservation_id))]
+    pub async fn cancel(&self, req: &CancelRequest) -> Result<NotifyOutput, TaskError> {
+        let r = self.reservation(req.reservation_id).await?;
+        if r.status == Status::Cancelled {
+            return Ok(NotifyOutput { notification: notification(&r, NotificationEvent::Cancelled, None) });
+        }
+        if r.status != Status::Confirmed {
+            return Err(TaskError::NotCancellable(format!(
+                "a {} reservation cannot be cancelled",
+                r.status.as_str()
+            )));
+        }
+        let now = self.clock.now();
+        if now >= r.start {
+            return Err(TaskError::NotCancellable("the appointment has already started".into()));
+        }
+        let charged = self
+            .charge_entry(r.id, EntryKind::Charge)
+            .await?
+            .map_or(0, |e| e.amount.minor);
+        let policy = self.services.get(r.service_id).await?.map(|s| s.cancellation).unwrap_or_default();
+        let by_business = matches!(req.actor, Actor::User { role: Role::Admin | Role::Staff, .. } | Actor::System);
+        let notice = r.start.duration_since(now);
+        let full = by_business
+            || notice >= SignedDuration::from_hours(i64::from(policy.full_refund_hours_before));
+        let refund = if full { charged } else { charged * i64::from(policy.late_refund_percent) / 100 };
+        let reason = if by_business { "cancelled by the business" } else { "cancelled by the customer" };
+        let r = self.reservations.cancel(r.id, refund, req.actor, reason, now).await?;
+        tracing::info!(refund_minor = refund, "cancelled");
+        Ok(NotifyOutput { notification: notification(&r, NotificationEvent::Cancelled, None) })
+    }
+
+    /// SendConfirmation / SendFailure / SendCancellation: onto the queue.
+    pub async fn send(&self, n: &Notification) -> Result<(), TaskError> {
+        self.queue.send(n).await.map_err(Into::into)
+    }
+}
+
+/// What a replayed Hold returns: the same key with another request is refused; a failed
+/// booking fails again the same way; anything else carries on (every later task is
+/// idempotent too).
+fn replay(existing: Reservation, req: &BookingRequest) -> Result<HoldOutput, TaskError> {
+    if existing.fingerprint != req.fingerprint || existing.customer_id != req.customer_id {
+        return Err(TaskError::InvalidRequest(
+            "the Idempotency-Key was already used with a different request".into(),
+        ));
+    }
+    if let (Status::Failed, Some(f)) = (existing.status, &existing.failure) {
+        return Err(TaskError::from_failure(&f.code, &f.message));
+    }
+    Ok(HoldOutput { reservation_id: existing.id, hold_expires_at: existing.hold_expires_at })
+}
+
+/// Why a booking failed, in words for the customer's email.
+fn customer_reason(code: &str) -> String {
+    match code {
+        "PaymentDeclined" => "your card was declined; no money was taken".into(),
+        "PaymentTransient" => "the payment could not be processed; no money was taken".into(),
+        "HoldExpired" => "the slot was held for too long before payment completed; any payment has been refunded".into(),
+        _ => "the booking could not be completed; any payment has been refunded".into(),
+    }
+}
+
+/// The queue message for a reservation.
+pub fn notification(r: &Reservation, event: NotificationEvent, reason: Option<String>) -> Notification {
+    Notification {
+        event,
+        reservation_id: r.id,
+        customer_email: r.customer_email.clone(),
+        customer_name: r.customer_name.clone(),
+        service_name: r.service_name.clone(),
+        start: r.start,
+        end: r.end,
+        time_zone: r.time_zone.clone(),
+        amount_minor: r.amount_minor,
+        currency: r.currency.code().to_owned(),
+        payment_reference: r.payment_reference.clone(),
+        refund_minor: (event == NotificationEvent::Cancelled).then_some(r.refund_due_minor.unwrap_or(0)),
+        reason,
+    }
+}

@@ -1,0 +1,204 @@
+//! Reservations (the PoC's `Reserva`): a customer's claim on a service at a time, its
+//! status life cycle and the audit trail of every change.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Error,
+    ids::{ReservationId, ServiceId, UserId},
+    money::{Currency, Money},
+    payment::PaymentMethod,
+    user::Role,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    /// Slot held while the payment runs; lapses at `hold_expires_at`.
+    PendingPayment,
+    Confirmed,
+    /// The booking did not go through (declined card, expired hold, ...).
+    Failed,
+    Cancelled,
+    /// The visit took place (marked by staff after the start).
+    Completed,
+    NoShow,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::PendingPayment => "PENDING_PAYMENT",
+            Status::Confirmed => "CONFIRMED",
+            Status::Failed => "FAILED",
+            Status::Cancelled => "CANCELLED",
+            Status::Completed => "COMPLETED",
+            Status::NoShow => "NO_SHOW",
+        }
+    }
+
+    pub fn parse(field: &str, s: &str) -> Result<Self, crate::FieldError> {
+        [
+            Status::PendingPayment,
+            Status::Confirmed,
+            Status::Failed,
+            Status::Cancelled,
+            Status::Completed,
+            Status::NoShow,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+        .ok_or_else(|| {
+            crate::FieldError::new(
+                field,
+                "must be one of PENDING_PAYMENT, CONFIRMED, FAILED, CANCELLED, COMPLETED, NO_SHOW",
+            )
+        })
+    }
+
+    /// The legal life cycle; everything else is refused.
+    pub fn can_become(self, to: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, to),
+            (PendingPayment, Confirmed)
+                | (PendingPayment, Failed)
+                | (Confirmed, Cancelled)
+                | (Confirmed, Completed)
+                | (Confirmed, NoShow)
+        )
+    }
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Actor {
+    /// The booking workflow itself.
+    System,
+    User { id: UserId, role: Role },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    pub at: Timestamp,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub actor: Actor,
+    pub reason: String,
+}
+
+/// Why a booking failed: the workflow error's stable name and a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reservation {
+    pub id: ReservationId,
+    pub customer_id: UserId,
+    pub service_id: ServiceId,
+    /// Snapshots taken at hold time, so history and emails do not change with the catalog.
+    pub service_name: String,
+    pub customer_email: String,
+    pub customer_name: String,
+    pub time_zone: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Start instants of every slot unit claimed (duration plus buffer).
+    pub units: Vec<Timestamp>,
+    pub status: Status,
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub payment_method: PaymentMethod,
+    pub payment_reference: Option<String>,
+    /// Set by a cancellation: what the policy gives back.
+    pub refund_due_minor: Option<i64>,
+    pub idempotency_key: String,
+    /// The request the idempotency key was first used with.
+    pub fingerprint: String,
+    pub hold_expires_at: Timestamp,
+    pub failure: Option<Failure>,
+    pub history: Vec<StatusChange>,
+    pub created_at: Timestamp,
+    /// Incremented by every change; adapters use it for optimistic concurrency.
+    pub version: u64,
+}
+
+impl Reservation {
+    pub fn amount(&self) -> Money {
+        Money { minor: self.amount_minor, currency: self.currency }
+    }
+
+    /// Whether this reservation's claims count against capacity at `now`: confirmed ones
+    /// always, pending ones until their hold expires, the rest never.
+    pub fn occupies(&self, now: Timestamp) -> bool {
+        match self.status {
+            Status::Confirmed => true,
+            Status::PendingPayment => now < self.hold_expires_at,
+            _ => false,
+        }
+    }
+
+    /// Moves to `to` if the life cycle allows it, recording who and why.
+    pub fn transition(
+        &mut self,
+        to: Status,
+        at: Timestamp,
+        actor: Actor,
+        reason: impl Into<String>,
+    ) -> Result<(), Error> {
+        if !self.status.can_become(to) {
+            return Err(Error::IllegalTransition { from: self.status.as_str(), to: to.as_str() });
+        }
+        self.history.push(StatusChange {
+            at,
+            from: Some(self.status),
+            to,
+            actor,
+            reason: reason.into(),
+        });
+        self.status = to;
+        self.version += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_documented_transitions_are_legal() {
+        use Status::*;
+        let all = [PendingPayment, Confirmed, Failed, Cancelled, Completed, NoShow];
+        let legal: Vec<_> = all
+            .iter()
+            .flat_map(|a| all.iter().map(move |b| (*a, *b)))
+            .filter(|(a, b)| a.can_become(*b))
+            .collect();
+        assert_eq!(
+            legal,
+            [
+                (PendingPayment, Confirmed),
+                (PendingPayment, Failed),
+                (Confirmed, Cancelled),
+                (Confirmed, Completed),
+                (Confirmed, NoShow)
+            ]
+        );
+    }
+
+    #[test]
+    fn statuses_parse_from_their_wire_names() {
+        assert_eq!(Status::parse("status", "NO_SHOW").unwrap(), Status::NoShow);
+        assert!(Status::parse("status", "confirmed").is_err());
+        assert_eq!(serde_json::to_value(Status::PendingPayment).unwrap(), "PENDING_PAYMENT");
+    }
+}

@@ -1,0 +1,226 @@
+//! The booking and cancellation workflows. `statemachine/*.asl.json` defines them for AWS
+//! Step Functions; [`InProcessWorkflow`] runs the same tasks in the same order with the same
+//! Retry and Catch for booking-local and the tests. `tests/asl_parity.rs` interprets the ASL
+//! files and checks that both take the same path through the same states in every scenario.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::{
+    Error,
+    booking::{
+        Booking, BookingRequest, CancelRequest, ChargeOutput, HoldOutput, NotifyOutput, RefundOutput,
+        ReleaseOutput, TaskError, TaskFailure,
+    },
+    ids::ReservationId,
+    notify::Notification,
+};
+
+/// How a workflow execution ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    /// The error of the failing state (the ASL Fail state's `ErrorPath`/`CausePath`).
+    Failed(TaskFailure),
+}
+
+/// Starts a workflow and waits for its end (Step Functions `StartSyncExecution`, or in-process).
+#[async_trait]
+pub trait Workflow: Send + Sync {
+    async fn book(&self, request: &BookingRequest) -> Result<Outcome, Error>;
+    async fn cancel(&self, request: &CancelRequest) -> Result<Outcome, Error>;
+}
+
+/// The task functions, as the state machine's Task states call them.
+#[async_trait]
+pub trait BookingTasks: Send + Sync {
+    async fn hold(&self, request: &BookingRequest) -> Result<HoldOutput, TaskError>;
+    async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError>;
+    async fn confirm(&self, id: ReservationId, payment_reference: &str) -> Result<NotifyOutput, TaskError>;
+    async fn refund(&self, id: ReservationId) -> Result<RefundOutput, TaskError>;
+    async fn release(&self, id: ReservationId, error: Option<&TaskFailure>) -> Result<ReleaseOutput, TaskError>;
+    async fn cancel(&self, request: &CancelRequest) -> Result<NotifyOutput, TaskError>;
+    /// The `sqs:sendMessage` integration.
+    async fn send(&self, notification: &Notification) -> Result<(), TaskError>;
+}
+
+#[async_trait]
+impl BookingTasks for Booking {
+    async fn hold(&self, request: &BookingRequest) -> Result<HoldOutput, TaskError> {
+        Booking::hold(self, request).await
+    }
+    async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError> {
+        Booking::charge(self, id).await
+    }
+    async fn confirm(&self, id: ReservationId, payment_reference: &str) -> Result<NotifyOutput, TaskError> {
+        Booking::confirm(self, id, payment_reference).await
+    }
+    async fn refund(&self, id: ReservationId) -> Result<RefundOutput, TaskError> {
+        Booking::refund(self, id).await
+    }
+    async fn release(&self, id: ReservationId, error: Option<&TaskFailure>) -> Result<ReleaseOutput, TaskError> {
+        Booking::release(self, id, error).await
+    }
+    async fn cancel(&self, request: &CancelRequest) -> Result<NotifyOutput, TaskError> {
+        Booking::cancel(self, request).await
+    }
+    async fn send(&self, notification: &Notification) -> Result<(), TaskError> {
+        Booking::send(self, notification).await
+    }
+}
+
+/// One ASL `Retry` entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retrier {
+    pub errors: &'static [&'static str],
+    pub interval_seconds: u64,
+    pub max_attempts: u32,
+    pub backoff_rate: f64,
+}
+
+/// The errors the Lambda service itself raises on an invoke; always worth a retry.
+pub const LAMBDA_ERRORS: &[&str] = &[
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+];
+
+const LAMBDA: Retrier = Retrier { errors: LAMBDA_ERRORS, interval_seconds: 1, max_attempts: 3, backoff_rate: 2.0 };
+const STORE: Retrier = Retrier { errors: &["StoreUnavailable"], interval_seconds: 1, max_attempts: 3, backoff_rate: 2.0 };
+const PAYMENT: Retrier = Retrier { errors: &["PaymentTransient"], interval_seconds: 1, max_attempts: 2, backoff_rate: 2.0 };
+const QUEUE: Retrier = Retrier { errors: &["States.ALL"], interval_seconds: 1, max_attempts: 3, backoff_rate: 2.0 };
+
+/// The Retry list of each Task state, exactly as in the ASL files.
+pub fn retriers(state: &str) -> &'static [Retrier] {
+    match state {
+        "Charge" | "Refund" | "RefundByPolicy" => &[LAMBDA, STORE, PAYMENT],
+        "SendConfirmation" | "SendFailure" | "SendCancellation" => &[QUEUE],
+        _ => &[LAMBDA, STORE],
+    }
+}
+
+/// Runs the workflows in this process over any [`BookingTasks`].
+pub struct InProcessWorkflow<T> {
+    tasks: T,
+    /// Multiplies the ASL retry intervals: 1.0 waits as Step Functions would, 0.0 not at all.
+    time_scale: f64,
+}
+
+impl<T: BookingTasks> InProcessWorkflow<T> {
+    pub fn new(tasks: T, time_scale: f64) -> Self {
+        InProcessWorkflow { tasks, time_scale }
+    }
+
+    /// Runs `f` under the state's Retry list; returns its last error once retries run out.
+    async fn attempt<O, F, Fut>(&self, trace: &mut Vec<String>, state: &str, mut f: F) -> Result<O, TaskError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<O, TaskError>>,
+    {
+        let rules = retriers(state);
+        let mut used = vec![0u32; rules.len()];
+        loop {
+            trace.push(state.to_owned());
+            let err = match f().await {
+                Ok(out) => return Ok(out),
+                Err(e) => e,
+            };
+            let rule = rules
+                .iter()
+                .position(|r| r.errors.contains(&err.name()) || r.errors.contains(&"States.ALL"));
+            let Some(i) = rule.filter(|i| used[*i] < rules[*i].max_attempts) else {
+                return Err(err);
+            };
+            let wait = rules[i].interval_seconds as f64
+                * rules[i].backoff_rate.powi(used[i] as i32)
+                * self.time_scale;
+            used[i] += 1;
+            tracing::warn!(state, error = err.name(), attempt = used[i], "retrying task");
+            if wait > 0.0 {
+                tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+            }
+        }
+    }
+
+    /// `statemachine/booking.asl.json`, step by step; returns the outcome and the states
+    /// entered (each attempt of a retried state once).
+    pub async fn book_traced(&self, req: &BookingRequest) -> (Outcome, Vec<String>) {
+        let mut trace = Vec::new();
+        let id = req.reservation_id;
+        let failed = |trace: &mut Vec<String>, state: &str, e: TaskFailure| {
+            trace.push(state.to_owned());
+            Outcome::Failed(e)
+        };
+        if let Err(e) = self.attempt(&mut trace, "Hold", || self.tasks.hold(req)).await {
+            return (failed(&mut trace, "BookingRejected", e.failure()), trace);
+        }
+        let error = match self.attempt(&mut trace, "Charge", || self.tasks.charge(id)).await {
+            Err(e) => e.failure(),
+            Ok(charge) => {
+                let reference = charge.payment_reference;
+                match self.attempt(&mut trace, "Confirm", || self.tasks.confirm(id, &reference)).await {
+                    Ok(out) => {
+                        // A lost confirmation email must not undo a paid booking: the Catch
+                        // of SendConfirmation still ends in Booked.
+                        let _ = self
+                            .attempt(&mut trace, "SendConfirmation", || self.tasks.send(&out.notification))
+                            .await;
+                        trace.push("Booked".into());
+                        return (Outcome::Succeeded, trace);
+                    }
+                    Err(e) => {
+                        let error = e.failure();
+                        // Catch -> Refund; a failed refund still goes on to Release.
+                        let _ = self.attempt(&mut trace, "Refund", || self.tasks.refund(id)).await;
+                        error
+                    }
+                }
+            }
+        };
+        match self.attempt(&mut trace, "Release", || self.tasks.release(id, Some(&error))).await {
+            Ok(ReleaseOutput { notification: Some(n) }) => {
+                let _ = self.attempt(&mut trace, "SendFailure", || self.tasks.send(&n)).await;
+            }
+            Ok(ReleaseOutput { notification: None }) | Err(_) => {}
+        }
+        (failed(&mut trace, "BookingFailed", error), trace)
+    }
+
+    /// `statemachine/cancel.asl.json`: Cancel -> Release -> Refund -> SendCancellation.
+    pub async fn cancel_traced(&self, req: &CancelRequest) -> (Outcome, Vec<String>) {
+        let mut trace = Vec::new();
+        let id = req.reservation_id;
+        let fail = |trace: &mut Vec<String>, state: &str, e: TaskError| {
+            trace.push(state.to_owned());
+            Outcome::Failed(e.failure())
+        };
+        let out = match self.attempt(&mut trace, "Cancel", || self.tasks.cancel(req)).await {
+            Ok(out) => out,
+            Err(e) => return (fail(&mut trace, "CancelRejected", e), trace),
+        };
+        if let Err(e) = self.attempt(&mut trace, "ReleaseSlot", || self.tasks.release(id, None)).await {
+            return (fail(&mut trace, "CancelFailed", e), trace);
+        }
+        if let Err(e) = self.attempt(&mut trace, "RefundByPolicy", || self.tasks.refund(id)).await {
+            return (fail(&mut trace, "CancelFailed", e), trace);
+        }
+        let _ = self
+            .attempt(&mut trace, "SendCancellation", || self.tasks.send(&out.notification))
+            .await;
+        trace.push("Cancelled".into());
+        (Outcome::Succeeded, trace)
+    }
+}
+
+#[async_trait]
+impl<T: BookingTasks> Workflow for InProcessWorkflow<T> {
+    async fn book(&self, request: &BookingRequest) -> Result<Outcome, Error> {
+        Ok(self.book_traced(request).await.0)
+    }
+
+    async fn cancel(&self, request: &CancelRequest) -> Result<Outcome, Error> {
+        Ok(self.cancel_traced(request).await.0)
+    }
+}
