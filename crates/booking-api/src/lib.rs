@@ -16,11 +16,18 @@ use axum::{
 };
 use booking_core::{
     accounts::Accounts,
+    booking::{Booking, BookingConfig},
     catalog::Catalog,
-    memory::{MemoryCatalog, MemoryClaims, MemoryLoginAttempts, MemorySettings, MemoryUsers},
-    ports::{
-        CatalogStore, ClaimReader, Clock, LoginAttempts, SettingsStore, SystemClock, UserStore,
+    memory::{
+        MemoryCatalog, MemoryLedger, MemoryLoginAttempts, MemoryReservations, MemorySettings,
+        MemoryUsers,
     },
+    payment::{PaymentLedger, SimulatedGateway},
+    ports::{
+        CatalogStore, ClaimReader, Clock, LoginAttempts, NotificationQueue, ReservationStore,
+        SettingsStore, SystemClock, UserStore,
+    },
+    workflow::{InProcessWorkflow, Workflow},
 };
 
 pub use jwt::{Jwt, JwtConfig};
@@ -35,20 +42,52 @@ pub struct Ports {
     pub attempts: Arc<dyn LoginAttempts>,
     pub catalog: Arc<dyn CatalogStore>,
     pub settings: Arc<dyn SettingsStore>,
+    pub reservations: Arc<dyn ReservationStore>,
     pub claims: Arc<dyn ClaimReader>,
+    pub ledger: Arc<dyn PaymentLedger>,
     pub clock: Arc<dyn Clock>,
+    pub workflow: Arc<dyn Workflow>,
 }
 
 impl Ports {
-    /// In-memory adapters and the system clock.
-    pub fn in_memory() -> Self {
+    /// In-memory adapters, the simulated payment gateway and the in-process workflow, which
+    /// puts its notifications on `queue`. `retry_time_scale` multiplies the state machine's
+    /// retry intervals (1.0 waits as Step Functions would; tests pass 0.0).
+    pub fn in_memory(queue: Arc<dyn NotificationQueue>, retry_time_scale: f64) -> Self {
+        Self::in_memory_with_clock(queue, retry_time_scale, Arc::new(SystemClock))
+    }
+
+    pub fn in_memory_with_clock(
+        queue: Arc<dyn NotificationQueue>,
+        retry_time_scale: f64,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let users = Arc::new(MemoryUsers::default());
+        let catalog = Arc::new(MemoryCatalog::default());
+        let settings = Arc::new(MemorySettings::default());
+        let reservations = Arc::new(MemoryReservations::default());
+        let ledger = Arc::new(MemoryLedger::default());
+        let booking = Booking {
+            reservations: reservations.clone(),
+            ledger: ledger.clone(),
+            gateway: Arc::new(SimulatedGateway::default()),
+            services: catalog.clone(),
+            settings: settings.clone(),
+            users: users.clone(),
+            queue,
+            clock: clock.clone(),
+            config: BookingConfig::default(),
+        };
         Ports {
-            users: Arc::new(MemoryUsers::default()),
+            users,
             attempts: Arc::new(MemoryLoginAttempts::default()),
-            catalog: Arc::new(MemoryCatalog::default()),
-            settings: Arc::new(MemorySettings::default()),
-            claims: Arc::new(MemoryClaims::default()),
-            clock: Arc::new(SystemClock),
+            catalog,
+            settings,
+            reservations: reservations.clone(),
+            claims: reservations,
+            ledger,
+            clock,
+            workflow: Arc::new(InProcessWorkflow::new(booking, retry_time_scale)),
         }
     }
 }
@@ -96,12 +135,17 @@ pub fn services_router(state: AppState) -> Router {
     finish(routes::catalog::routes(), state)
 }
 
+/// `/api/reservations/*`: the reserve function.
+pub fn reservations_router(state: AppState) -> Router {
+    finish(routes::reservations::routes(), state)
+}
+
 /// Every route of every area, as booking-local serves them.
 pub fn app(state: AppState) -> Router {
-    finish(
-        routes::auth::routes().merge(routes::catalog::routes()),
-        state,
-    )
+    let routes = routes::auth::routes()
+        .merge(routes::catalog::routes())
+        .merge(routes::reservations::routes());
+    finish(routes, state)
 }
 
 fn finish(routes: Router<AppState>, state: AppState) -> Router {

@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use booking_core::{Error, FieldError};
+use booking_core::{Error, FieldError, booking::TaskError};
 use serde::Serialize;
 
 /// An error response. Build one from a core [`Error`] or with the constructors below.
@@ -150,11 +150,84 @@ impl From<Error> for Problem {
                     format!("too many failed attempts; retry after {retry_after_secs} seconds"),
                 )
             },
+            Error::Rule { field, reason } => Problem::rule(field, &reason),
+            Error::SlotUnavailable => Problem::from(TaskError::SlotUnavailable(e.to_string())),
+            Error::HoldExpired => Problem::from(TaskError::HoldExpired(e.to_string())),
+            Error::LimitExceeded(m) => Problem::from(TaskError::LimitExceeded(m)),
+            Error::IllegalTransition { .. } => {
+                Problem::from(TaskError::NotCancellable(e.to_string()))
+            }
             Error::Store(_) => {
                 tracing::error!(error = %chain(&e), "request failed");
                 Problem::internal()
             }
         }
+    }
+}
+
+impl Problem {
+    /// 422: a well-formed request that a business rule refuses.
+    pub fn rule(field: &str, reason: &str) -> Self {
+        Problem {
+            errors: vec![FieldError::new(field, reason)],
+            ..Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "/problems/rule-violation",
+                "The request breaks a booking rule",
+                format!("{field} {reason}"),
+            )
+        }
+    }
+}
+
+/// How each workflow error name reaches the client; docs/workflows.md lists the same table.
+impl From<TaskError> for Problem {
+    fn from(e: TaskError) -> Self {
+        let detail = e.to_string();
+        let (status, kind, title) = match &e {
+            TaskError::RuleViolation { field, reason } => return Problem::rule(field, reason),
+            TaskError::SlotUnavailable(_) => (
+                StatusCode::CONFLICT,
+                "/problems/slot-unavailable",
+                "The slot is no longer available",
+            ),
+            TaskError::HoldExpired(_) => (
+                StatusCode::CONFLICT,
+                "/problems/hold-expired",
+                "The hold expired before payment",
+            ),
+            TaskError::PaymentDeclined(_) => (
+                StatusCode::PAYMENT_REQUIRED,
+                "/problems/payment-declined",
+                "Payment declined",
+            ),
+            TaskError::PaymentTransient(_) | TaskError::StoreUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "/problems/temporarily-unavailable",
+                "Temporarily unavailable; try again",
+            ),
+            TaskError::LimitExceeded(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "/problems/limit-exceeded",
+                "Limit reached",
+            ),
+            TaskError::InvalidRequest(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "/problems/invalid-request",
+                "The request cannot be processed",
+            ),
+            TaskError::NotCancellable(_) => (
+                StatusCode::CONFLICT,
+                "/problems/not-cancellable",
+                "The reservation cannot change",
+            ),
+            TaskError::NotFound(_) => (StatusCode::NOT_FOUND, "/problems/not-found", "Not found"),
+        };
+        let mut p = Problem::new(status, kind, title, detail);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            p.retry_after = Some(5);
+        }
+        p
     }
 }
 

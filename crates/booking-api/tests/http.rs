@@ -1,207 +1,19 @@
-//! Handler tests: requests built in-process and sent through the real routers (tower
-//! `oneshot`) over the in-memory adapters, with a clock the tests move.
-
+//! Handler tests of the auth, users, services and settings routes.
 #![allow(clippy::unwrap_used)] // a test harness: a panic is a failed test
+
+mod common;
 
 use std::sync::Arc;
 
 use axum::{
-    Router,
     body::Body,
-    http::{HeaderMap, Method, Request, StatusCode, header},
+    http::{Method, Request, StatusCode, header},
 };
-use booking_api::{AppState, Jwt, JwtConfig, Ports, app, auth_router, services_router};
-use booking_core::{
-    ids::ServiceId,
-    memory::{
-        FixedClock, MemoryCatalog, MemoryClaims, MemoryLoginAttempts, MemorySettings, MemoryUsers,
-    },
-    user::Role,
-};
-use http_body_util::BodyExt;
-use jiff::{SignedDuration, Timestamp};
-use serde_json::{Value, json};
-use tower::ServiceExt;
-
-const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
-
-struct World {
-    state: AppState,
-    clock: Arc<FixedClock>,
-    claims: Arc<MemoryClaims>,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl World {
-    fn new() -> Self {
-        let clock = Arc::new(FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap()));
-        let claims = Arc::new(MemoryClaims::default());
-        let ports = Ports {
-            users: Arc::new(MemoryUsers::default()),
-            attempts: Arc::new(MemoryLoginAttempts::default()),
-            catalog: Arc::new(MemoryCatalog::default()),
-            settings: Arc::new(MemorySettings::default()),
-            claims: claims.clone(),
-            clock: clock.clone(),
-        };
-        let jwt = JwtConfig::new(
-            SECRET.to_vec(),
-            "booking-api".into(),
-            "booking-clients".into(),
-            SignedDuration::from_hours(1),
-        )
-        .unwrap();
-        World {
-            state: AppState::new(ports, jwt),
-            clock,
-            claims,
-        }
-    }
-
-    fn app(&self) -> Router {
-        app(self.state.clone())
-    }
-
-    async fn send_to(&self, router: Router, req: Request<Body>) -> Reply {
-        let res = router.oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        uri: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
-        let mut req = Request::builder().method(method).uri(uri);
-        if let Some(t) = token {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        };
-        self.send_to(self.app(), req.unwrap()).await
-    }
-
-    async fn raw(
-        &self,
-        method: Method,
-        uri: &str,
-        content_type: &str,
-        body: impl Into<Body>,
-    ) -> Reply {
-        let req = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::CONTENT_TYPE, content_type)
-            .body(body.into())
-            .unwrap();
-        self.send_to(self.app(), req).await
-    }
-
-    async fn register(&self, email: &str) -> Reply {
-        self.call(
-            Method::POST,
-            "/api/auth/register",
-            None,
-            Some(json!({"email": email, "password": "a long passphrase", "name": "Test User"})),
-        )
-        .await
-    }
-
-    async fn login(&self, email: &str, password: &str) -> Reply {
-        self.call(
-            Method::POST,
-            "/api/auth/login",
-            None,
-            Some(json!({"email": email, "password": password})),
-        )
-        .await
-    }
-
-    /// Registers a user with `role` and returns (id, token).
-    async fn user(&self, email: &str, role: Role) -> (String, String) {
-        let r = self.register(email).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        let id = r.body["id"].as_str().unwrap().to_owned();
-        let uid = booking_core::ids::UserId::parse("id", &id).unwrap();
-        self.state.ports.users.set_role(uid, role).await.unwrap();
-        let token = self.login(email, "a long passphrase").await.body["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        (id, token)
-    }
-
-    async fn admin(&self) -> String {
-        self.user("admin@example.com", Role::Admin).await.1
-    }
-
-    async fn customer(&self) -> String {
-        self.user("customer@example.com", Role::Customer).await.1
-    }
-
-    async fn open_every_day(&self, admin: &str) {
-        let day = json!([{"open": "09:00", "close": "13:00"}, {"open": "14:00", "close": "18:00"}]);
-        let r = self.call(Method::PUT, "/api/settings", Some(admin), Some(json!({
-            "timeZone": "Europe/Madrid", "slotMinutes": 30,
-            "weeklyHours": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day}
-        }))).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    }
-
-    async fn service(&self, admin: &str, body: Value) -> String {
-        let r = self
-            .call(Method::POST, "/api/services", Some(admin), Some(body))
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        r.body["id"].as_str().unwrap().to_owned()
-    }
-}
-
-fn haircut() -> Value {
-    json!({"name": "Haircut", "durationMinutes": 60, "priceMinor": 2500, "currency": "EUR"})
-}
-
-fn assert_problem(r: &Reply, status: StatusCode, field: Option<&str>) {
-    assert_eq!(r.status, status, "{}", r.body);
-    assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
-    assert_eq!(r.body["status"], status.as_u16());
-    assert!(
-        r.body["title"].is_string() && r.body["detail"].is_string(),
-        "{}",
-        r.body
-    );
-    if let Some(f) = field {
-        assert_eq!(r.body["errors"][0]["field"], f, "{}", r.body);
-        assert!(
-            r.body["errors"][0]["reason"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty())
-        );
-    }
-}
+use booking_api::{AppState, Jwt, JwtConfig, app, auth_router, services_router};
+use booking_core::{ids::ServiceId, user::Role};
+use common::{World, assert_problem, haircut};
+use jiff::SignedDuration;
+use serde_json::json;
 
 // ---------- registration and login ----------
 
@@ -691,10 +503,20 @@ async fn availability_lists_local_starts_and_honours_claims() {
     assert_eq!(r.body["slots"][0]["end"], "2026-11-30T10:00:00+01:00");
     assert_eq!(r.body["slots"][0]["remaining"], 2);
 
-    // Given two claims on the 10:00 unit (08:00 UTC), starts covering it disappear
-    let sid = ServiceId::parse("id", &id).unwrap();
-    w.claims
-        .add(sid, "2026-11-30T09:00:00Z".parse::<Timestamp>().unwrap(), 2);
+    // Given two bookings of the 10:00 start, starts whose units overlap it disappear
+    for email in ["one@example.com", "two@example.com"] {
+        let (_, token) = w.user(email, Role::Customer).await;
+        let r = w
+            .book(
+                &token,
+                &id,
+                "2026-11-30T10:00:00+01:00",
+                "pm_card_visa",
+                email,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
     let r = w.call(Method::GET, &uri, None, None).await;
     let starts: Vec<_> = r.body["slots"]
         .as_array()
@@ -702,14 +524,15 @@ async fn availability_lists_local_starts_and_honours_claims() {
         .iter()
         .map(|s| s["start"].as_str().unwrap()[11..16].to_owned())
         .collect();
-    assert_eq!(starts.len(), 9);
-    for gone in ["09:00", "09:30", "10:00"] {
+    // 10:00 + 60 + 30 claims 10:00, 10:30 and 11:00: every start touching them is full
+    assert_eq!(starts.len(), 7);
+    for gone in ["09:00", "09:30", "10:00", "10:30", "11:00"] {
         assert!(
             !starts.contains(&gone.to_owned()),
             "{gone} should be full: {starts:?}"
         );
     }
-    assert_eq!(starts[0], "10:30");
+    assert_eq!(starts[0], "11:30");
 }
 
 #[tokio::test]

@@ -193,7 +193,10 @@ pub fn slots(
 
 fn bookable_window(service: &Service, now: Timestamp) -> (Timestamp, Timestamp) {
     let earliest = plus(now, minutes(service.min_notice_minutes));
-    let latest = plus(now, SignedDuration::from_hours(24 * i64::from(service.max_advance_days)));
+    let latest = plus(
+        now,
+        SignedDuration::from_hours(24 * i64::from(service.max_advance_days)),
+    );
     (earliest, latest)
 }
 
@@ -205,7 +208,12 @@ pub fn check_start(
     start: Timestamp,
     now: Timestamp,
 ) -> Result<(Timestamp, Vec<Timestamp>), Error> {
-    let rule = |reason: String| Err(Error::Rule { field: "start", reason });
+    let rule = |reason: String| {
+        Err(Error::Rule {
+            field: "start",
+            reason,
+        })
+    };
     let (earliest, latest) = bookable_window(service, now);
     if start <= now {
         return rule("is in the past".into());
@@ -217,7 +225,10 @@ pub fn check_start(
         ));
     }
     if start > latest {
-        return rule(format!("is more than {} days ahead", service.max_advance_days));
+        return rule(format!(
+            "is more than {} days ahead",
+            service.max_advance_days
+        ));
     }
     let tz = settings.time_zone();
     let local = start.to_zoned_datetime(tz.clone());
@@ -233,7 +244,10 @@ pub fn check_start(
                 .into(),
         );
     }
-    Ok((plus(start, minutes(service.duration_minutes)), units(settings, service, start)))
+    Ok((
+        plus(start, minutes(service.duration_minutes)),
+        units(settings, service, start),
+    ))
 }
 
 #[cfg(test)]
@@ -536,24 +550,38 @@ mod tests {
 
     #[test]
     fn check_start_names_the_broken_rule() {
-        let s = settings("Europe/Madrid", 30, serde_json::json!({
-            "mon": [{"open": "09:00", "close": "12:00"}]
-        }));
+        let s = settings(
+            "Europe/Madrid",
+            30,
+            serde_json::json!({
+                "mon": [{"open": "09:00", "close": "12:00"}]
+            }),
+        );
         let mut svc = service(60, 30, 1);
         svc.min_notice_minutes = 60;
         svc.max_advance_days = 10;
         let now: Timestamp = "2026-11-30T07:00:00Z".parse().unwrap(); // 08:00 in Madrid
         let reason = |start: &str| match check_start(&s, &svc, start.parse().unwrap(), now) {
-            Err(Error::Rule { field: "start", reason }) => reason,
+            Err(Error::Rule {
+                field: "start",
+                reason,
+            }) => reason,
             other => panic!("expected a rule violation, got {other:?}"),
         };
         assert!(reason("2026-11-30T06:00:00Z").contains("past"));
         assert!(reason("2026-11-30T07:30:00Z").contains("minimum notice"));
         assert!(reason("2026-12-21T09:00:00Z").contains("days ahead"));
         assert!(reason("2026-11-30T08:10:00Z").contains("slot grid"));
-        assert!(reason("2026-11-30T10:00:00Z").contains("opening hours"), "11:00 + 90 min > 12:00");
-        assert!(reason("2026-12-01T09:00:00Z").contains("opening hours"), "Tuesday is closed");
-        let (end, units) = check_start(&s, &svc, "2026-11-30T09:30:00Z".parse().unwrap(), now).unwrap();
+        assert!(
+            reason("2026-11-30T10:00:00Z").contains("opening hours"),
+            "11:00 + 90 min > 12:00"
+        );
+        assert!(
+            reason("2026-12-01T09:00:00Z").contains("opening hours"),
+            "Tuesday is closed"
+        );
+        let (end, units) =
+            check_start(&s, &svc, "2026-11-30T09:30:00Z".parse().unwrap(), now).unwrap();
         assert_eq!(end, "2026-11-30T10:30:00Z".parse::<Timestamp>().unwrap());
         assert_eq!(units.len(), 3);
     }

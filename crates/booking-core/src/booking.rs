@@ -33,7 +33,10 @@ impl Default for BookingConfig {
     fn default() -> Self {
         BookingConfig {
             hold_ttl: SignedDuration::from_mins(5),
-            limits: HoldLimits { max_active_holds: 3, max_upcoming: 10 },
+            limits: HoldLimits {
+                max_active_holds: 3,
+                max_upcoming: 10,
+            },
         }
     }
 }
@@ -84,7 +87,10 @@ impl TaskError {
 
     /// The error as Step Functions carries it into a Catch (`{"Error", "Cause"}`).
     pub fn failure(&self) -> TaskFailure {
-        TaskFailure { error: self.name().to_owned(), cause: self.to_string() }
+        TaskFailure {
+            error: self.name().to_owned(),
+            cause: self.to_string(),
+        }
     }
 
     /// Rebuilds an error from a recorded failure (an idempotent replay of a failed booking).
@@ -100,7 +106,10 @@ impl TaskError {
             "NotFound" => TaskError::NotFound(m),
             "RuleViolation" => {
                 let (field, reason) = m.split_once(": ").unwrap_or(("start", &m));
-                TaskError::RuleViolation { field: field.into(), reason: reason.into() }
+                TaskError::RuleViolation {
+                    field: field.into(),
+                    reason: reason.into(),
+                }
             }
             "StoreUnavailable" => TaskError::StoreUnavailable(m),
             _ => TaskError::InvalidRequest(m),
@@ -114,7 +123,10 @@ impl From<Error> for TaskError {
             Error::SlotUnavailable => TaskError::SlotUnavailable(e.to_string()),
             Error::HoldExpired => TaskError::HoldExpired(e.to_string()),
             Error::LimitExceeded(m) => TaskError::LimitExceeded(m),
-            Error::Rule { field, reason } => TaskError::RuleViolation { field: field.into(), reason },
+            Error::Rule { field, reason } => TaskError::RuleViolation {
+                field: field.into(),
+                reason,
+            },
             Error::NotFound(what) => TaskError::NotFound(format!("{what} not found")),
             Error::IllegalTransition { .. } => TaskError::NotCancellable(e.to_string()),
             Error::Store(_) => TaskError::StoreUnavailable(e.to_string()),
@@ -243,8 +255,17 @@ impl Booking {
             .ok_or_else(|| TaskError::NotFound(format!("reservation {id} not found")))
     }
 
-    async fn charge_entry(&self, id: ReservationId, kind: EntryKind) -> Result<Option<LedgerEntry>, TaskError> {
-        Ok(self.ledger.entries(id).await?.into_iter().find(|e| e.kind == kind))
+    async fn charge_entry(
+        &self,
+        id: ReservationId,
+        kind: EntryKind,
+    ) -> Result<Option<LedgerEntry>, TaskError> {
+        Ok(self
+            .ledger
+            .entries(id)
+            .await?
+            .into_iter()
+            .find(|e| e.kind == kind))
     }
 
     /// Hold: checks the rules, then creates the PENDING_PAYMENT reservation and claims its
@@ -266,7 +287,10 @@ impl Booking {
             .await?
             .ok_or_else(|| rule("serviceId", "does not exist"))?;
         if !service.active {
-            return Err(rule("serviceId", "is not bookable: the service is inactive"));
+            return Err(rule(
+                "serviceId",
+                "is not bookable: the service is inactive",
+            ));
         }
         let customer = self
             .users
@@ -275,7 +299,10 @@ impl Booking {
             .ok_or_else(|| TaskError::InvalidRequest("unknown customer".into()))?;
         let settings = self.settings.get().await?.unwrap_or_default();
         let (end, units) = check_start(&settings, &service, req.start, now)?;
-        let actor = Actor::User { id: customer.id, role: customer.role };
+        let actor = Actor::User {
+            id: customer.id,
+            role: customer.role,
+        };
         let reservation = Reservation {
             id: req.reservation_id,
             customer_id: customer.id,
@@ -314,7 +341,10 @@ impl Booking {
         match held {
             Held::Created(r) => {
                 tracing::info!(service_id = %r.service_id, "slot held");
-                Ok(HoldOutput { reservation_id: r.id, hold_expires_at: r.hold_expires_at })
+                Ok(HoldOutput {
+                    reservation_id: r.id,
+                    hold_expires_at: r.hold_expires_at,
+                })
             }
             Held::Existing(r) => replay(r, req),
         }
@@ -325,7 +355,9 @@ impl Booking {
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
     pub async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError> {
         if let Some(entry) = self.charge_entry(id, EntryKind::Charge).await? {
-            return Ok(ChargeOutput { payment_reference: entry.gateway_reference });
+            return Ok(ChargeOutput {
+                payment_reference: entry.gateway_reference,
+            });
         }
         let r = self.reservation(id).await?;
         let now = self.clock.now();
@@ -350,15 +382,26 @@ impl Booking {
             })
             .await?;
         tracing::info!(amount_minor = entry.amount.minor, "charged");
-        Ok(ChargeOutput { payment_reference: entry.gateway_reference })
+        Ok(ChargeOutput {
+            payment_reference: entry.gateway_reference,
+        })
     }
 
     /// Confirm: PENDING_PAYMENT -> CONFIRMED while the hold is live.
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
-    pub async fn confirm(&self, id: ReservationId, payment_reference: &str) -> Result<NotifyOutput, TaskError> {
-        let r = self.reservations.confirm(id, payment_reference, self.clock.now()).await?;
+    pub async fn confirm(
+        &self,
+        id: ReservationId,
+        payment_reference: &str,
+    ) -> Result<NotifyOutput, TaskError> {
+        let r = self
+            .reservations
+            .confirm(id, payment_reference, self.clock.now())
+            .await?;
         tracing::info!("confirmed");
-        Ok(NotifyOutput { notification: notification(&r, NotificationEvent::Confirmed, None) })
+        Ok(NotifyOutput {
+            notification: notification(&r, NotificationEvent::Confirmed, None),
+        })
     }
 
     /// Refund: gives back what is due once: everything charged when a booking failed after
@@ -366,7 +409,10 @@ impl Booking {
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
     pub async fn refund(&self, id: ReservationId) -> Result<RefundOutput, TaskError> {
         let Some(charge) = self.charge_entry(id, EntryKind::Charge).await? else {
-            return Ok(RefundOutput { refunded_minor: 0, refund_reference: None });
+            return Ok(RefundOutput {
+                refunded_minor: 0,
+                refund_reference: None,
+            });
         };
         if let Some(done) = self.charge_entry(id, EntryKind::Refund).await? {
             return Ok(RefundOutput {
@@ -386,9 +432,15 @@ impl Booking {
             }
         };
         if due <= 0 {
-            return Ok(RefundOutput { refunded_minor: 0, refund_reference: None });
+            return Ok(RefundOutput {
+                refunded_minor: 0,
+                refund_reference: None,
+            });
         }
-        let amount = crate::money::Money { minor: due, currency: charge.amount.currency };
+        let amount = crate::money::Money {
+            minor: due,
+            currency: charge.amount.currency,
+        };
         let reference = self
             .gateway
             .refund(&format!("refund-{id}"), &charge.gateway_reference, amount)
@@ -413,9 +465,19 @@ impl Booking {
     /// Release: frees the slot; a booking that failed becomes FAILED with its error and
     /// yields the failure notification.
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
-    pub async fn release(&self, id: ReservationId, error: Option<&TaskFailure>) -> Result<ReleaseOutput, TaskError> {
-        let failure = error.map(|e| Failure { code: e.error.clone(), message: e.message() });
-        let r = self.reservations.release(id, failure, self.clock.now()).await?;
+    pub async fn release(
+        &self,
+        id: ReservationId,
+        error: Option<&TaskFailure>,
+    ) -> Result<ReleaseOutput, TaskError> {
+        let failure = error.map(|e| Failure {
+            code: e.error.clone(),
+            message: e.message(),
+        });
+        let r = self
+            .reservations
+            .release(id, failure, self.clock.now())
+            .await?;
         tracing::info!(status = r.status.as_str(), "released");
         let notification = (r.status == Status::Failed).then(|| {
             let reason = r.failure.as_ref().map(|f| customer_reason(&f.code));
@@ -430,7 +492,9 @@ impl Booking {
     pub async fn cancel(&self, req: &CancelRequest) -> Result<NotifyOutput, TaskError> {
         let r = self.reservation(req.reservation_id).await?;
         if r.status == Status::Cancelled {
-            return Ok(NotifyOutput { notification: notification(&r, NotificationEvent::Cancelled, None) });
+            return Ok(NotifyOutput {
+                notification: notification(&r, NotificationEvent::Cancelled, None),
+            });
         }
         if r.status != Status::Confirmed {
             return Err(TaskError::NotCancellable(format!(
@@ -440,22 +504,48 @@ impl Booking {
         }
         let now = self.clock.now();
         if now >= r.start {
-            return Err(TaskError::NotCancellable("the appointment has already started".into()));
+            return Err(TaskError::NotCancellable(
+                "the appointment has already started".into(),
+            ));
         }
         let charged = self
             .charge_entry(r.id, EntryKind::Charge)
             .await?
             .map_or(0, |e| e.amount.minor);
-        let policy = self.services.get(r.service_id).await?.map(|s| s.cancellation).unwrap_or_default();
-        let by_business = matches!(req.actor, Actor::User { role: Role::Admin | Role::Staff, .. } | Actor::System);
+        let policy = self
+            .services
+            .get(r.service_id)
+            .await?
+            .map(|s| s.cancellation)
+            .unwrap_or_default();
+        let by_business = matches!(
+            req.actor,
+            Actor::User {
+                role: Role::Admin | Role::Staff,
+                ..
+            } | Actor::System
+        );
         let notice = r.start.duration_since(now);
         let full = by_business
             || notice >= SignedDuration::from_hours(i64::from(policy.full_refund_hours_before));
-        let refund = if full { charged } else { charged * i64::from(policy.late_refund_percent) / 100 };
-        let reason = if by_business { "cancelled by the business" } else { "cancelled by the customer" };
-        let r = self.reservations.cancel(r.id, refund, req.actor, reason, now).await?;
+        let refund = if full {
+            charged
+        } else {
+            charged * i64::from(policy.late_refund_percent) / 100
+        };
+        let reason = if by_business {
+            "cancelled by the business"
+        } else {
+            "cancelled by the customer"
+        };
+        let r = self
+            .reservations
+            .cancel(r.id, refund, req.actor, reason, now)
+            .await?;
         tracing::info!(refund_minor = refund, "cancelled");
-        Ok(NotifyOutput { notification: notification(&r, NotificationEvent::Cancelled, None) })
+        Ok(NotifyOutput {
+            notification: notification(&r, NotificationEvent::Cancelled, None),
+        })
     }
 
     /// SendConfirmation / SendFailure / SendCancellation: onto the queue.
@@ -476,7 +566,10 @@ fn replay(existing: Reservation, req: &BookingRequest) -> Result<HoldOutput, Tas
     if let (Status::Failed, Some(f)) = (existing.status, &existing.failure) {
         return Err(TaskError::from_failure(&f.code, &f.message));
     }
-    Ok(HoldOutput { reservation_id: existing.id, hold_expires_at: existing.hold_expires_at })
+    Ok(HoldOutput {
+        reservation_id: existing.id,
+        hold_expires_at: existing.hold_expires_at,
+    })
 }
 
 /// Why a booking failed, in words for the customer's email.
@@ -484,13 +577,20 @@ fn customer_reason(code: &str) -> String {
     match code {
         "PaymentDeclined" => "your card was declined; no money was taken".into(),
         "PaymentTransient" => "the payment could not be processed; no money was taken".into(),
-        "HoldExpired" => "the slot was held for too long before payment completed; any payment has been refunded".into(),
+        "HoldExpired" => {
+            "the slot was held for too long before payment completed; any payment has been refunded"
+                .into()
+        }
         _ => "the booking could not be completed; any payment has been refunded".into(),
     }
 }
 
 /// The queue message for a reservation.
-pub fn notification(r: &Reservation, event: NotificationEvent, reason: Option<String>) -> Notification {
+pub fn notification(
+    r: &Reservation,
+    event: NotificationEvent,
+    reason: Option<String>,
+) -> Notification {
     Notification {
         event,
         reservation_id: r.id,
@@ -503,7 +603,8 @@ pub fn notification(r: &Reservation, event: NotificationEvent, reason: Option<St
         amount_minor: r.amount_minor,
         currency: r.currency.code().to_owned(),
         payment_reference: r.payment_reference.clone(),
-        refund_minor: (event == NotificationEvent::Cancelled).then_some(r.refund_due_minor.unwrap_or(0)),
+        refund_minor: (event == NotificationEvent::Cancelled)
+            .then_some(r.refund_due_minor.unwrap_or(0)),
         reason,
     }
 }

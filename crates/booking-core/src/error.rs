@@ -57,7 +57,10 @@ pub enum Error {
     LimitExceeded(String),
     /// The reservation is not in a status that allows the change.
     #[error("a {from} reservation cannot become {to}")]
-    IllegalTransition { from: &'static str, to: &'static str },
+    IllegalTransition {
+        from: &'static str,
+        to: &'static str,
+    },
     /// A storage adapter failed; the cause is for the logs, never for the client.
     #[error("storage failure")]
     Store(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -197,8 +197,13 @@ struct ReservationsInner {
 
 impl ReservationsInner {
     fn live_claims(&self, service: ServiceId, unit: Timestamp, now: Timestamp) -> u32 {
-        let holders = self.claims.get(&(service, unit)).map_or(&[][..], Vec::as_slice);
-        let live = holders.iter().filter(|id| self.by_id.get(id).is_some_and(|r| r.occupies(now)));
+        let holders = self
+            .claims
+            .get(&(service, unit))
+            .map_or(&[][..], Vec::as_slice);
+        let live = holders
+            .iter()
+            .filter(|id| self.by_id.get(id).is_some_and(|r| r.occupies(now)));
         u32::try_from(live.count()).unwrap_or(u32::MAX)
     }
 
@@ -214,7 +219,9 @@ impl ReservationsInner {
     }
 
     fn get_mut(&mut self, id: ReservationId) -> Result<&mut Reservation, Error> {
-        self.by_id.get_mut(&id).ok_or(Error::NotFound("reservation"))
+        self.by_id
+            .get_mut(&id)
+            .ok_or(Error::NotFound("reservation"))
     }
 }
 
@@ -252,7 +259,10 @@ impl ReservationStore for MemoryReservations {
         if let Some(existing) = g.by_id.get(&reservation.id) {
             return Ok(Held::Existing(existing.clone()));
         }
-        let mine = g.by_id.values().filter(|r| r.customer_id == reservation.customer_id);
+        let mine = g
+            .by_id
+            .values()
+            .filter(|r| r.customer_id == reservation.customer_id);
         let (mut holds, mut upcoming) = (0, 0);
         for r in mine {
             match r.status {
@@ -274,7 +284,11 @@ impl ReservationStore for MemoryReservations {
             )));
         }
         let service = reservation.service_id;
-        if reservation.units.iter().any(|u| g.live_claims(service, *u, now) >= capacity) {
+        if reservation
+            .units
+            .iter()
+            .any(|u| g.live_claims(service, *u, now) >= capacity)
+        {
             return Err(Error::SlotUnavailable);
         }
         for unit in &reservation.units {
@@ -319,10 +333,15 @@ impl ReservationStore for MemoryReservations {
         let r = g.get_mut(id)?;
         match r.status {
             Status::Confirmed | Status::Completed | Status::NoShow => {
-                return Err(Error::IllegalTransition { from: r.status.as_str(), to: "released" });
+                return Err(Error::IllegalTransition {
+                    from: r.status.as_str(),
+                    to: "released",
+                });
             }
             Status::PendingPayment => {
-                let reason = failure.as_ref().map_or("released".into(), |f| f.message.clone());
+                let reason = failure
+                    .as_ref()
+                    .map_or("released".into(), |f| f.message.clone());
                 r.transition(Status::Failed, now, Actor::System, reason)?;
                 r.failure = failure;
             }
@@ -369,11 +388,20 @@ impl ReservationStore for MemoryReservations {
         let more = items.len() > limit;
         items.truncate(limit);
         let next = if more {
-            items.last().map(|r| ReservationCursor { start: r.start, id: r.id }.encode())
+            items.last().map(|r| {
+                ReservationCursor {
+                    start: r.start,
+                    id: r.id,
+                }
+                .encode()
+            })
         } else {
             None
         };
-        Ok(Page { items: items.into_iter().cloned().collect(), next })
+        Ok(Page {
+            items: items.into_iter().cloned().collect(),
+            next,
+        })
     }
 }
 
@@ -413,8 +441,9 @@ impl MemoryLedger {
 impl PaymentLedger for MemoryLedger {
     async fn record(&self, entry: &LedgerEntry) -> Result<LedgerEntry, Error> {
         let mut g = lock(&self.inner);
-        if let Some(e) =
-            g.iter().find(|e| e.reservation_id == entry.reservation_id && e.kind == entry.kind)
+        if let Some(e) = g
+            .iter()
+            .find(|e| e.reservation_id == entry.reservation_id && e.kind == entry.kind)
         {
             return Ok(e.clone());
         }
@@ -423,11 +452,19 @@ impl PaymentLedger for MemoryLedger {
     }
 
     async fn entries(&self, reservation: ReservationId) -> Result<Vec<LedgerEntry>, Error> {
-        Ok(lock(&self.inner).iter().filter(|e| e.reservation_id == reservation).cloned().collect())
+        Ok(lock(&self.inner)
+            .iter()
+            .filter(|e| e.reservation_id == reservation)
+            .cloned()
+            .collect())
     }
 
     async fn between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<LedgerEntry>, Error> {
-        Ok(lock(&self.inner).iter().filter(|e| e.at >= from && e.at < to).cloned().collect())
+        Ok(lock(&self.inner)
+            .iter()
+            .filter(|e| e.at >= from && e.at < to)
+            .cloned()
+            .collect())
     }
 }
 

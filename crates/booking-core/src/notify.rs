@@ -340,6 +340,74 @@ struct ClaimStuck {
     release: Error,
 }
 
+/// Delivers SQS-style `(message id, body JSON)` pairs in order and returns the ids to retry.
+///
+/// A duplicate delivery counts as success and sends nothing. A body that does not parse is a
+/// poison message: it is logged and reported as failed rather than dropped, so after the
+/// queue's `maxReceiveCount` it moves to the dead-letter queue, where it can be inspected.
+pub async fn deliver_batch(
+    messages: &[(String, String)],
+    mailer: &dyn Mailer,
+    sent: &dyn SentLog,
+) -> Vec<String> {
+    let mut failed = Vec::new();
+    for (message_id, body) in messages {
+        if !deliver_message(message_id, body, mailer, sent).await {
+            failed.push(message_id.clone());
+        }
+    }
+    failed
+}
+
+/// True when the message is done with (sent now, or before). Never logs the email itself.
+async fn deliver_message(
+    message_id: &str,
+    body: &str,
+    mailer: &dyn Mailer,
+    sent: &dyn SentLog,
+) -> bool {
+    let n: Notification = match serde_json::from_str(body) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!(message_id, error = %e, "poison message: the body is not a notification");
+            return false;
+        }
+    };
+    let (reservation_id, event) = (n.reservation_id, n.event.as_str());
+    match deliver(&n, mailer, sent).await {
+        Ok(Delivery::Sent) => {
+            tracing::info!(message_id, %reservation_id, event, "email sent");
+            true
+        }
+        Ok(Delivery::AlreadySent) => {
+            tracing::info!(message_id, %reservation_id, event, "duplicate delivery: email already sent");
+            true
+        }
+        Err(e) => {
+            tracing::error!(
+                message_id,
+                %reservation_id,
+                event,
+                error = %causes(&e),
+                "email not sent; the message will be retried"
+            );
+            false
+        }
+    }
+}
+
+/// The error and its sources, "outer: inner: ...", so a storage failure shows its cause.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind; keep serving it.
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -726,6 +794,72 @@ mod tests {
             Err(Error::Invalid(_))
         ));
         assert!(log.claim(n.reservation_id, n.event).await.unwrap());
+    }
+
+    fn message(id: &str, event: NotificationEvent, to: &str) -> (String, String) {
+        let n = Notification {
+            customer_email: to.into(),
+            ..notification(event)
+        };
+        (id.into(), serde_json::to_string(&n).unwrap())
+    }
+
+    fn recipients(outbox: &MemoryOutbox) -> Vec<String> {
+        outbox.sent().into_iter().map(|e| e.to).collect()
+    }
+
+    #[tokio::test]
+    async fn only_the_message_whose_recipient_fails_is_returned_for_retry() {
+        // Given three messages and a provider that rejects the second recipient
+        let (outbox, log) = (MemoryOutbox::default(), MemorySentLog::default());
+        outbox.fail_for("bob@example.com");
+        let batch = [
+            message("m1", NotificationEvent::Confirmed, "ana@example.com"),
+            message("m2", NotificationEvent::Confirmed, "bob@example.com"),
+            message("m3", NotificationEvent::Cancelled, "eva@example.com"),
+        ];
+
+        // When the batch is delivered
+        let failed = deliver_batch(&batch, &outbox, &log).await;
+
+        // Then only m2 is retried and the others were sent once
+        assert_eq!(failed, ["m2"]);
+        assert_eq!(recipients(&outbox), ["ana@example.com", "eva@example.com"]);
+    }
+
+    #[tokio::test]
+    async fn delivering_the_same_batch_twice_sends_each_email_once() {
+        // Given a batch already delivered
+        let (outbox, log) = (MemoryOutbox::default(), MemorySentLog::default());
+        let batch = [
+            message("m1", NotificationEvent::Confirmed, "ana@example.com"),
+            message("m2", NotificationEvent::Failed, "bob@example.com"),
+        ];
+        assert!(deliver_batch(&batch, &outbox, &log).await.is_empty());
+
+        // When SQS delivers it again
+        let failed = deliver_batch(&batch, &outbox, &log).await;
+
+        // Then nothing fails and nothing more is sent
+        assert!(failed.is_empty());
+        assert_eq!(recipients(&outbox), ["ana@example.com", "bob@example.com"]);
+    }
+
+    #[tokio::test]
+    async fn a_poison_message_is_reported_as_failed_and_the_rest_are_sent() {
+        // Given a batch with a body that is not a notification
+        let (outbox, log) = (MemoryOutbox::default(), MemorySentLog::default());
+        let batch = [
+            ("bad".to_owned(), r#"{"event":"shipped"}"#.to_owned()),
+            message("m1", NotificationEvent::Confirmed, "ana@example.com"),
+        ];
+
+        // When it is delivered
+        let failed = deliver_batch(&batch, &outbox, &log).await;
+
+        // Then the poison message goes back to the queue (and to the DLQ in the end)
+        assert_eq!(failed, ["bad"]);
+        assert_eq!(recipients(&outbox), ["ana@example.com"]);
     }
 
     struct StuckLog;

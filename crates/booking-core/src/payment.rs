@@ -100,9 +100,9 @@ impl PaymentGateway for SimulatedGateway {
             PaymentMethod::CardChargeDeclined => {
                 Err(PaymentError::Declined("your card was declined".into()))
             }
-            PaymentMethod::CardProcessingError => {
-                Err(PaymentError::Transient("the card processor did not answer".into()))
-            }
+            PaymentMethod::CardProcessingError => Err(PaymentError::Transient(
+                "the card processor did not answer".into(),
+            )),
         }
     }
 
@@ -151,22 +151,40 @@ mod tests {
     use crate::money::Currency;
 
     fn eur(minor: i64) -> Money {
-        Money { minor, currency: Currency::parse("c", "EUR").unwrap() }
+        Money {
+            minor,
+            currency: Currency::parse("c", "EUR").unwrap(),
+        }
     }
 
     #[tokio::test]
     async fn the_simulated_gateway_follows_the_test_tokens() {
         let g = SimulatedGateway::default();
-        let a = g.charge("k1", eur(100), PaymentMethod::CardVisa).await.unwrap();
+        let a = g
+            .charge("k1", eur(100), PaymentMethod::CardVisa)
+            .await
+            .unwrap();
         assert!(a.starts_with("ch_"));
-        assert_eq!(g.charge("k1", eur(100), PaymentMethod::CardVisa).await.unwrap(), a);
-        assert_ne!(g.charge("k2", eur(100), PaymentMethod::CardVisa).await.unwrap(), a);
+        assert_eq!(
+            g.charge("k1", eur(100), PaymentMethod::CardVisa)
+                .await
+                .unwrap(),
+            a
+        );
+        assert_ne!(
+            g.charge("k2", eur(100), PaymentMethod::CardVisa)
+                .await
+                .unwrap(),
+            a
+        );
         assert!(matches!(
-            g.charge("k3", eur(1), PaymentMethod::CardChargeDeclined).await,
+            g.charge("k3", eur(1), PaymentMethod::CardChargeDeclined)
+                .await,
             Err(PaymentError::Declined(_))
         ));
         assert!(matches!(
-            g.charge("k4", eur(1), PaymentMethod::CardProcessingError).await,
+            g.charge("k4", eur(1), PaymentMethod::CardProcessingError)
+                .await,
             Err(PaymentError::Transient(_))
         ));
     }

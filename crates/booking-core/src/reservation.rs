@@ -77,7 +77,10 @@ impl Status {
 pub enum Actor {
     /// The booking workflow itself.
     System,
-    User { id: UserId, role: Role },
+    User {
+        id: UserId,
+        role: Role,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,7 +136,10 @@ pub struct Reservation {
 
 impl Reservation {
     pub fn amount(&self) -> Money {
-        Money { minor: self.amount_minor, currency: self.currency }
+        Money {
+            minor: self.amount_minor,
+            currency: self.currency,
+        }
     }
 
     /// Whether this reservation's claims count against capacity at `now`: confirmed ones
@@ -155,7 +161,10 @@ impl Reservation {
         reason: impl Into<String>,
     ) -> Result<(), Error> {
         if !self.status.can_become(to) {
-            return Err(Error::IllegalTransition { from: self.status.as_str(), to: to.as_str() });
+            return Err(Error::IllegalTransition {
+                from: self.status.as_str(),
+                to: to.as_str(),
+            });
         }
         self.history.push(StatusChange {
             at,
@@ -177,7 +186,14 @@ mod tests {
     #[test]
     fn only_the_documented_transitions_are_legal() {
         use Status::*;
-        let all = [PendingPayment, Confirmed, Failed, Cancelled, Completed, NoShow];
+        let all = [
+            PendingPayment,
+            Confirmed,
+            Failed,
+            Cancelled,
+            Completed,
+            NoShow,
+        ];
         let legal: Vec<_> = all
             .iter()
             .flat_map(|a| all.iter().map(move |b| (*a, *b)))
@@ -199,6 +215,9 @@ mod tests {
     fn statuses_parse_from_their_wire_names() {
         assert_eq!(Status::parse("status", "NO_SHOW").unwrap(), Status::NoShow);
         assert!(Status::parse("status", "confirmed").is_err());
-        assert_eq!(serde_json::to_value(Status::PendingPayment).unwrap(), "PENDING_PAYMENT");
+        assert_eq!(
+            serde_json::to_value(Status::PendingPayment).unwrap(),
+            "PENDING_PAYMENT"
+        );
     }
 }

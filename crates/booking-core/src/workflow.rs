@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use crate::{
     Error,
     booking::{
-        Booking, BookingRequest, CancelRequest, ChargeOutput, HoldOutput, NotifyOutput, RefundOutput,
-        ReleaseOutput, TaskError, TaskFailure,
+        Booking, BookingRequest, CancelRequest, ChargeOutput, HoldOutput, NotifyOutput,
+        RefundOutput, ReleaseOutput, TaskError, TaskFailure,
     },
     ids::ReservationId,
     notify::Notification,
@@ -37,9 +37,17 @@ pub trait Workflow: Send + Sync {
 pub trait BookingTasks: Send + Sync {
     async fn hold(&self, request: &BookingRequest) -> Result<HoldOutput, TaskError>;
     async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError>;
-    async fn confirm(&self, id: ReservationId, payment_reference: &str) -> Result<NotifyOutput, TaskError>;
+    async fn confirm(
+        &self,
+        id: ReservationId,
+        payment_reference: &str,
+    ) -> Result<NotifyOutput, TaskError>;
     async fn refund(&self, id: ReservationId) -> Result<RefundOutput, TaskError>;
-    async fn release(&self, id: ReservationId, error: Option<&TaskFailure>) -> Result<ReleaseOutput, TaskError>;
+    async fn release(
+        &self,
+        id: ReservationId,
+        error: Option<&TaskFailure>,
+    ) -> Result<ReleaseOutput, TaskError>;
     async fn cancel(&self, request: &CancelRequest) -> Result<NotifyOutput, TaskError>;
     /// The `sqs:sendMessage` integration.
     async fn send(&self, notification: &Notification) -> Result<(), TaskError>;
@@ -53,13 +61,21 @@ impl BookingTasks for Booking {
     async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError> {
         Booking::charge(self, id).await
     }
-    async fn confirm(&self, id: ReservationId, payment_reference: &str) -> Result<NotifyOutput, TaskError> {
+    async fn confirm(
+        &self,
+        id: ReservationId,
+        payment_reference: &str,
+    ) -> Result<NotifyOutput, TaskError> {
         Booking::confirm(self, id, payment_reference).await
     }
     async fn refund(&self, id: ReservationId) -> Result<RefundOutput, TaskError> {
         Booking::refund(self, id).await
     }
-    async fn release(&self, id: ReservationId, error: Option<&TaskFailure>) -> Result<ReleaseOutput, TaskError> {
+    async fn release(
+        &self,
+        id: ReservationId,
+        error: Option<&TaskFailure>,
+    ) -> Result<ReleaseOutput, TaskError> {
         Booking::release(self, id, error).await
     }
     async fn cancel(&self, request: &CancelRequest) -> Result<NotifyOutput, TaskError> {
@@ -87,10 +103,30 @@ pub const LAMBDA_ERRORS: &[&str] = &[
     "Lambda.TooManyRequestsException",
 ];
 
-const LAMBDA: Retrier = Retrier { errors: LAMBDA_ERRORS, interval_seconds: 1, max_attempts: 3, backoff_rate: 2.0 };
-const STORE: Retrier = Retrier { errors: &["StoreUnavailable"], interval_seconds: 1, max_attempts: 3, backoff_rate: 2.0 };
-const PAYMENT: Retrier = Retrier { errors: &["PaymentTransient"], interval_seconds: 1, max_attempts: 2, backoff_rate: 2.0 };
-const QUEUE: Retrier = Retrier { errors: &["States.ALL"], interval_seconds: 1, max_attempts: 3, backoff_rate: 2.0 };
+const LAMBDA: Retrier = Retrier {
+    errors: LAMBDA_ERRORS,
+    interval_seconds: 1,
+    max_attempts: 3,
+    backoff_rate: 2.0,
+};
+const STORE: Retrier = Retrier {
+    errors: &["StoreUnavailable"],
+    interval_seconds: 1,
+    max_attempts: 3,
+    backoff_rate: 2.0,
+};
+const PAYMENT: Retrier = Retrier {
+    errors: &["PaymentTransient"],
+    interval_seconds: 1,
+    max_attempts: 2,
+    backoff_rate: 2.0,
+};
+const QUEUE: Retrier = Retrier {
+    errors: &["States.ALL"],
+    interval_seconds: 1,
+    max_attempts: 3,
+    backoff_rate: 2.0,
+};
 
 /// The Retry list of each Task state, exactly as in the ASL files.
 pub fn retriers(state: &str) -> &'static [Retrier] {
@@ -114,7 +150,12 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
     }
 
     /// Runs `f` under the state's Retry list; returns its last error once retries run out.
-    async fn attempt<O, F, Fut>(&self, trace: &mut Vec<String>, state: &str, mut f: F) -> Result<O, TaskError>
+    async fn attempt<O, F, Fut>(
+        &self,
+        trace: &mut Vec<String>,
+        state: &str,
+        mut f: F,
+    ) -> Result<O, TaskError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<O, TaskError>>,
@@ -137,7 +178,12 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
                 * rules[i].backoff_rate.powi(used[i] as i32)
                 * self.time_scale;
             used[i] += 1;
-            tracing::warn!(state, error = err.name(), attempt = used[i], "retrying task");
+            tracing::warn!(
+                state,
+                error = err.name(),
+                attempt = used[i],
+                "retrying task"
+            );
             if wait > 0.0 {
                 tokio::time::sleep(Duration::from_secs_f64(wait)).await;
             }
@@ -153,19 +199,30 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
             trace.push(state.to_owned());
             Outcome::Failed(e)
         };
-        if let Err(e) = self.attempt(&mut trace, "Hold", || self.tasks.hold(req)).await {
+        if let Err(e) = self
+            .attempt(&mut trace, "Hold", || self.tasks.hold(req))
+            .await
+        {
             return (failed(&mut trace, "BookingRejected", e.failure()), trace);
         }
-        let error = match self.attempt(&mut trace, "Charge", || self.tasks.charge(id)).await {
+        let error = match self
+            .attempt(&mut trace, "Charge", || self.tasks.charge(id))
+            .await
+        {
             Err(e) => e.failure(),
             Ok(charge) => {
                 let reference = charge.payment_reference;
-                match self.attempt(&mut trace, "Confirm", || self.tasks.confirm(id, &reference)).await {
+                match self
+                    .attempt(&mut trace, "Confirm", || self.tasks.confirm(id, &reference))
+                    .await
+                {
                     Ok(out) => {
                         // A lost confirmation email must not undo a paid booking: the Catch
                         // of SendConfirmation still ends in Booked.
                         let _ = self
-                            .attempt(&mut trace, "SendConfirmation", || self.tasks.send(&out.notification))
+                            .attempt(&mut trace, "SendConfirmation", || {
+                                self.tasks.send(&out.notification)
+                            })
                             .await;
                         trace.push("Booked".into());
                         return (Outcome::Succeeded, trace);
@@ -173,17 +230,27 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
                     Err(e) => {
                         let error = e.failure();
                         // Catch -> Refund; a failed refund still goes on to Release.
-                        let _ = self.attempt(&mut trace, "Refund", || self.tasks.refund(id)).await;
+                        let _ = self
+                            .attempt(&mut trace, "Refund", || self.tasks.refund(id))
+                            .await;
                         error
                     }
                 }
             }
         };
-        match self.attempt(&mut trace, "Release", || self.tasks.release(id, Some(&error))).await {
-            Ok(ReleaseOutput { notification: Some(n) }) => {
-                let _ = self.attempt(&mut trace, "SendFailure", || self.tasks.send(&n)).await;
-            }
-            Ok(ReleaseOutput { notification: None }) | Err(_) => {}
+        let release = self.attempt(&mut trace, "Release", || {
+            self.tasks.release(id, Some(&error))
+        });
+        if let Ok(out) = release.await {
+            // A failed booking always has a failure notification; none would send nothing.
+            let _ = self
+                .attempt(&mut trace, "SendFailure", || async {
+                    match &out.notification {
+                        Some(n) => self.tasks.send(n).await,
+                        None => Ok(()),
+                    }
+                })
+                .await;
         }
         (failed(&mut trace, "BookingFailed", error), trace)
     }
@@ -196,18 +263,29 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
             trace.push(state.to_owned());
             Outcome::Failed(e.failure())
         };
-        let out = match self.attempt(&mut trace, "Cancel", || self.tasks.cancel(req)).await {
+        let out = match self
+            .attempt(&mut trace, "Cancel", || self.tasks.cancel(req))
+            .await
+        {
             Ok(out) => out,
             Err(e) => return (fail(&mut trace, "CancelRejected", e), trace),
         };
-        if let Err(e) = self.attempt(&mut trace, "ReleaseSlot", || self.tasks.release(id, None)).await {
+        if let Err(e) = self
+            .attempt(&mut trace, "ReleaseSlot", || self.tasks.release(id, None))
+            .await
+        {
             return (fail(&mut trace, "CancelFailed", e), trace);
         }
-        if let Err(e) = self.attempt(&mut trace, "RefundByPolicy", || self.tasks.refund(id)).await {
+        if let Err(e) = self
+            .attempt(&mut trace, "RefundByPolicy", || self.tasks.refund(id))
+            .await
+        {
             return (fail(&mut trace, "CancelFailed", e), trace);
         }
         let _ = self
-            .attempt(&mut trace, "SendCancellation", || self.tasks.send(&out.notification))
+            .attempt(&mut trace, "SendCancellation", || {
+                self.tasks.send(&out.notification)
+            })
             .await;
         trace.push("Cancelled".into());
         (Outcome::Succeeded, trace)

@@ -59,7 +59,16 @@ impl World {
             clock: clock.clone(),
             config,
         };
-        let w = World { booking, reservations, ledger, queue, clock, catalog, settings, users };
+        let w = World {
+            booking,
+            reservations,
+            ledger,
+            queue,
+            clock,
+            catalog,
+            settings,
+            users,
+        };
         let day = serde_json::json!([{"open": "09:00", "close": "13:00"}, {"open": "14:00", "close": "18:00"}]);
         let doc: SettingsDoc = serde_json::from_value(serde_json::json!({
             "timeZone": "Europe/Madrid", "slotMinutes": 30,
@@ -109,7 +118,13 @@ impl World {
         id
     }
 
-    fn request(&self, customer: UserId, service: ServiceId, start: &str, pm: PaymentMethod) -> BookingRequest {
+    fn request(
+        &self,
+        customer: UserId,
+        service: ServiceId,
+        start: &str,
+        pm: PaymentMethod,
+    ) -> BookingRequest {
         let start: Timestamp = start.parse().unwrap();
         BookingRequest {
             reservation_id: ReservationId::new(),
@@ -132,7 +147,11 @@ impl World {
             jiff::civil::Date::constant(2026, 12, 1),
         )
         .unwrap();
-        let (_, slots) = self.catalog_uc().availability(service, range).await.unwrap();
+        let (_, slots) = self
+            .catalog_uc()
+            .availability(service, range)
+            .await
+            .unwrap();
         let at: Timestamp = start.parse().unwrap();
         slots.iter().find(|s| s.start == at).map(|s| s.remaining)
     }
@@ -157,12 +176,24 @@ async fn a_paid_booking_is_confirmed_charged_once_and_announced() {
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     // Then it is confirmed through every state, charged once and a confirmation is queued
     assert_eq!(outcome, Outcome::Succeeded);
-    assert_eq!(trace, ["Hold", "Charge", "Confirm", "SendConfirmation", "Booked"]);
-    let r = w.reservations.get(req.reservation_id).await.unwrap().unwrap();
+    assert_eq!(
+        trace,
+        ["Hold", "Charge", "Confirm", "SendConfirmation", "Booked"]
+    );
+    let r = w
+        .reservations
+        .get(req.reservation_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(r.status, Status::Confirmed);
     assert!(r.payment_reference.as_deref().unwrap().starts_with("ch_"));
     assert_eq!(r.end, "2026-12-01T10:00:00Z".parse::<Timestamp>().unwrap());
-    assert_eq!(r.units.len(), 3, "60 minutes + 30 buffer on a 30-minute grid");
+    assert_eq!(
+        r.units.len(),
+        3,
+        "60 minutes + 30 buffer on a 30-minute grid"
+    );
     assert_eq!(w.ledger.all().len(), 1);
     assert_eq!(w.queue.sent()[0].event, NotificationEvent::Confirmed);
     // And the slot and the ones its buffer touches are gone from availability
@@ -185,16 +216,27 @@ async fn running_the_same_booking_twice_charges_once() {
 async fn a_declined_card_frees_the_slot_and_announces_the_failure() {
     let w = World::new().await;
     let svc = w.service(1).await;
-    let req = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardChargeDeclined);
+    let req = w.request(
+        w.customer().await,
+        svc,
+        TUESDAY_10,
+        PaymentMethod::CardChargeDeclined,
+    );
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     assert_eq!(failed_with(&outcome), "PaymentDeclined");
-    assert_eq!(trace, ["Hold", "Charge", "Release", "SendFailure", "BookingFailed"]);
+    assert_eq!(
+        trace,
+        ["Hold", "Charge", "Release", "SendFailure", "BookingFailed"]
+    );
     assert_eq!(w.status(req.reservation_id).await, Status::Failed);
     assert!(w.ledger.all().is_empty());
     assert_eq!(w.queue.sent()[0].event, NotificationEvent::Failed);
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
     // A replay fails the same way without charging or notifying again
-    assert_eq!(failed_with(&w.workflow().book(&req).await.unwrap()), "PaymentDeclined");
+    assert_eq!(
+        failed_with(&w.workflow().book(&req).await.unwrap()),
+        "PaymentDeclined"
+    );
     assert_eq!(w.queue.sent().len(), 1);
 }
 
@@ -202,24 +244,46 @@ async fn a_declined_card_frees_the_slot_and_announces_the_failure() {
 async fn a_processing_error_is_retried_then_the_slot_is_released() {
     let w = World::new().await;
     let svc = w.service(1).await;
-    let req = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardProcessingError);
+    let req = w.request(
+        w.customer().await,
+        svc,
+        TUESDAY_10,
+        PaymentMethod::CardProcessingError,
+    );
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     assert_eq!(failed_with(&outcome), "PaymentTransient");
-    assert_eq!(trace, ["Hold", "Charge", "Charge", "Charge", "Release", "SendFailure", "BookingFailed"]);
+    assert_eq!(
+        trace,
+        [
+            "Hold",
+            "Charge",
+            "Charge",
+            "Charge",
+            "Release",
+            "SendFailure",
+            "BookingFailed"
+        ]
+    );
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
 }
 
 #[tokio::test]
 async fn a_hold_that_expires_before_payment_is_refunded_and_released() {
     // Given a hold that lapses right away
-    let config = BookingConfig { hold_ttl: SignedDuration::ZERO, ..BookingConfig::default() };
+    let config = BookingConfig {
+        hold_ttl: SignedDuration::ZERO,
+        ..BookingConfig::default()
+    };
     let w = World::with_config(config).await;
     let svc = w.service(1).await;
     let req = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardVisa);
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     // Then Charge refuses to take money for it
     assert_eq!(failed_with(&outcome), "HoldExpired");
-    assert_eq!(trace, ["Hold", "Charge", "Release", "SendFailure", "BookingFailed"]);
+    assert_eq!(
+        trace,
+        ["Hold", "Charge", "Release", "SendFailure", "BookingFailed"]
+    );
     assert!(w.ledger.all().is_empty());
 }
 
@@ -236,9 +300,28 @@ async fn a_hold_that_expires_between_charge_and_confirm_is_refunded() {
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     // Then confirmation fails, the money comes back in full and the slot is free
     assert_eq!(failed_with(&outcome), "HoldExpired");
-    assert_eq!(trace, ["Hold", "Charge", "Confirm", "Refund", "Release", "SendFailure", "BookingFailed"]);
-    let kinds: Vec<_> = w.ledger.all().iter().map(|e| (e.kind, e.amount.minor)).collect();
-    assert_eq!(kinds, [(EntryKind::Charge, 5000), (EntryKind::Refund, 5000)]);
+    assert_eq!(
+        trace,
+        [
+            "Hold",
+            "Charge",
+            "Confirm",
+            "Refund",
+            "Release",
+            "SendFailure",
+            "BookingFailed"
+        ]
+    );
+    let kinds: Vec<_> = w
+        .ledger
+        .all()
+        .iter()
+        .map(|e| (e.kind, e.amount.minor))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(EntryKind::Charge, 5000), (EntryKind::Refund, 5000)]
+    );
     assert_eq!(w.status(req.reservation_id).await, Status::Failed);
 }
 
@@ -250,11 +333,21 @@ async fn an_expired_hold_never_blocks_a_new_booking() {
     w.booking.hold(&first).await.unwrap();
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, None, "held");
     w.clock.advance(SignedDuration::from_mins(5));
-    assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1), "expired holds are not shown as booked");
+    assert_eq!(
+        w.remaining_at(svc, TUESDAY_10).await,
+        Some(1),
+        "expired holds are not shown as booked"
+    );
     let second = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardVisa);
-    assert_eq!(w.workflow().book(&second).await.unwrap(), Outcome::Succeeded);
+    assert_eq!(
+        w.workflow().book(&second).await.unwrap(),
+        Outcome::Succeeded
+    );
     // And the late first booking cannot be confirmed any more
-    assert_eq!(failed_with(&w.workflow().book(&first).await.unwrap()), "HoldExpired");
+    assert_eq!(
+        failed_with(&w.workflow().book(&first).await.unwrap()),
+        "HoldExpired"
+    );
 }
 
 #[tokio::test]
@@ -279,8 +372,14 @@ async fn fifty_concurrent_bookings_for_the_last_place_have_one_winner() {
         outcomes.push(t.await.unwrap());
     }
     // Then exactly one wins and the others find the slot taken
-    let won = outcomes.iter().filter(|o| **o == Outcome::Succeeded).count();
-    let lost = outcomes.iter().filter(|o| failed_with(o) == "SlotUnavailable").count();
+    let won = outcomes
+        .iter()
+        .filter(|o| **o == Outcome::Succeeded)
+        .count();
+    let lost = outcomes
+        .iter()
+        .filter(|o| failed_with(o) == "SlotUnavailable")
+        .count();
     assert_eq!((won, lost), (1, 49));
     assert_eq!(w.ledger.all().len(), 2);
 }
@@ -290,23 +389,39 @@ async fn rule_violations_hold_nothing() {
     let w = World::new().await;
     let svc = w.service(1).await;
     let customer = w.customer().await;
-    for start in ["2026-11-30T06:00:00Z", "2026-12-01T09:10:00Z", "2026-12-06T09:00:00Z"] {
+    for start in [
+        "2026-11-30T06:00:00Z",
+        "2026-12-01T09:10:00Z",
+        "2026-12-06T09:00:00Z",
+    ] {
         let req = w.request(customer, svc, start, PaymentMethod::CardVisa);
         let (outcome, trace) = w.workflow().book_traced(&req).await;
         assert_eq!(failed_with(&outcome), "RuleViolation", "{start}");
         assert_eq!(trace, ["Hold", "BookingRejected"]);
-        assert!(w.reservations.get(req.reservation_id).await.unwrap().is_none());
+        assert!(
+            w.reservations
+                .get(req.reservation_id)
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
     // An inactive service is not bookable either
     w.catalog_uc().deactivate(svc).await.unwrap();
     let req = w.request(customer, svc, TUESDAY_10, PaymentMethod::CardVisa);
-    assert_eq!(failed_with(&w.workflow().book(&req).await.unwrap()), "RuleViolation");
+    assert_eq!(
+        failed_with(&w.workflow().book(&req).await.unwrap()),
+        "RuleViolation"
+    );
 }
 
 #[tokio::test]
 async fn a_customer_cannot_pile_up_holds_or_upcoming_reservations() {
     let config = BookingConfig {
-        limits: HoldLimits { max_active_holds: 1, max_upcoming: 2 },
+        limits: HoldLimits {
+            max_active_holds: 1,
+            max_upcoming: 2,
+        },
         ..BookingConfig::default()
     };
     let w = World::with_config(config).await;
@@ -315,14 +430,20 @@ async fn a_customer_cannot_pile_up_holds_or_upcoming_reservations() {
     let hold = w.request(c, svc, "2026-12-01T08:00:00Z", PaymentMethod::CardVisa);
     w.booking.hold(&hold).await.unwrap();
     let second = w.request(c, svc, "2026-12-01T13:00:00Z", PaymentMethod::CardVisa);
-    assert_eq!(failed_with(&w.workflow().book(&second).await.unwrap()), "LimitExceeded");
+    assert_eq!(
+        failed_with(&w.workflow().book(&second).await.unwrap()),
+        "LimitExceeded"
+    );
     w.booking.release(hold.reservation_id, None).await.unwrap();
     for start in ["2026-12-01T08:00:00Z", "2026-12-01T13:00:00Z"] {
         let req = w.request(c, svc, start, PaymentMethod::CardVisa);
         assert_eq!(w.workflow().book(&req).await.unwrap(), Outcome::Succeeded);
     }
     let third = w.request(c, svc, "2026-12-02T08:00:00Z", PaymentMethod::CardVisa);
-    assert_eq!(failed_with(&w.workflow().book(&third).await.unwrap()), "LimitExceeded");
+    assert_eq!(
+        failed_with(&w.workflow().book(&third).await.unwrap()),
+        "LimitExceeded"
+    );
 }
 
 #[tokio::test]
@@ -331,22 +452,51 @@ async fn cancelling_refunds_by_policy_and_frees_the_slot() {
     let svc = w.service(1).await;
     let customer = w.customer().await;
     // Early: more than 24 h before -> full refund
-    let early = w.request(customer, svc, "2026-12-02T09:00:00Z", PaymentMethod::CardVisa);
+    let early = w.request(
+        customer,
+        svc,
+        "2026-12-02T09:00:00Z",
+        PaymentMethod::CardVisa,
+    );
     assert_eq!(w.workflow().book(&early).await.unwrap(), Outcome::Succeeded);
-    let actor = Actor::User { id: customer, role: Role::Customer };
-    let cancel = CancelRequest { reservation_id: early.reservation_id, actor };
+    let actor = Actor::User {
+        id: customer,
+        role: Role::Customer,
+    };
+    let cancel = CancelRequest {
+        reservation_id: early.reservation_id,
+        actor,
+    };
     let (outcome, trace) = w.workflow().cancel_traced(&cancel).await;
     assert_eq!(outcome, Outcome::Succeeded);
-    assert_eq!(trace, ["Cancel", "ReleaseSlot", "RefundByPolicy", "SendCancellation", "Cancelled"]);
+    assert_eq!(
+        trace,
+        [
+            "Cancel",
+            "ReleaseSlot",
+            "RefundByPolicy",
+            "SendCancellation",
+            "Cancelled"
+        ]
+    );
     assert_eq!(w.status(early.reservation_id).await, Status::Cancelled);
     // Late: inside 24 h -> 50 %
     let late = w.request(customer, svc, TUESDAY_10, PaymentMethod::CardVisa);
     assert_eq!(w.workflow().book(&late).await.unwrap(), Outcome::Succeeded);
     w.clock.advance(SignedDuration::from_hours(3)); // 23 h before the start
-    let cancel_late = CancelRequest { reservation_id: late.reservation_id, actor };
-    assert_eq!(w.workflow().cancel(&cancel_late).await.unwrap(), Outcome::Succeeded);
+    let cancel_late = CancelRequest {
+        reservation_id: late.reservation_id,
+        actor,
+    };
+    assert_eq!(
+        w.workflow().cancel(&cancel_late).await.unwrap(),
+        Outcome::Succeeded
+    );
     // Replaying a cancellation refunds nothing more
-    assert_eq!(w.workflow().cancel(&cancel_late).await.unwrap(), Outcome::Succeeded);
+    assert_eq!(
+        w.workflow().cancel(&cancel_late).await.unwrap(),
+        Outcome::Succeeded
+    );
     let refunds: Vec<_> = w
         .ledger
         .all()
@@ -356,8 +506,16 @@ async fn cancelling_refunds_by_policy_and_frees_the_slot() {
         .collect();
     assert_eq!(refunds, [5000, 2500]);
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
-    let cancelled = w.queue.sent().into_iter().filter(|n| n.event == NotificationEvent::Cancelled).count();
-    assert_eq!(cancelled, 3, "the replay queues again; the notify worker sends once per event");
+    let cancelled = w
+        .queue
+        .sent()
+        .into_iter()
+        .filter(|n| n.event == NotificationEvent::Cancelled)
+        .count();
+    assert_eq!(
+        cancelled, 3,
+        "the replay queues again; the notify worker sends once per event"
+    );
 }
 
 #[tokio::test]
@@ -367,17 +525,34 @@ async fn the_business_cancels_with_a_full_refund_but_nobody_cancels_a_started_vi
     let customer = w.customer().await;
     let req = w.request(customer, svc, TUESDAY_10, PaymentMethod::CardVisa);
     assert_eq!(w.workflow().book(&req).await.unwrap(), Outcome::Succeeded);
-    let admin = Actor::User { id: UserId::new(), role: Role::Admin };
-    let by_admin = CancelRequest { reservation_id: req.reservation_id, actor: admin };
-    assert_eq!(w.workflow().cancel(&by_admin).await.unwrap(), Outcome::Succeeded);
+    let admin = Actor::User {
+        id: UserId::new(),
+        role: Role::Admin,
+    };
+    let by_admin = CancelRequest {
+        reservation_id: req.reservation_id,
+        actor: admin,
+    };
+    assert_eq!(
+        w.workflow().cancel(&by_admin).await.unwrap(),
+        Outcome::Succeeded
+    );
     assert_eq!(w.ledger.all().last().unwrap().amount.minor, 5000);
 
-    let later = w.request(customer, svc, "2026-12-01T13:00:00Z", PaymentMethod::CardVisa);
+    let later = w.request(
+        customer,
+        svc,
+        "2026-12-01T13:00:00Z",
+        PaymentMethod::CardVisa,
+    );
     assert_eq!(w.workflow().book(&later).await.unwrap(), Outcome::Succeeded);
     w.clock.advance(SignedDuration::from_hours(40));
     let too_late = CancelRequest {
         reservation_id: later.reservation_id,
-        actor: Actor::User { id: customer, role: Role::Customer },
+        actor: Actor::User {
+            id: customer,
+            role: Role::Customer,
+        },
     };
     let (outcome, trace) = w.workflow().cancel_traced(&too_late).await;
     assert_eq!(failed_with(&outcome), "NotCancellable");

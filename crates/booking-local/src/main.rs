@@ -2,8 +2,9 @@
 //! in-memory adapters, with demo data. Nothing to install but cargo.
 
 mod demo;
+mod outbox;
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use booking_api::{AppState, JwtConfig, Ports, app};
 
@@ -24,7 +25,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         var,
         Some(demo::random_secret().map_err(|e| format!("no OS randomness: {e}"))?),
     )?;
-    let state = AppState::new(Ports::in_memory(), jwt);
+    let outbox = outbox::Outbox::default();
+    let state = AppState::new(Ports::in_memory(Arc::new(outbox.clone()), 1.0), jwt);
     let accounts = demo::seed(&state, &var).await?;
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -34,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {role}: {email} / {password}");
     }
     tracing::info!(addr = %local, "ready");
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(state).merge(outbox::routes(outbox)))
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod reservations;
 
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};

@@ -1,0 +1,215 @@
+//! The harness of the handler tests: the real routers over the in-memory adapters, with a
+//! clock the tests move, driven in-process with tower `oneshot`.
+#![allow(clippy::unwrap_used, dead_code)] // a test harness: a panic is a failed test
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use booking_api::{AppState, JwtConfig, Ports, app};
+use booking_core::{
+    memory::{FixedClock, MemoryQueue},
+    user::Role,
+};
+use http_body_util::BodyExt;
+use jiff::SignedDuration;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+pub struct World {
+    pub state: AppState,
+    pub clock: Arc<FixedClock>,
+    pub queue: Arc<MemoryQueue>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl World {
+    pub fn new() -> Self {
+        // Saturday 2026-11-28 11:00 in Madrid
+        let clock = Arc::new(FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap()));
+        let queue = Arc::new(MemoryQueue::default());
+        let ports = Ports::in_memory_with_clock(queue.clone(), 0.0, clock.clone());
+        let jwt = JwtConfig::new(
+            SECRET.to_vec(),
+            "booking-api".into(),
+            "booking-clients".into(),
+            SignedDuration::from_hours(1),
+        )
+        .unwrap();
+        World {
+            state: AppState::new(ports, jwt),
+            clock,
+            queue,
+        }
+    }
+
+    pub fn app(&self) -> Router {
+        app(self.state.clone())
+    }
+
+    pub async fn send_to(&self, router: Router, req: Request<Body>) -> Reply {
+        let res = router.oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send_to(self.app(), req.unwrap()).await
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        uri: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+    ) -> Reply {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.into())
+            .unwrap();
+        self.send_to(self.app(), req).await
+    }
+
+    pub async fn register(&self, email: &str) -> Reply {
+        self.call(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(json!({"email": email, "password": "a long passphrase", "name": "Test User"})),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// Registers a user with `role` and returns (id, token).
+    pub async fn user(&self, email: &str, role: Role) -> (String, String) {
+        let r = self.register(email).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.body["id"].as_str().unwrap().to_owned();
+        let uid = booking_core::ids::UserId::parse("id", &id).unwrap();
+        self.state.ports.users.set_role(uid, role).await.unwrap();
+        let token = self.login(email, "a long passphrase").await.body["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (id, token)
+    }
+
+    pub async fn admin(&self) -> String {
+        self.user("admin@example.com", Role::Admin).await.1
+    }
+
+    pub async fn customer(&self) -> String {
+        self.user("customer@example.com", Role::Customer).await.1
+    }
+
+    /// `POST /api/reservations` with an Idempotency-Key.
+    pub async fn book(
+        &self,
+        token: &str,
+        service: &str,
+        start: &str,
+        pm: &str,
+        key: &str,
+    ) -> Reply {
+        let body = json!({"serviceId": service, "start": start, "paymentMethod": pm});
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/reservations")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", key)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send_to(self.app(), req).await
+    }
+
+    pub async fn open_every_day(&self, admin: &str) {
+        let day = json!([{"open": "09:00", "close": "13:00"}, {"open": "14:00", "close": "18:00"}]);
+        let r = self.call(Method::PUT, "/api/settings", Some(admin), Some(json!({
+            "timeZone": "Europe/Madrid", "slotMinutes": 30,
+            "weeklyHours": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day}
+        }))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+
+    pub async fn service(&self, admin: &str, body: Value) -> String {
+        let r = self
+            .call(Method::POST, "/api/services", Some(admin), Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+pub fn haircut() -> Value {
+    json!({"name": "Haircut", "durationMinutes": 60, "priceMinor": 2500, "currency": "EUR"})
+}
+
+pub fn assert_problem(r: &Reply, status: StatusCode, field: Option<&str>) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(r.body["status"], status.as_u16());
+    assert!(
+        r.body["title"].is_string() && r.body["detail"].is_string(),
+        "{}",
+        r.body
+    );
+    if let Some(f) = field {
+        assert_eq!(r.body["errors"][0]["field"], f, "{}", r.body);
+        assert!(
+            r.body["errors"][0]["reason"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty())
+        );
+    }
+}

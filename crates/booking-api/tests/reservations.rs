@@ -1,0 +1,410 @@
+//! Handler tests of `/api/reservations`: booking and paying in one request, idempotent
+//! replays, failures mapped to HTTP, owners-only reads and cancellation with refunds.
+#![allow(clippy::unwrap_used)] // a test harness: a panic is a failed test
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use booking_api::reservations_router;
+use booking_core::{notify::NotificationEvent, user::Role};
+use common::{Reply, World, assert_problem};
+use jiff::SignedDuration;
+use serde_json::json;
+
+/// Monday 2026-11-30, 10:00 in Madrid; "now" is Saturday 11:00, 47 hours before.
+const MONDAY_10: &str = "2026-11-30T10:00:00+01:00";
+
+struct Shop {
+    w: World,
+    admin: String,
+    service: String,
+}
+
+impl Shop {
+    /// Opening hours every day and a 60-minute service (+30 buffer) with `capacity` places,
+    /// full refund until 24 h before and 50 % after.
+    async fn new(capacity: u32) -> Self {
+        let w = World::new();
+        let admin = w.admin().await;
+        w.open_every_day(&admin).await;
+        let service = w
+            .service(
+                &admin,
+                json!({"name": "Massage", "durationMinutes": 60, "bufferMinutes": 30,
+                    "priceMinor": 5000, "currency": "EUR", "capacity": capacity,
+                    "cancellation": {"fullRefundHoursBefore": 24, "lateRefundPercent": 50}}),
+            )
+            .await;
+        Shop { w, admin, service }
+    }
+
+    async fn customer(&self, email: &str) -> String {
+        self.w.user(email, Role::Customer).await.1
+    }
+
+    /// A fresh token, for after the clock moved past the first one's expiry.
+    async fn token(&self, email: &str) -> String {
+        let r = self.w.login(email, "a long passphrase").await;
+        r.body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn book(&self, token: &str, start: &str, pm: &str, key: &str) -> Reply {
+        self.w.book(token, &self.service, start, pm, key).await
+    }
+
+    async fn remaining(&self, local_time: &str) -> Option<u64> {
+        let uri = format!(
+            "/api/services/{}/availability?from=2026-11-30&to=2026-11-30",
+            self.service
+        );
+        let r = self.w.call(Method::GET, &uri, None, None).await;
+        r.body["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["start"].as_str().unwrap()[11..16] == *local_time)
+            .map(|s| s["remaining"].as_u64().unwrap())
+    }
+}
+
+#[tokio::test]
+async fn booking_and_paying_answers_201_with_the_confirmed_reservation() {
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    let r = shop.book(&ana, MONDAY_10, "pm_card_visa", "key-1").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["status"], "CONFIRMED");
+    assert_eq!(r.body["start"], MONDAY_10);
+    assert_eq!(r.body["end"], "2026-11-30T11:00:00+01:00");
+    assert_eq!(
+        (r.body["amountMinor"].as_i64(), r.body["currency"].as_str()),
+        (Some(5000), Some("EUR"))
+    );
+    assert!(
+        r.body["payment"]["reference"]
+            .as_str()
+            .unwrap()
+            .starts_with("ch_")
+    );
+    assert_eq!(r.body["payment"]["chargedMinor"], 5000);
+    assert_eq!(r.body["id"].as_str().unwrap().len(), 26);
+    assert_eq!(shop.remaining("10:00").await, None);
+    assert_eq!(shop.w.queue.sent()[0].event, NotificationEvent::Confirmed);
+}
+
+#[tokio::test]
+async fn replaying_an_idempotency_key_returns_the_same_201_and_charges_once() {
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    let first = shop.book(&ana, MONDAY_10, "pm_card_visa", "key-1").await;
+    let again = shop.book(&ana, MONDAY_10, "pm_card_visa", "key-1").await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.body, first.body);
+    let ledger = shop
+        .w
+        .state
+        .ports
+        .ledger
+        .between(jiff::Timestamp::MIN, jiff::Timestamp::MAX);
+    assert_eq!(ledger.await.unwrap().len(), 1);
+    // The same key with another body is refused and changes nothing
+    let other = shop
+        .book(&ana, "2026-11-30T14:00:00+01:00", "pm_card_visa", "key-1")
+        .await;
+    assert_problem(&other, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert_eq!(shop.remaining("14:00").await, Some(1));
+}
+
+#[tokio::test]
+async fn a_taken_slot_is_409() {
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    let bob = shop.customer("bob@example.com").await;
+    assert_eq!(
+        shop.book(&ana, MONDAY_10, "pm_card_visa", "a").await.status,
+        StatusCode::CREATED
+    );
+    let r = shop.book(&bob, MONDAY_10, "pm_card_visa", "b").await;
+    assert_problem(&r, StatusCode::CONFLICT, None);
+    assert_eq!(r.body["type"], "/problems/slot-unavailable");
+    // A start whose buffer overlaps the booking is taken too
+    let overlap = shop
+        .book(&bob, "2026-11-30T09:30:00+01:00", "pm_card_visa", "c")
+        .await;
+    assert_problem(&overlap, StatusCode::CONFLICT, None);
+}
+
+#[tokio::test]
+async fn a_declined_card_is_402_frees_the_slot_and_sends_a_failure_notice() {
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    let r = shop
+        .book(&ana, MONDAY_10, "pm_card_chargeDeclined", "k")
+        .await;
+    assert_problem(&r, StatusCode::PAYMENT_REQUIRED, None);
+    assert_eq!(shop.remaining("10:00").await, Some(1));
+    assert_eq!(shop.w.queue.sent()[0].event, NotificationEvent::Failed);
+    // Replaying the key answers the same without a second notice
+    let again = shop
+        .book(&ana, MONDAY_10, "pm_card_chargeDeclined", "k")
+        .await;
+    assert_eq!(again.body, r.body);
+    assert_eq!(shop.w.queue.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_processing_error_that_outlasts_the_retries_is_503_and_releases_the_slot() {
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    let r = shop
+        .book(&ana, MONDAY_10, "pm_card_processingError", "k")
+        .await;
+    assert_problem(&r, StatusCode::SERVICE_UNAVAILABLE, None);
+    assert!(r.headers.contains_key("retry-after"));
+    assert_eq!(shop.remaining("10:00").await, Some(1));
+}
+
+#[tokio::test]
+async fn bad_requests_are_400_and_rule_violations_422_and_neither_holds_anything() {
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    let r = shop.book(&ana, MONDAY_10, "4242424242424242", "k1").await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("paymentMethod"));
+    let r = shop.book(&ana, "monday at ten", "pm_card_visa", "k2").await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("start"));
+    let r = shop
+        .book(&ana, "2026-11-30T10:00:00", "pm_card_visa", "k2b")
+        .await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("start"));
+    for (start, why) in [
+        ("2026-11-30T13:30:00+01:00", "opening hours"),
+        ("2026-11-30T10:10:00+01:00", "slot grid"),
+        ("2026-11-27T10:00:00+01:00", "past"),
+        ("2027-06-01T10:00:00+02:00", "days ahead"),
+    ] {
+        let r = shop.book(&ana, start, "pm_card_visa", start).await;
+        assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("start"));
+        assert!(
+            r.body["errors"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains(why),
+            "{}",
+            r.body
+        );
+    }
+    let ghost = shop
+        .w
+        .book(
+            &ana,
+            &booking_core::ids::ServiceId::new().to_string(),
+            MONDAY_10,
+            "pm_card_visa",
+            "k3",
+        )
+        .await;
+    assert_problem(&ghost, StatusCode::UNPROCESSABLE_ENTITY, Some("serviceId"));
+    assert_eq!(shop.remaining("10:00").await, Some(1));
+    assert!(shop.w.queue.sent().is_empty());
+}
+
+#[tokio::test]
+async fn the_idempotency_key_is_required_and_bounded() {
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    let body =
+        json!({"serviceId": shop.service, "start": MONDAY_10, "paymentMethod": "pm_card_visa"});
+    let r = shop
+        .w
+        .call(Method::POST, "/api/reservations", Some(&ana), Some(body))
+        .await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("Idempotency-Key"));
+    let r = shop
+        .book(&ana, MONDAY_10, "pm_card_visa", &"k".repeat(256))
+        .await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("Idempotency-Key"));
+    let anonymous = shop
+        .w
+        .call(Method::POST, "/api/reservations", None, None)
+        .await;
+    assert_problem(&anonymous, StatusCode::UNAUTHORIZED, None);
+}
+
+#[tokio::test]
+async fn customers_see_only_their_own_reservations() {
+    let shop = Shop::new(2).await;
+    let ana = shop.customer("ana@example.com").await;
+    let bob = shop.customer("bob@example.com").await;
+    let a = shop.book(&ana, MONDAY_10, "pm_card_visa", "a").await;
+    let b = shop.book(&bob, MONDAY_10, "pm_card_visa", "b").await;
+    let (a_id, b_id) = (
+        a.body["id"].as_str().unwrap(),
+        b.body["id"].as_str().unwrap(),
+    );
+
+    let mine = shop
+        .w
+        .call(Method::GET, "/api/reservations", Some(&ana), None)
+        .await;
+    let ids: Vec<_> = mine.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [a_id]);
+    let theirs = shop
+        .w
+        .call(
+            Method::GET,
+            &format!("/api/reservations/{b_id}"),
+            Some(&ana),
+            None,
+        )
+        .await;
+    assert_problem(&theirs, StatusCode::NOT_FOUND, None);
+    let cancel = shop
+        .w
+        .call(
+            Method::POST,
+            &format!("/api/reservations/{b_id}/cancel"),
+            Some(&ana),
+            None,
+        )
+        .await;
+    assert_problem(&cancel, StatusCode::NOT_FOUND, None);
+
+    let all = shop
+        .w
+        .call(
+            Method::GET,
+            "/api/reservations?status=CONFIRMED&limit=1",
+            Some(&shop.admin),
+            None,
+        )
+        .await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 1);
+    let cursor = all.body["nextCursor"].as_str().unwrap();
+    let next = shop
+        .w
+        .call(
+            Method::GET,
+            &format!("/api/reservations?status=CONFIRMED&limit=1&cursor={cursor}"),
+            Some(&shop.admin),
+            None,
+        )
+        .await;
+    assert_eq!(next.body["items"].as_array().unwrap().len(), 1);
+    assert_ne!(next.body["items"][0]["id"], all.body["items"][0]["id"]);
+    assert_eq!(next.body["nextCursor"], serde_json::Value::Null);
+    let (_, staff) = shop.w.user("staff@example.com", Role::Staff).await;
+    let seen = shop
+        .w
+        .call(
+            Method::GET,
+            &format!("/api/reservations/{b_id}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(seen.status, StatusCode::OK);
+
+    for bad in [
+        "status=confirmed",
+        "limit=101",
+        "from=yesterday",
+        "cursor=x",
+        "serviceId=1",
+    ] {
+        let r = shop
+            .w
+            .call(
+                Method::GET,
+                &format!("/api/reservations?{bad}"),
+                Some(&shop.admin),
+                None,
+            )
+            .await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, None);
+    }
+}
+
+#[tokio::test]
+async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    let booked = shop.book(&ana, MONDAY_10, "pm_card_visa", "k").await;
+    let id = booked.body["id"].as_str().unwrap();
+    // 47 hours before: full refund
+    let uri = format!("/api/reservations/{id}/cancel");
+    let r = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "CANCELLED");
+    assert_eq!(r.body["refund"]["amountMinor"], 5000);
+    assert!(
+        r.body["refund"]["reference"]
+            .as_str()
+            .unwrap()
+            .starts_with("re_")
+    );
+    assert_eq!(shop.remaining("10:00").await, Some(1));
+    let again = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    assert_eq!(again.body, r.body);
+    let events: Vec<_> = shop.w.queue.sent().iter().map(|n| n.event).collect();
+    assert_eq!(events[0], NotificationEvent::Confirmed);
+    assert_eq!(events[1], NotificationEvent::Cancelled);
+
+    // Late (inside 24 h): half back
+    let late = shop.book(&ana, MONDAY_10, "pm_card_visa", "k2").await;
+    shop.w.clock.advance(SignedDuration::from_hours(30));
+    let ana = shop.token("ana@example.com").await;
+    let uri = format!(
+        "/api/reservations/{}/cancel",
+        late.body["id"].as_str().unwrap()
+    );
+    let r = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    assert_eq!(r.body["refund"]["amountMinor"], 2500, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_started_or_failed_reservation_cannot_be_cancelled() {
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    let failed = shop
+        .book(&ana, MONDAY_10, "pm_card_chargeDeclined", "k1")
+        .await;
+    assert_eq!(failed.status, StatusCode::PAYMENT_REQUIRED);
+    let booked = shop.book(&ana, MONDAY_10, "pm_card_visa", "k2").await;
+    shop.w.clock.advance(SignedDuration::from_hours(48));
+    let ana = shop.token("ana@example.com").await;
+    let uri = format!(
+        "/api/reservations/{}/cancel",
+        booked.body["id"].as_str().unwrap()
+    );
+    let r = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    assert_problem(&r, StatusCode::CONFLICT, None);
+    assert_eq!(r.body["type"], "/problems/not-cancellable");
+}
+
+#[tokio::test]
+async fn the_reserve_function_serves_only_reservation_routes() {
+    let shop = Shop::new(1).await;
+    let get = |p: &str| {
+        axum::http::Request::builder()
+            .uri(p)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let router = || reservations_router(shop.w.state.clone());
+    assert_eq!(
+        shop.w
+            .send_to(router(), get("/api/reservations"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        shop.w.send_to(router(), get("/api/services")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -1,0 +1,54 @@
+//! The local stand-in for SQS -> notify -> SES: notifications are delivered in process, at
+//! most once per (reservation, event), to an outbox readable at `GET /api/dev/outbox`.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::{Json, Router, extract::State, routing::get};
+use booking_core::{
+    Error,
+    notify::{MemoryOutbox, MemorySentLog, Notification, deliver},
+    ports::NotificationQueue,
+};
+use serde::Serialize;
+
+/// Delivers each notification straight to the outbox, as the notify function would.
+#[derive(Clone, Default)]
+pub struct Outbox {
+    mailer: Arc<MemoryOutbox>,
+    sent: Arc<MemorySentLog>,
+}
+
+#[async_trait]
+impl NotificationQueue for Outbox {
+    async fn send(&self, notification: &Notification) -> Result<(), Error> {
+        deliver(notification, &*self.mailer, &*self.sent)
+            .await
+            .map(|_| ())
+    }
+}
+
+#[derive(Serialize)]
+struct EmailView {
+    to: String,
+    subject: String,
+    text: String,
+    html: String,
+}
+
+/// `GET /api/dev/outbox`: every email "sent" since start-up, oldest first. booking-local only.
+pub fn routes(outbox: Outbox) -> Router {
+    Router::new()
+        .route("/api/dev/outbox", get(list))
+        .with_state(outbox)
+}
+
+async fn list(State(outbox): State<Outbox>) -> Json<Vec<EmailView>> {
+    let emails = outbox.mailer.sent().into_iter().map(|e| EmailView {
+        to: e.to,
+        subject: e.subject,
+        text: e.text,
+        html: e.html,
+    });
+    Json(emails.collect())
+}
