@@ -16,13 +16,10 @@ use axum::{
 };
 use booking_core::{
     accounts::Accounts,
-    booking::{Booking, BookingConfig},
+    booking::BookingConfig,
     catalog::Catalog,
-    memory::{
-        MemoryCatalog, MemoryLedger, MemoryLoginAttempts, MemoryReservations, MemorySettings,
-        MemoryUsers,
-    },
-    payment::{PaymentLedger, SimulatedGateway},
+    memory::{MemoryLoginAttempts, MemoryStores},
+    payment::PaymentLedger,
     ports::{
         CatalogStore, ClaimReader, Clock, LoginAttempts, NotificationQueue, ReservationStore,
         SettingsStore, SystemClock, UserStore,
@@ -62,30 +59,16 @@ impl Ports {
         retry_time_scale: f64,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let users = Arc::new(MemoryUsers::default());
-        let catalog = Arc::new(MemoryCatalog::default());
-        let settings = Arc::new(MemorySettings::default());
-        let reservations = Arc::new(MemoryReservations::default());
-        let ledger = Arc::new(MemoryLedger::default());
-        let booking = Booking {
-            reservations: reservations.clone(),
-            ledger: ledger.clone(),
-            gateway: Arc::new(SimulatedGateway::default()),
-            services: catalog.clone(),
-            settings: settings.clone(),
-            users: users.clone(),
-            queue,
-            clock: clock.clone(),
-            config: BookingConfig::default(),
-        };
+        let stores = MemoryStores::default();
+        let booking = stores.booking(queue, clock.clone(), BookingConfig::default());
         Ports {
-            users,
+            users: stores.users,
             attempts: Arc::new(MemoryLoginAttempts::default()),
-            catalog,
-            settings,
-            reservations: reservations.clone(),
-            claims: reservations,
-            ledger,
+            catalog: stores.catalog,
+            settings: stores.settings,
+            reservations: stores.reservations.clone(),
+            claims: stores.reservations,
+            ledger: stores.ledger,
             clock,
             workflow: Arc::new(InProcessWorkflow::new(booking, retry_time_scale)),
         }

@@ -1,4 +1,6 @@
-//! AWS adapters for the ports of booking-core: DynamoDB stores, the SQS notification queue,
-//! the SES mailer and the Step Functions workflow. Empty until the AWS issue lands; it is a
-//! separate crate so that the AWS SDK never slows down the build of the core or of the
+//! AWS adapters for the ports of booking-core and the glue between Lambda and the workflow
+//! tasks. The DynamoDB, SQS, SES and Step Functions adapters arrive with the AWS issue; the
+//! crate is separate so that the AWS SDK never slows down the build of the core or of the
 //! embedded local server.
+
+pub mod task;

@@ -5,7 +5,7 @@
 use std::{
     collections::{BTreeMap, HashMap},
     ops::Bound,
-    sync::{Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use async_trait::async_trait;
@@ -13,10 +13,11 @@ use jiff::Timestamp;
 
 use crate::{
     Error,
+    booking::{Booking, BookingConfig},
     catalog::Service,
     ids::{ReservationId, ServiceId, UserId},
     notify::Notification,
-    payment::{LedgerEntry, PaymentLedger},
+    payment::{LedgerEntry, PaymentLedger, SimulatedGateway},
     ports::{
         CatalogStore, ClaimCounts, ClaimReader, Clock, Held, HoldLimits, LoginAttempts,
         NotificationQueue, Page, ReservationCursor, ReservationFilter, ReservationStore,
@@ -485,6 +486,38 @@ impl NotificationQueue for MemoryQueue {
     async fn send(&self, notification: &Notification) -> Result<(), Error> {
         lock(&self.inner).push(notification.clone());
         Ok(())
+    }
+}
+
+/// One of each in-memory store, wired together: the embedded default's whole storage.
+#[derive(Default, Clone)]
+pub struct MemoryStores {
+    pub users: Arc<MemoryUsers>,
+    pub catalog: Arc<MemoryCatalog>,
+    pub settings: Arc<MemorySettings>,
+    pub reservations: Arc<MemoryReservations>,
+    pub ledger: Arc<MemoryLedger>,
+}
+
+impl MemoryStores {
+    /// The workflow tasks over these stores and the simulated payment gateway.
+    pub fn booking(
+        &self,
+        queue: Arc<dyn NotificationQueue>,
+        clock: Arc<dyn Clock>,
+        config: BookingConfig,
+    ) -> Booking {
+        Booking {
+            reservations: self.reservations.clone(),
+            ledger: self.ledger.clone(),
+            gateway: Arc::new(SimulatedGateway::default()),
+            services: self.catalog.clone(),
+            settings: self.settings.clone(),
+            users: self.users.clone(),
+            queue,
+            clock,
+            config,
+        }
     }
 }
 

@@ -302,3 +302,100 @@ impl<T: BookingTasks> Workflow for InProcessWorkflow<T> {
         Ok(self.cancel_traced(request).await.0)
     }
 }
+
+/// The input of the reserve task function: one Task state's Parameters in the ASL files.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(
+    tag = "action",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ReserveTask {
+    Hold {
+        request: BookingRequest,
+    },
+    Confirm {
+        reservation_id: ReservationId,
+        payment_reference: String,
+    },
+    Release {
+        reservation_id: ReservationId,
+        error: Option<TaskFailure>,
+    },
+    Cancel {
+        request: CancelRequest,
+    },
+}
+
+/// The input of the pay task function.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(
+    tag = "action",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum PayTask {
+    Charge { reservation_id: ReservationId },
+    Refund { reservation_id: ReservationId },
+}
+
+fn to_value<T: serde::Serialize>(out: T) -> Result<serde_json::Value, TaskError> {
+    serde_json::to_value(out).map_err(|e| TaskError::InvalidRequest(e.to_string()))
+}
+
+/// Runs one reserve task and returns its output as the state machine receives it.
+pub async fn run_reserve_task(
+    tasks: &dyn BookingTasks,
+    task: &ReserveTask,
+) -> Result<serde_json::Value, TaskError> {
+    match task {
+        ReserveTask::Hold { request } => to_value(tasks.hold(request).await?),
+        ReserveTask::Confirm {
+            reservation_id,
+            payment_reference,
+        } => to_value(tasks.confirm(*reservation_id, payment_reference).await?),
+        ReserveTask::Release {
+            reservation_id,
+            error,
+        } => to_value(tasks.release(*reservation_id, error.as_ref()).await?),
+        ReserveTask::Cancel { request } => to_value(tasks.cancel(request).await?),
+    }
+}
+
+/// Runs one pay task and returns its output as the state machine receives it.
+pub async fn run_pay_task(
+    tasks: &dyn BookingTasks,
+    task: &PayTask,
+) -> Result<serde_json::Value, TaskError> {
+    match task {
+        PayTask::Charge { reservation_id } => to_value(tasks.charge(*reservation_id).await?),
+        PayTask::Refund { reservation_id } => to_value(tasks.refund(*reservation_id).await?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_inputs_read_the_asl_parameters() {
+        let release: ReserveTask = serde_json::from_value(serde_json::json!({
+            "action": "release", "reservationId": "01KB0000000000000000000000",
+            "error": {"Error": "PaymentDeclined", "Cause": "{\"errorType\":\"PaymentDeclined\",\"errorMessage\":\"no\"}"}
+        }))
+        .unwrap();
+        let ReserveTask::Release { error: Some(e), .. } = release else {
+            panic!("{release:?}")
+        };
+        assert_eq!(
+            (e.error.as_str(), e.message().as_str()),
+            ("PaymentDeclined", "no")
+        );
+        let charge: PayTask = serde_json::from_value(serde_json::json!({
+            "action": "charge", "reservationId": "01KB0000000000000000000000"
+        }))
+        .unwrap();
+        assert!(matches!(charge, PayTask::Charge { .. }));
+        assert!(serde_json::from_value::<PayTask>(serde_json::json!({"action": "steal"})).is_err());
+    }
+}

@@ -361,12 +361,23 @@ fn choice_holds(rule: &Value, data: &Value) -> bool {
         .as_str()
         .expect("a Choice rule names a Variable");
     let value = lookup(data, path);
-    if let Some(present) = rule.get("IsPresent") {
-        return value.is_some() == present.as_bool().unwrap();
+    // aws-local-stepfunctions 3.0.0, which runs these files locally, never matches
+    // `"IsPresent": false` or `"IsNull": false`; write `"Not": {... true}` instead.
+    let flag = |test: &str| {
+        let flag = rule[test].as_bool().unwrap();
+        assert!(
+            flag,
+            "write Not {{\"{test}\": true}} rather than \"{test}\": false: {rule}"
+        );
+    };
+    if rule.get("IsPresent").is_some() {
+        flag("IsPresent");
+        return value.is_some();
     }
     let value = value.unwrap_or_else(|| panic!("States.Runtime: {path} is not in {data}"));
-    if let Some(null) = rule.get("IsNull") {
-        return value.is_null() == null.as_bool().unwrap();
+    if rule.get("IsNull").is_some() {
+        flag("IsNull");
+        return value.is_null();
     }
     panic!("the interpreter does not support the Choice rule {rule}")
 }

@@ -1,0 +1,63 @@
+//! Workflow task functions on Lambda: the event is one Task state's Parameters, the result
+//! its output, and an error carries the task error's stable name as Lambda's `errorType`,
+//! which is what the state machine's Retry and Catch match on.
+
+use booking_core::{
+    booking::TaskError,
+    workflow::{BookingTasks, PayTask, ReserveTask, run_pay_task, run_reserve_task},
+};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+
+/// A task error as Lambda reports it: `{"errorType": "PaymentDeclined", "errorMessage": ...}`.
+#[derive(Debug)]
+pub struct TaskFailed(pub TaskError);
+
+impl From<TaskFailed> for Diagnostic {
+    fn from(TaskFailed(e): TaskFailed) -> Self {
+        Diagnostic {
+            error_type: e.name().to_owned(),
+            error_message: e.to_string(),
+        }
+    }
+}
+
+/// The reserve task function's handler (Hold, Confirm, Release, Cancel).
+pub async fn reserve(
+    tasks: &dyn BookingTasks,
+    event: LambdaEvent<ReserveTask>,
+) -> Result<Value, TaskFailed> {
+    let result = run_reserve_task(tasks, &event.payload).await;
+    log_outcome(&event.context.request_id, &result);
+    result.map_err(TaskFailed)
+}
+
+/// The pay task function's handler (Charge, Refund).
+pub async fn pay(
+    tasks: &dyn BookingTasks,
+    event: LambdaEvent<PayTask>,
+) -> Result<Value, TaskFailed> {
+    let result = run_pay_task(tasks, &event.payload).await;
+    log_outcome(&event.context.request_id, &result);
+    result.map_err(TaskFailed)
+}
+
+fn log_outcome(request_id: &str, result: &Result<Value, TaskError>) {
+    if let Err(e) = result {
+        tracing::warn!(request_id, error = e.name(), message = %e, "task failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_error_becomes_a_diagnostic_named_after_it() {
+        let d = Diagnostic::from(TaskFailed(TaskError::PaymentDeclined("no".into())));
+        assert_eq!(
+            (d.error_type.as_str(), d.error_message.as_str()),
+            ("PaymentDeclined", "no")
+        );
+    }
+}
