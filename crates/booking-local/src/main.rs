@@ -2,7 +2,7 @@
 //! in-memory adapters, with demo data. Nothing to install but cargo.
 
 mod demo;
-mod outbox;
+mod dev;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         var,
         Some(demo::random_secret().map_err(|e| format!("no OS randomness: {e}"))?),
     )?;
-    let outbox = outbox::Outbox::default();
+    let outbox = dev::Outbox::default();
     let state = AppState::new(Ports::in_memory(Arc::new(outbox.clone()), 1.0), jwt);
     let accounts = demo::seed(&state, &var).await?;
 
@@ -36,7 +36,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {role}: {email} / {password}");
     }
     tracing::info!(addr = %local, "ready");
-    axum::serve(listener, app(state).merge(outbox::routes(outbox)))
+    let ledger = state.ports.ledger.clone();
+    axum::serve(listener, app(state).merge(dev::routes(outbox, ledger)))
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())

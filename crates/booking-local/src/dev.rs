@@ -1,5 +1,7 @@
-//! The local stand-in for SQS -> notify -> SES: notifications are delivered in process, at
-//! most once per (reservation, event), to an outbox readable at `GET /api/dev/outbox`.
+//! booking-local's development routes and its stand-in for SQS -> notify -> SES:
+//! notifications are delivered in process, at most once per (reservation, event), to an
+//! outbox readable at `GET /api/dev/outbox`; `GET /api/dev/ledger` shows every movement of
+//! money. Neither route exists in the Lambda functions.
 
 use std::sync::Arc;
 
@@ -8,8 +10,10 @@ use axum::{Json, Router, extract::State, routing::get};
 use booking_core::{
     Error,
     notify::{MemoryOutbox, MemorySentLog, Notification, deliver},
+    payment::{LedgerEntry, PaymentLedger},
     ports::NotificationQueue,
 };
+use jiff::Timestamp;
 use serde::Serialize;
 
 /// Delivers each notification straight to the outbox, as the notify function would.
@@ -36,14 +40,25 @@ struct EmailView {
     html: String,
 }
 
-/// `GET /api/dev/outbox`: every email "sent" since start-up, oldest first. booking-local only.
-pub fn routes(outbox: Outbox) -> Router {
+/// `GET /api/dev/outbox` and `GET /api/dev/ledger`, oldest first. booking-local only.
+pub fn routes(outbox: Outbox, ledger: Arc<dyn PaymentLedger>) -> Router {
     Router::new()
-        .route("/api/dev/outbox", get(list))
+        .route("/api/dev/outbox", get(emails))
         .with_state(outbox)
+        .merge(
+            Router::new()
+                .route("/api/dev/ledger", get(entries))
+                .with_state(ledger),
+        )
 }
 
-async fn list(State(outbox): State<Outbox>) -> Json<Vec<EmailView>> {
+async fn entries(
+    State(ledger): State<Arc<dyn PaymentLedger>>,
+) -> Result<Json<Vec<LedgerEntry>>, booking_api::Problem> {
+    Ok(Json(ledger.between(Timestamp::MIN, Timestamp::MAX).await?))
+}
+
+async fn emails(State(outbox): State<Outbox>) -> Json<Vec<EmailView>> {
     let emails = outbox.mailer.sent().into_iter().map(|e| EmailView {
         to: e.to,
         subject: e.subject,
