@@ -201,7 +201,9 @@ impl From<TaskError> for Problem {
                 "/problems/payment-declined",
                 "Payment declined",
             ),
-            TaskError::PaymentTransient(_) | TaskError::StoreUnavailable(_) => (
+            TaskError::PaymentTransient(_)
+            | TaskError::StoreUnavailable(_)
+            | TaskError::ServiceUnavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "/problems/temporarily-unavailable",
                 "Temporarily unavailable; try again",

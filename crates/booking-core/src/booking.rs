@@ -66,6 +66,10 @@ pub enum TaskError {
     /// Storage failed; worth retrying.
     #[error("{0}")]
     StoreUnavailable(String),
+    /// The platform failed (a task timed out or crashed past its retries): nothing the
+    /// client did wrong, worth trying again later.
+    #[error("{0}")]
+    ServiceUnavailable(String),
 }
 
 impl TaskError {
@@ -82,6 +86,7 @@ impl TaskError {
             TaskError::NotCancellable(_) => "NotCancellable",
             TaskError::NotFound(_) => "NotFound",
             TaskError::StoreUnavailable(_) => "StoreUnavailable",
+            TaskError::ServiceUnavailable(_) => "ServiceUnavailable",
         }
     }
 
@@ -112,7 +117,9 @@ impl TaskError {
                 }
             }
             "StoreUnavailable" => TaskError::StoreUnavailable(m),
-            _ => TaskError::InvalidRequest(m),
+            "InvalidRequest" => TaskError::InvalidRequest(m),
+            // States.Timeout, States.TaskFailed, Lambda.* after their retries, ...
+            _ => TaskError::ServiceUnavailable(format!("{code}: {m}")),
         }
     }
 }
@@ -394,6 +401,13 @@ impl Booking {
         id: ReservationId,
         payment_reference: &str,
     ) -> Result<NotifyOutput, TaskError> {
+        // Only a payment this reservation's Charge recorded can confirm it.
+        let charged = self.charge_entry(id, EntryKind::Charge).await?;
+        if charged.is_none_or(|e| e.gateway_reference != payment_reference) {
+            return Err(TaskError::InvalidRequest(format!(
+                "no charge {payment_reference} is recorded for this reservation"
+            )));
+        }
         let r = self
             .reservations
             .confirm(id, payment_reference, self.clock.now())

@@ -95,16 +95,19 @@ pub struct Retrier {
     pub backoff_rate: f64,
 }
 
-/// The errors the Lambda service itself raises on an invoke; always worth a retry.
-pub const LAMBDA_ERRORS: &[&str] = &[
+/// Lambda service errors plus timeouts: every task is idempotent, so a task that timed out
+/// (perhaps after its write) is safe to run again, and must be, or a committed Confirm would
+/// be compensated as if it had failed.
+pub const RETRYABLE_TASK_ERRORS: &[&str] = &[
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
+    "States.Timeout",
 ];
 
 const LAMBDA: Retrier = Retrier {
-    errors: LAMBDA_ERRORS,
+    errors: RETRYABLE_TASK_ERRORS,
     interval_seconds: 1,
     max_attempts: 3,
     backoff_rate: 2.0,
@@ -241,15 +244,13 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
         let release = self.attempt(&mut trace, "Release", || {
             self.tasks.release(id, Some(&error))
         });
-        if let Ok(out) = release.await {
-            // A failed booking always has a failure notification; none would send nothing.
+        // The ASL's HasFailureNotice Choice: no notice (a cancelled reservation) sends nothing.
+        if let Ok(ReleaseOutput {
+            notification: Some(n),
+        }) = release.await
+        {
             let _ = self
-                .attempt(&mut trace, "SendFailure", || async {
-                    match &out.notification {
-                        Some(n) => self.tasks.send(n).await,
-                        None => Ok(()),
-                    }
-                })
+                .attempt(&mut trace, "SendFailure", || self.tasks.send(&n))
                 .await;
         }
         (failed(&mut trace, "BookingFailed", error), trace)
