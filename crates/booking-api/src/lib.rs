@@ -18,7 +18,7 @@ use booking_core::{
     accounts::Accounts,
     booking::BookingConfig,
     catalog::Catalog,
-    memory::{MemoryLoginAttempts, MemoryStores},
+    memory::{MemoryLoginAttempts, MemoryQueue, MemoryStores},
     payment::PaymentLedger,
     ports::{
         CatalogStore, ClaimReader, Clock, LoginAttempts, NotificationQueue, ReservationStore,
@@ -50,17 +50,22 @@ impl Ports {
     /// In-memory adapters, the simulated payment gateway and the in-process workflow, which
     /// puts its notifications on `queue`. `retry_time_scale` multiplies the state machine's
     /// retry intervals (1.0 waits as Step Functions would; tests pass 0.0).
-    pub fn in_memory(queue: Arc<dyn NotificationQueue>, retry_time_scale: f64) -> Self {
-        Self::in_memory_with_clock(queue, retry_time_scale, Arc::new(SystemClock))
+    pub fn in_memory(
+        queue: Arc<dyn NotificationQueue>,
+        config: BookingConfig,
+        retry_time_scale: f64,
+    ) -> Self {
+        Self::in_memory_with_clock(queue, config, retry_time_scale, Arc::new(SystemClock))
     }
 
     pub fn in_memory_with_clock(
         queue: Arc<dyn NotificationQueue>,
+        config: BookingConfig,
         retry_time_scale: f64,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let stores = MemoryStores::default();
-        let booking = stores.booking(queue, clock.clone(), BookingConfig::default());
+        let booking = stores.booking(queue, clock.clone(), config);
         Ports {
             users: stores.users,
             attempts: Arc::new(MemoryLoginAttempts::default()),
@@ -106,6 +111,16 @@ impl AppState {
             clock: &*self.ports.clock,
         }
     }
+}
+
+/// The HTTP functions' state, read once per cold start: token and booking settings from the
+/// environment (failing fast on a bad value), in-memory stores until the AWS issue lands.
+pub fn lambda_state() -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let jwt = JwtConfig::from_vars(var, None)?;
+    let config = BookingConfig::from_vars(var)?;
+    let queue = Arc::new(MemoryQueue::default());
+    Ok(AppState::new(Ports::in_memory(queue, config, 1.0), jwt))
 }
 
 /// `/api/auth/*` and `/api/users/*`: the auth function.

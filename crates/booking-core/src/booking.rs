@@ -41,6 +41,41 @@ impl Default for BookingConfig {
     }
 }
 
+impl BookingConfig {
+    /// Reads `BOOKING_HOLD_TTL_SECONDS`, `BOOKING_MAX_ACTIVE_HOLDS` and
+    /// `BOOKING_MAX_UPCOMING` through `var`, defaulting each; an unusable value is an error
+    /// naming the variable, reported once at start-up.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let d = BookingConfig::default();
+        let num = |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| match var(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| format!("{name} must be a whole number in {range:?}")),
+        };
+        let ttl = num("BOOKING_HOLD_TTL_SECONDS", 300, 30..=3600)?;
+        let holds = num(
+            "BOOKING_MAX_ACTIVE_HOLDS",
+            d.limits.max_active_holds as u64,
+            1..=100,
+        )?;
+        let upcoming = num(
+            "BOOKING_MAX_UPCOMING",
+            d.limits.max_upcoming as u64,
+            1..=1000,
+        )?;
+        Ok(BookingConfig {
+            hold_ttl: SignedDuration::from_secs(ttl.cast_signed()),
+            limits: HoldLimits {
+                max_active_holds: usize::try_from(holds).unwrap_or(usize::MAX),
+                max_upcoming: usize::try_from(upcoming).unwrap_or(usize::MAX),
+            },
+        })
+    }
+}
+
 /// A task failure, with the stable name the state machine's Retry and Catch match on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TaskError {
@@ -620,5 +655,55 @@ pub fn notification(
         refund_minor: (event == NotificationEvent::Cancelled)
             .then_some(r.refund_due_minor.unwrap_or(0)),
         reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_comes_from_the_environment_with_defaults() {
+        let none = BookingConfig::from_vars(|_| None).unwrap();
+        assert_eq!(none, BookingConfig::default());
+        let set = BookingConfig::from_vars(|k| match k {
+            "BOOKING_HOLD_TTL_SECONDS" => Some("120".into()),
+            "BOOKING_MAX_UPCOMING" => Some("4".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(set.hold_ttl, SignedDuration::from_mins(2));
+        assert_eq!(
+            (set.limits.max_active_holds, set.limits.max_upcoming),
+            (3, 4)
+        );
+        let bad =
+            BookingConfig::from_vars(|k| (k == "BOOKING_MAX_ACTIVE_HOLDS").then(|| "0".into()));
+        assert!(bad.unwrap_err().contains("BOOKING_MAX_ACTIVE_HOLDS"));
+    }
+
+    #[test]
+    fn platform_errors_are_not_blamed_on_the_client() {
+        let e = TaskFailure {
+            error: "States.Timeout".into(),
+            cause: "took too long".into(),
+        };
+        assert_eq!(e.to_error().name(), "ServiceUnavailable");
+        let known = TaskFailure {
+            error: "PaymentDeclined".into(),
+            cause: "no".into(),
+        };
+        assert_eq!(known.to_error(), TaskError::PaymentDeclined("no".into()));
+        let rule = TaskFailure {
+            error: "RuleViolation".into(),
+            cause: "start: is in the past".into(),
+        };
+        assert_eq!(
+            rule.to_error(),
+            TaskError::RuleViolation {
+                field: "start".into(),
+                reason: "is in the past".into()
+            }
+        );
     }
 }

@@ -7,6 +7,7 @@ mod dev;
 use std::{net::SocketAddr, sync::Arc};
 
 use booking_api::{AppState, JwtConfig, Ports, app};
+use booking_core::booking::BookingConfig;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,7 +27,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(demo::random_secret().map_err(|e| format!("no OS randomness: {e}"))?),
     )?;
     let outbox = dev::Outbox::default();
-    let state = AppState::new(Ports::in_memory(Arc::new(outbox.clone()), 1.0), jwt);
+    let config = BookingConfig::from_vars(var)?;
+    let state = AppState::new(Ports::in_memory(Arc::new(outbox.clone()), config, 1.0), jwt);
     let accounts = demo::seed(&state, &var).await?;
 
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -11,6 +11,7 @@ use axum::{
 };
 use booking_api::{AppState, JwtConfig, Ports, app};
 use booking_core::{
+    booking::BookingConfig,
     memory::{FixedClock, MemoryQueue},
     user::Role,
 };
@@ -38,7 +39,12 @@ impl World {
         // Saturday 2026-11-28 11:00 in Madrid
         let clock = Arc::new(FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap()));
         let queue = Arc::new(MemoryQueue::default());
-        let ports = Ports::in_memory_with_clock(queue.clone(), 0.0, clock.clone());
+        let ports = Ports::in_memory_with_clock(
+            queue.clone(),
+            BookingConfig::default(),
+            0.0,
+            clock.clone(),
+        );
         let jwt = JwtConfig::new(
             SECRET.to_vec(),
             "booking-api".into(),
