@@ -472,7 +472,13 @@ impl Booking {
         let r = self.reservation(id).await?;
         let due = match r.status {
             Status::Cancelled => r.refund_due_minor.unwrap_or(0).min(charge.amount.minor),
-            Status::PendingPayment | Status::Failed => charge.amount.minor,
+            Status::Failed => charge.amount.minor,
+            // Release first: a refund must never race a Confirm of the same reservation.
+            Status::PendingPayment => {
+                return Err(TaskError::InvalidRequest(
+                    "a reservation in payment is released before it is refunded".into(),
+                ));
+            }
             other => {
                 return Err(TaskError::InvalidRequest(format!(
                     "a {} reservation is not refunded",

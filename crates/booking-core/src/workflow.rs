@@ -230,28 +230,26 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
                         trace.push("Booked".into());
                         return (Outcome::Succeeded, trace);
                     }
-                    Err(e) => {
-                        let error = e.failure();
-                        // Catch -> Refund; a failed refund still goes on to Release.
-                        let _ = self
-                            .attempt(&mut trace, "Refund", || self.tasks.refund(id))
-                            .await;
-                        error
-                    }
+                    Err(e) => e.failure(),
                 }
             }
         };
+        // Compensation: Release first (the reservation becomes FAILED atomically, so nothing
+        // can confirm it any more), then Refund whatever it was charged. A Release that fails
+        // (the reservation is CONFIRMED after all) refunds nothing.
         let release = self.attempt(&mut trace, "Release", || {
             self.tasks.release(id, Some(&error))
         });
-        // The ASL's HasFailureNotice Choice: no notice (a cancelled reservation) sends nothing.
-        if let Ok(ReleaseOutput {
-            notification: Some(n),
-        }) = release.await
-        {
+        if let Ok(out) = release.await {
             let _ = self
-                .attempt(&mut trace, "SendFailure", || self.tasks.send(&n))
+                .attempt(&mut trace, "Refund", || self.tasks.refund(id))
                 .await;
+            // The ASL's HasFailureNotice Choice: no notice (a cancelled reservation) sends nothing.
+            if let Some(n) = out.notification {
+                let _ = self
+                    .attempt(&mut trace, "SendFailure", || self.tasks.send(&n))
+                    .await;
+            }
         }
         (failed(&mut trace, "BookingFailed", error), trace)
     }

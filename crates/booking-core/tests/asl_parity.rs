@@ -698,14 +698,25 @@ async fn a_declined_card_releases_the_slot_and_sends_the_failure() {
     let run = book(&[("charge", Fails("PaymentDeclined"))]).await;
     assert_eq!(
         run.trace,
-        ["Hold", "Charge", "Release", "SendFailure", "BookingFailed"]
+        [
+            "Hold",
+            "Charge",
+            "Release",
+            "Refund",
+            "SendFailure",
+            "BookingFailed"
+        ]
     );
     assert_eq!(failed(&run), "PaymentDeclined");
     assert!(
         run.calls[2].ends_with(": PaymentDeclined (start: scripted PaymentDeclined)"),
         "{run:?}"
     );
-    assert!(run.calls[3].starts_with("send failed"));
+    assert!(
+        run.calls[3].starts_with("refund"),
+        "refunds nothing if nothing was charged"
+    );
+    assert!(run.calls[4].starts_with("send failed"));
 }
 
 #[tokio::test]
@@ -719,6 +730,7 @@ async fn a_transient_payment_error_is_retried_twice_then_the_booking_fails() {
             "Charge",
             "Charge",
             "Release",
+            "Refund",
             "SendFailure",
             "BookingFailed"
         ]
@@ -763,6 +775,7 @@ async fn each_retrier_counts_its_own_attempts() {
             "Charge",
             "Charge",
             "Release",
+            "Refund",
             "SendFailure",
             "BookingFailed"
         ]
@@ -771,7 +784,7 @@ async fn each_retrier_counts_its_own_attempts() {
 }
 
 #[tokio::test]
-async fn an_expired_hold_at_confirm_refunds_then_releases() {
+async fn an_expired_hold_at_confirm_releases_then_refunds() {
     let run = book(&[("confirm", Fails("HoldExpired"))]).await;
     assert_eq!(
         run.trace,
@@ -779,15 +792,15 @@ async fn an_expired_hold_at_confirm_refunds_then_releases() {
             "Hold",
             "Charge",
             "Confirm",
-            "Refund",
             "Release",
+            "Refund",
             "SendFailure",
             "BookingFailed"
         ]
     );
     assert_eq!(failed(&run), "HoldExpired");
     assert!(
-        run.calls[4].contains(": HoldExpired ("),
+        run.calls[3].contains(": HoldExpired ("),
         "Release gets Confirm's error: {run:?}"
     );
 }
@@ -824,7 +837,7 @@ async fn a_lambda_service_error_at_confirm_is_retried_like_a_store_outage() {
 }
 
 #[tokio::test]
-async fn a_failed_refund_still_releases_and_fails_with_the_original_error() {
+async fn a_failed_refund_still_announces_and_fails_with_the_original_error() {
     let mut script = vec![("confirm", Fails("HoldExpired"))];
     script.extend(repeat("refund", Fails("PaymentTransient"), 3));
     let run = book(&script).await;
@@ -834,17 +847,17 @@ async fn a_failed_refund_still_releases_and_fails_with_the_original_error() {
             "Hold",
             "Charge",
             "Confirm",
-            "Refund",
-            "Refund",
-            "Refund",
             "Release",
+            "Refund",
+            "Refund",
+            "Refund",
             "SendFailure",
             "BookingFailed"
         ]
     );
     assert_eq!(failed(&run), "HoldExpired");
     assert!(
-        run.calls[6].contains(": HoldExpired ("),
+        run.calls[3].contains(": HoldExpired ("),
         "not the refund's error: {run:?}"
     );
 }
@@ -887,7 +900,10 @@ async fn a_release_without_a_failure_notice_sends_nothing() {
         ("release", OkWithoutNotice),
     ])
     .await;
-    assert_eq!(run.trace, ["Hold", "Charge", "Release", "BookingFailed"]);
+    assert_eq!(
+        run.trace,
+        ["Hold", "Charge", "Release", "Refund", "BookingFailed"]
+    );
     assert_eq!(failed(&run), "PaymentDeclined");
 }
 

@@ -88,7 +88,14 @@ async fn a_declined_card_frees_the_slot_and_announces_the_failure() {
     assert_eq!(failed_with(&outcome), "PaymentDeclined");
     assert_eq!(
         trace,
-        ["Hold", "Charge", "Release", "SendFailure", "BookingFailed"]
+        [
+            "Hold",
+            "Charge",
+            "Release",
+            "Refund",
+            "SendFailure",
+            "BookingFailed"
+        ]
     );
     assert_eq!(w.status(req.reservation_id).await, Status::Failed);
     assert!(w.ledger.all().is_empty());
@@ -122,6 +129,7 @@ async fn a_processing_error_is_retried_then_the_slot_is_released() {
             "Charge",
             "Charge",
             "Release",
+            "Refund",
             "SendFailure",
             "BookingFailed"
         ]
@@ -144,7 +152,14 @@ async fn a_hold_that_expires_before_payment_is_refunded_and_released() {
     assert_eq!(failed_with(&outcome), "HoldExpired");
     assert_eq!(
         trace,
-        ["Hold", "Charge", "Release", "SendFailure", "BookingFailed"]
+        [
+            "Hold",
+            "Charge",
+            "Release",
+            "Refund",
+            "SendFailure",
+            "BookingFailed"
+        ]
     );
     assert!(w.ledger.all().is_empty());
 }
@@ -168,8 +183,8 @@ async fn a_hold_that_expires_between_charge_and_confirm_is_refunded() {
             "Hold",
             "Charge",
             "Confirm",
-            "Refund",
             "Release",
+            "Refund",
             "SendFailure",
             "BookingFailed"
         ]

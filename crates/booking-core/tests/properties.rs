@@ -260,8 +260,8 @@ impl Model {
         for r in self.all().await {
             match r.status {
                 Status::PendingPayment => {
-                    b.refund(r.id).await.unwrap();
                     b.release(r.id, Some(&expired)).await.unwrap();
+                    b.refund(r.id).await.unwrap();
                 }
                 Status::Cancelled => {
                     b.release(r.id, None).await.unwrap();
@@ -303,7 +303,7 @@ impl Model {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn capacity_and_money_hold_under_any_sequence(
