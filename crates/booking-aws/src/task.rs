@@ -61,3 +61,38 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod event_files {
+    use booking_core::workflow::{PayTask, ReserveTask};
+
+    fn events(prefix: &str) -> Vec<(String, String)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events");
+        let mut out: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+            .map(|p| {
+                (
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn every_task_event_file_is_a_valid_task_input() {
+        let reserve = events("reserve-task-");
+        let pay = events("pay-task-");
+        assert_eq!((reserve.len(), pay.len()), (4, 2));
+        for (path, json) in reserve {
+            serde_json::from_str::<ReserveTask>(&json).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+        for (path, json) in pay {
+            serde_json::from_str::<PayTask>(&json).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+    }
+}
