@@ -259,8 +259,11 @@ impl Catalog<'_> {
         }
     }
 
+    /// The catalog in name order, as a customer reads it.
     pub async fn list(&self, include_inactive: bool) -> Result<Vec<Service>, Error> {
-        self.services.list(include_inactive).await
+        let mut services = self.services.list(include_inactive).await?;
+        services.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        Ok(services)
     }
 
     pub async fn update(&self, id: ServiceId, patch: ServicePatch) -> Result<Service, Error> {

@@ -337,7 +337,13 @@ impl ReservationView {
             payment: PaymentView {
                 method: r.payment_method.as_str(),
                 reference: r.payment_reference.clone(),
-                charged_minor: charge.map(|e| e.amount.minor),
+                // Without the ledger at hand (lists), a payment reference means the charge
+                // of the full price went through: Confirm requires it.
+                charged_minor: match (ledger, &r.payment_reference) {
+                    (Some(_), _) => charge.map(|e| e.amount.minor),
+                    (None, Some(_)) => Some(r.amount_minor),
+                    (None, None) => None,
+                },
             },
             refund,
             failure: r.failure.clone(),
