@@ -323,16 +323,10 @@ impl Catalog<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::invalid_fields as fields;
 
     fn new_service(json: serde_json::Value) -> NewService {
         serde_json::from_value(json).unwrap()
-    }
-
-    fn fields(err: Error) -> Vec<String> {
-        match err {
-            Error::Invalid(list) => list.into_iter().map(|e| e.field).collect(),
-            other => panic!("expected Invalid, got {other:?}"),
-        }
     }
 
     #[test]

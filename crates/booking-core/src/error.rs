@@ -113,3 +113,12 @@ impl Problems {
         }
     }
 }
+
+/// The fields an [`Error::Invalid`] names, for tests; panics on any other error.
+#[cfg(test)]
+pub(crate) fn invalid_fields(err: Error) -> Vec<String> {
+    match err {
+        Error::Invalid(list) => list.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}

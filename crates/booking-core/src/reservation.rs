@@ -27,6 +27,15 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::PendingPayment,
+        Status::Confirmed,
+        Status::Failed,
+        Status::Cancelled,
+        Status::Completed,
+        Status::NoShow,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::PendingPayment => "PENDING_PAYMENT",
@@ -39,16 +48,9 @@ impl Status {
     }
 
     pub fn parse(field: &str, s: &str) -> Result<Self, crate::FieldError> {
-        [
-            Status::PendingPayment,
-            Status::Confirmed,
-            Status::Failed,
-            Status::Cancelled,
-            Status::Completed,
-            Status::NoShow,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
         .ok_or_else(|| {
             crate::FieldError::new(
                 field,
@@ -186,14 +188,7 @@ mod tests {
     #[test]
     fn only_the_documented_transitions_are_legal() {
         use Status::*;
-        let all = [
-            PendingPayment,
-            Confirmed,
-            Failed,
-            Cancelled,
-            Completed,
-            NoShow,
-        ];
+        let all = Status::ALL;
         let legal: Vec<_> = all
             .iter()
             .flat_map(|a| all.iter().map(move |b| (*a, *b)))

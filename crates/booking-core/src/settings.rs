@@ -259,16 +259,10 @@ pub fn parse_date(field: &str, s: &str) -> Result<Date, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::invalid_fields as fields;
 
     fn doc(json: serde_json::Value) -> SettingsDoc {
         serde_json::from_value(json).unwrap()
-    }
-
-    fn fields(err: Error) -> Vec<String> {
-        match err {
-            Error::Invalid(list) => list.into_iter().map(|e| e.field).collect(),
-            other => panic!("expected Invalid, got {other:?}"),
-        }
     }
 
     #[test]
