@@ -3,4 +3,5 @@
 //! crate is separate so that the AWS SDK never slows down the build of the core or of the
 //! embedded local server.
 
+pub mod dynamo;
 pub mod task;
