@@ -1,7 +1,11 @@
-//! AWS adapters for the ports of booking-core and the glue between Lambda and the workflow
-//! tasks. The DynamoDB, SQS, SES and Step Functions adapters arrive with the AWS issue; the
-//! crate is separate so that the AWS SDK never slows down the build of the core or of the
-//! embedded local server.
+//! AWS adapters for the ports of booking-core (DynamoDB stores, the SQS notification queue,
+//! the SES mailer, the Step Functions workflow, the Secrets Manager JWT secret) and the glue
+//! between Lambda and the workflow tasks. A separate crate, so that the AWS SDK never slows
+//! down the build of the core or of the embedded local server.
 
 pub mod dynamo;
+pub mod secrets;
+pub mod ses;
+pub mod sfn;
+pub mod sqs;
 pub mod task;
