@@ -18,7 +18,7 @@ use booking_core::{
     accounts::Accounts,
     booking::BookingConfig,
     catalog::Catalog,
-    memory::{MemoryLoginAttempts, MemoryQueue, MemoryStores},
+    memory::{MemoryLoginAttempts, MemoryStores},
     payment::PaymentLedger,
     ports::{
         CatalogStore, ClaimReader, Clock, LoginAttempts, NotificationQueue, ReservationStore,
@@ -111,16 +111,6 @@ impl AppState {
             clock: &*self.ports.clock,
         }
     }
-}
-
-/// The HTTP functions' state, read once per cold start: token and booking settings from the
-/// environment (failing fast on a bad value), in-memory stores until the AWS issue lands.
-pub fn lambda_state() -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let jwt = JwtConfig::from_vars(var, None)?;
-    let config = BookingConfig::from_vars(var)?;
-    let queue = Arc::new(MemoryQueue::default());
-    Ok(AppState::new(Ports::in_memory(queue, config, 1.0), jwt))
 }
 
 /// `/api/auth/*` and `/api/users/*`: the auth function.

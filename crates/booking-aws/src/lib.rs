@@ -4,6 +4,7 @@
 //! down the build of the core or of the embedded local server.
 
 pub mod dynamo;
+pub mod env;
 pub mod secrets;
 pub mod ses;
 pub mod sfn;

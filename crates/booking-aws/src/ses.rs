@@ -20,19 +20,32 @@ pub struct SesMailer {
 
 impl SesMailer {
     pub fn new(sdk: &aws_config::SdkConfig, sender: String) -> Self {
-        SesMailer { client: Client::new(sdk), sender }
+        SesMailer {
+            client: Client::new(sdk),
+            sender,
+        }
     }
 }
 
 fn utf8(text: &str) -> Result<Content, Error> {
-    Content::builder().data(text).charset("UTF-8").build().map_err(store_err)
+    Content::builder()
+        .data(text)
+        .charset("UTF-8")
+        .build()
+        .map_err(store_err)
 }
 
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), Error> {
-        let body = Body::builder().text(utf8(&email.text)?).html(utf8(&email.html)?).build();
-        let message = Message::builder().subject(utf8(&email.subject)?).body(body).build();
+        let body = Body::builder()
+            .text(utf8(&email.text)?)
+            .html(utf8(&email.html)?)
+            .build();
+        let message = Message::builder()
+            .subject(utf8(&email.subject)?)
+            .body(body)
+            .build();
         self.client
             .send_email()
             .source(&self.sender)

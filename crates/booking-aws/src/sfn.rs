@@ -27,8 +27,14 @@ pub struct StepFunctionsWorkflow {
 impl StepFunctionsWorkflow {
     /// `sdk` carries the region, credentials and any `AWS_ENDPOINT_URL(_SFN)` override.
     pub fn new(sdk: &aws_config::SdkConfig, booking_arn: String, cancel_arn: String) -> Self {
-        let config = aws_sdk_sfn::config::Builder::from(sdk).interceptor(LocalSyncHost).build();
-        StepFunctionsWorkflow { client: Client::from_conf(config), booking_arn, cancel_arn }
+        let config = aws_sdk_sfn::config::Builder::from(sdk)
+            .interceptor(LocalSyncHost)
+            .build();
+        StepFunctionsWorkflow {
+            client: Client::from_conf(config),
+            booking_arn,
+            cancel_arn,
+        }
     }
 
     async fn run(&self, arn: &str, input: String) -> Result<Outcome, Error> {
@@ -114,7 +120,10 @@ mod tests {
             strip_local_sync_prefix("http://sync-localhost:8083").as_deref(),
             Some("http://localhost:8083")
         );
-        assert_eq!(strip_local_sync_prefix("https://sync-states.us-east-1.amazonaws.com/"), None);
+        assert_eq!(
+            strip_local_sync_prefix("https://sync-states.us-east-1.amazonaws.com/"),
+            None
+        );
         assert_eq!(strip_local_sync_prefix("http://127.0.0.1:8083/"), None);
     }
 }

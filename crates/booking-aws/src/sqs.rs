@@ -14,7 +14,10 @@ pub struct SqsQueue {
 
 impl SqsQueue {
     pub fn new(sdk: &aws_config::SdkConfig, url: String) -> Self {
-        SqsQueue { client: Client::new(sdk), url }
+        SqsQueue {
+            client: Client::new(sdk),
+            url,
+        }
     }
 }
 

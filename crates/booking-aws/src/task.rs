@@ -2,24 +2,12 @@
 //! its output, and an error carries the task error's stable name as Lambda's `errorType`,
 //! which is what the state machine's Retry and Catch match on.
 
-use std::sync::Arc;
-
 use booking_core::{
-    booking::{Booking, BookingConfig, TaskError},
-    memory::{MemoryQueue, MemoryStores},
-    ports::SystemClock,
+    booking::TaskError,
     workflow::{BookingTasks, PayTask, ReserveTask, run_pay_task, run_reserve_task},
 };
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
-
-/// The workflow tasks as the task functions run them until the AWS adapters land: booking
-/// rules from the environment, in-memory stores, the simulated gateway.
-pub fn tasks_from_env() -> Result<Booking, String> {
-    let config = BookingConfig::from_vars(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))?;
-    let queue = Arc::new(MemoryQueue::default());
-    Ok(MemoryStores::default().booking(queue, Arc::new(SystemClock), config))
-}
 
 /// A task error as Lambda reports it: `{"errorType": "PaymentDeclined", "errorMessage": ...}`.
 #[derive(Debug)]

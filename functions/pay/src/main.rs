@@ -1,12 +1,12 @@
 //! Lambda function running the pay tasks of the booking workflows (Charge, Refund) over the
-//! simulated payment gateway and the ledger. In-memory stores until the AWS issue lands.
+//! simulated payment gateway and the DynamoDB ledger.
 
 use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let tasks = booking_aws::task::tasks_from_env()?;
+    let tasks = booking_aws::env::Aws::load().await?.booking()?;
     let tasks = &tasks;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
         booking_aws::task::pay(tasks, event)

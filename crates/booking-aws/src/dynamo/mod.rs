@@ -2,6 +2,18 @@
 //! Entities are kept as their serde JSON in a `doc` attribute, next to the key attributes
 //! and the few plain attributes that conditions need.
 
+pub mod catalog;
+pub mod ledger;
+pub mod reservations;
+pub mod sent;
+pub mod users;
+
+pub use catalog::{DynamoCatalog, DynamoSettings};
+pub use ledger::DynamoLedger;
+pub use reservations::DynamoReservations;
+pub use sent::DynamoSentLog;
+pub use users::{DynamoLoginAttempts, DynamoUsers};
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::{Client, error::SdkError, types::AttributeValue};
@@ -83,4 +95,112 @@ pub fn get_n(item: &Item, name: &str) -> Option<i64> {
     item.get(name)
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
+}
+
+// Shared by the adapters: paging, conditional failures, transaction reasons, retries.
+
+/// Runs a Query page after page (following `LastEvaluatedKey`) until the results end or
+/// `want` items are in hand; a page can stop at 1 MB long before its `Limit`.
+pub async fn query_items(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    want: Option<usize>,
+) -> Result<Vec<Item>, Error> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = query
+            .clone()
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        items.extend(out.items.unwrap_or_default());
+        start = out.last_evaluated_key.filter(|k| !k.is_empty());
+        if start.is_none() || want.is_some_and(|w| items.len() >= w) {
+            if let Some(w) = want {
+                items.truncate(w);
+            }
+            return Ok(items);
+        }
+    }
+}
+
+/// True when DynamoDB refused a write because its condition did not hold.
+pub fn is_condition_failed<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    e.as_service_error()
+        .and_then(|s| s.code())
+        .is_some_and(|c| c == "ConditionalCheckFailedException")
+}
+
+/// The per-item reason codes of a cancelled transaction (`None` for items that were fine),
+/// in the order the items were given; `None` when the error is not a cancellation.
+pub fn cancellation_reasons<R>(
+    e: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> Option<Vec<Option<String>>> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match e.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(c) => Some(
+            c.cancellation_reasons()
+                .iter()
+                .map(|r| r.code().filter(|c| *c != "None").map(str::to_owned))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// How many times an adapter retries a write that lost a race before it gives up.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Waits before retry `attempt` (1-based): exponential from 20 ms, with full jitter so that
+/// the writers that collided do not collide again.
+pub async fn backoff(attempt: u32) {
+    let cap_ms = 20u64 << attempt.min(6);
+    let random = u64::try_from(ulid::Ulid::generate().random() & u128::from(u64::MAX)).unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_millis(random % cap_ms)).await;
+}
+
+/// Deletes items by key with BatchWriteItem, 25 at a time, resubmitting what DynamoDB
+/// returns as unprocessed (with backoff) until none is left or the attempts run out.
+pub async fn delete_keys(table: &Table, keys: Vec<Item>) -> Result<(), Error> {
+    use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+    let mut requests = Vec::with_capacity(keys.len());
+    for key in keys {
+        let delete = DeleteRequest::builder()
+            .set_key(Some(key))
+            .build()
+            .map_err(store_err)?;
+        requests.push(WriteRequest::builder().delete_request(delete).build());
+    }
+    for chunk in requests.chunks(25) {
+        let mut pending = chunk.to_vec();
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            if attempt > 0 {
+                if attempt >= MAX_ATTEMPTS {
+                    return Err(store_err(anyhow::anyhow!(
+                        "{} deletes still unprocessed after {MAX_ATTEMPTS} attempts",
+                        pending.len()
+                    )));
+                }
+                backoff(attempt).await;
+            }
+            attempt += 1;
+            let out = table
+                .client
+                .batch_write_item()
+                .request_items(&table.name, pending)
+                .send()
+                .await
+                .map_err(sdk_err)?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&table.name))
+                .unwrap_or_default();
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,210 @@
+//! The catalog of services and the business settings (docs/dynamodb.md: service, settings).
+
+use async_trait::async_trait;
+use booking_core::{
+    Error,
+    catalog::Service,
+    ids::ServiceId,
+    ports::{CatalogStore, SettingsStore},
+    settings::Settings,
+};
+
+use super::{
+    Item, MAX_ATTEMPTS, Table, doc, from_doc, is_condition_failed, query_items, s, sdk_err,
+    store_err,
+};
+
+fn service_key(id: ServiceId) -> Item {
+    Item::from([
+        ("PK".into(), s(format!("SERVICE#{id}"))),
+        ("SK".into(), s("SERVICE")),
+    ])
+}
+
+fn service_item(service: &Service) -> Result<Item, Error> {
+    let mut item = service_key(service.id);
+    item.insert("doc".into(), doc(service)?);
+    item.insert("updatedAt".into(), s(service.updated_at.to_string()));
+    item.insert("GSI3PK".into(), s("SERVICES"));
+    item.insert("GSI3SK".into(), s(service.id.to_string()));
+    Ok(item)
+}
+
+fn changed_meanwhile() -> Error {
+    Error::Conflict {
+        field: "id",
+        reason: "the service changed meanwhile; read it again and retry".into(),
+    }
+}
+
+/// [`CatalogStore`] on the booking table: one item per service, listed through GSI3.
+#[derive(Clone, Debug)]
+pub struct DynamoCatalog {
+    table: Table,
+}
+
+impl DynamoCatalog {
+    pub fn new(table: Table) -> Self {
+        DynamoCatalog { table }
+    }
+
+    async fn get_item(&self, id: ServiceId) -> Result<Option<Item>, Error> {
+        let out = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .set_key(Some(service_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        Ok(out.item)
+    }
+}
+
+#[async_trait]
+impl CatalogStore for DynamoCatalog {
+    #[tracing::instrument(skip_all, fields(service_id = %service.id))]
+    async fn insert(&self, service: &Service) -> Result<(), Error> {
+        let result = self
+            .table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .set_item(Some(service_item(service)?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Err(Error::Conflict {
+                field: "id",
+                reason: "already exists".into(),
+            }),
+            Err(e) => Err(sdk_err(e)),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(service_id = %id))]
+    async fn get(&self, id: ServiceId) -> Result<Option<Service>, Error> {
+        self.get_item(id)
+            .await?
+            .map(|item| from_doc(&item))
+            .transpose()
+    }
+
+    #[tracing::instrument(skip_all, fields(include_inactive = include_inactive))]
+    async fn list(&self, include_inactive: bool) -> Result<Vec<Service>, Error> {
+        let query = self
+            .table
+            .client
+            .query()
+            .table_name(&self.table.name)
+            .index_name("GSI3")
+            .key_condition_expression("GSI3PK = :pk")
+            .expression_attribute_values(":pk", s("SERVICES"));
+        let mut services = query_items(query, None)
+            .await?
+            .iter()
+            .map(from_doc)
+            .collect::<Result<Vec<Service>, Error>>()?;
+        services.retain(|s| include_inactive || s.active);
+        Ok(services)
+    }
+
+    /// Compares the stored service with `current` as a whole (as the in-memory adapter
+    /// does), then writes `next` on condition that the stored JSON is still the one read:
+    /// a change in between is never overwritten, and a change of the JSON's shape between
+    /// releases cannot make a fresh `current` look stale.
+    #[tracing::instrument(skip_all, fields(service_id = %current.id))]
+    async fn replace(&self, current: &Service, next: &Service) -> Result<(), Error> {
+        if next.id != current.id {
+            return Err(store_err(anyhow::anyhow!(
+                "a replacement must keep the service id"
+            )));
+        }
+        let item = service_item(next)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let Some(stored) = self.get_item(current.id).await? else {
+                return Err(Error::NotFound("service"));
+            };
+            if from_doc::<Service>(&stored)? != *current {
+                return Err(changed_meanwhile());
+            }
+            let raw = stored
+                .get("doc")
+                .cloned()
+                .ok_or_else(|| store_err(anyhow::anyhow!("service item without a doc")))?;
+            let result = self
+                .table
+                .client
+                .put_item()
+                .table_name(&self.table.name)
+                .set_item(Some(item.clone()))
+                .condition_expression("#doc = :read")
+                .expression_attribute_names("#doc", "doc")
+                .expression_attribute_values(":read", raw)
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                // Changed (or gone) since the read: read again to say which.
+                Err(e) if is_condition_failed(&e) && attempt < MAX_ATTEMPTS => {}
+                Err(e) if is_condition_failed(&e) => return Err(changed_meanwhile()),
+                Err(e) => return Err(sdk_err(e)),
+            }
+        }
+    }
+}
+
+fn settings_key() -> Item {
+    Item::from([("PK".into(), s("SETTINGS")), ("SK".into(), s("SETTINGS"))])
+}
+
+/// [`SettingsStore`] on the booking table: the one settings item.
+#[derive(Clone, Debug)]
+pub struct DynamoSettings {
+    table: Table,
+}
+
+impl DynamoSettings {
+    pub fn new(table: Table) -> Self {
+        DynamoSettings { table }
+    }
+}
+
+#[async_trait]
+impl SettingsStore for DynamoSettings {
+    #[tracing::instrument(skip_all)]
+    async fn get(&self) -> Result<Option<Settings>, Error> {
+        let out = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .set_key(Some(settings_key()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        out.item.map(|item| from_doc(&item)).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn put(&self, settings: &Settings) -> Result<(), Error> {
+        let mut item = settings_key();
+        item.insert("doc".into(), doc(settings)?);
+        self.table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,155 @@
+//! The payment ledger (docs/dynamodb.md: ledger entry): one item per (reservation, kind),
+//! next to the reservation's own item, and listed by time through GSI3.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::{
+    operation::put_item::PutItemError, types::ReturnValuesOnConditionCheckFailure,
+};
+use booking_core::{
+    Error,
+    ids::ReservationId,
+    payment::{EntryKind, LedgerEntry, PaymentLedger},
+};
+use jiff::Timestamp;
+
+use super::{
+    Item, Table, doc, from_doc, is_condition_failed, padded_ms, query_items, s, sdk_err, store_err,
+};
+
+fn kind_name(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::Charge => "charge",
+        EntryKind::Refund => "refund",
+    }
+}
+
+fn entry_key(reservation: ReservationId, kind: EntryKind) -> Item {
+    Item::from([
+        ("PK".into(), s(format!("RES#{reservation}"))),
+        ("SK".into(), s(format!("LEDGER#{}", kind_name(kind)))),
+    ])
+}
+
+/// [`PaymentLedger`] on the booking table; entries are written once and never changed.
+#[derive(Clone, Debug)]
+pub struct DynamoLedger {
+    table: Table,
+}
+
+impl DynamoLedger {
+    pub fn new(table: Table) -> Self {
+        DynamoLedger { table }
+    }
+
+    async fn stored(
+        &self,
+        reservation: ReservationId,
+        kind: EntryKind,
+    ) -> Result<LedgerEntry, Error> {
+        let out = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .set_key(Some(entry_key(reservation, kind)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        let item = out.item.ok_or_else(|| {
+            store_err(anyhow::anyhow!(
+                "the ledger entry vanished after its write was refused"
+            ))
+        })?;
+        from_doc(&item)
+    }
+}
+
+#[async_trait]
+impl PaymentLedger for DynamoLedger {
+    #[tracing::instrument(skip_all, fields(reservation_id = %entry.reservation_id, kind = kind_name(entry.kind)))]
+    async fn record(&self, entry: &LedgerEntry) -> Result<LedgerEntry, Error> {
+        let mut item = entry_key(entry.reservation_id, entry.kind);
+        item.insert("doc".into(), doc(entry)?);
+        item.insert("GSI3PK".into(), s("LEDGER"));
+        item.insert(
+            "GSI3SK".into(),
+            s(format!(
+                "{}#{}#{}",
+                padded_ms(entry.at),
+                entry.reservation_id,
+                kind_name(entry.kind)
+            )),
+        );
+        let result = self
+            .table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(entry.clone()),
+            Err(e) if is_condition_failed(&e) => {
+                // The first writer's entry stands; DynamoDB usually sends it with the refusal.
+                if let Some(PutItemError::ConditionalCheckFailedException(c)) = e.as_service_error()
+                    && let Some(old) = c.item()
+                {
+                    return from_doc(old);
+                }
+                self.stored(entry.reservation_id, entry.kind).await
+            }
+            Err(e) => Err(sdk_err(e)),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(reservation_id = %reservation))]
+    async fn entries(&self, reservation: ReservationId) -> Result<Vec<LedgerEntry>, Error> {
+        let query = self
+            .table
+            .client
+            .query()
+            .table_name(&self.table.name)
+            .consistent_read(true)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :ledger)")
+            .expression_attribute_values(":pk", s(format!("RES#{reservation}")))
+            .expression_attribute_values(":ledger", s("LEDGER#"));
+        let mut entries = query_items(query, None)
+            .await?
+            .iter()
+            .map(from_doc)
+            .collect::<Result<Vec<LedgerEntry>, Error>>()?;
+        entries.sort_by_key(|e| e.at);
+        Ok(entries)
+    }
+
+    #[tracing::instrument(skip_all, fields(%from, %to))]
+    async fn between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<LedgerEntry>, Error> {
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        // The key bounds whole milliseconds ("$" sorts after "#", so the upper bound takes in
+        // every entry of `to`'s millisecond); the exact instants decide `[from, to)`.
+        let query = self
+            .table
+            .client
+            .query()
+            .table_name(&self.table.name)
+            .index_name("GSI3")
+            .key_condition_expression("GSI3PK = :pk AND GSI3SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s("LEDGER"))
+            .expression_attribute_values(":from", s(padded_ms(from)))
+            .expression_attribute_values(":to", s(format!("{}$", padded_ms(to))));
+        let mut entries = query_items(query, None)
+            .await?
+            .iter()
+            .map(from_doc)
+            .collect::<Result<Vec<LedgerEntry>, Error>>()?;
+        entries.retain(|e| e.at >= from && e.at < to);
+        entries.sort_by_key(|e| e.at);
+        Ok(entries)
+    }
+}

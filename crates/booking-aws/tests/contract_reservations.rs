@@ -1,0 +1,1091 @@
+//! The contract of [`ReservationStore`] and [`ClaimReader`], run against the in-memory and
+//! the DynamoDB adapters with identical expectations. Each scenario is a pair of tests,
+//! `<scenario>::memory` and `<scenario>::dynamodb`, and gets a store of its own (a fresh
+//! table on the DynamoDB side).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Instant;
+
+use booking_aws::dynamo::reservations::DynamoReservations;
+use booking_core::{
+    Error,
+    ids::{ReservationId, ServiceId, UserId},
+    memory::MemoryReservations,
+    money::Currency,
+    payment::PaymentMethod,
+    ports::{
+        ClaimCounts, ClaimReader, Held, HoldLimits, ReservationCursor, ReservationFilter,
+        ReservationStore,
+    },
+    reservation::{Actor, Failure, Reservation, Status, StatusChange},
+    user::Role,
+};
+use jiff::{SignedDuration, Timestamp};
+
+/// Both ports at once, as both adapters implement them.
+trait Store: ReservationStore + ClaimReader {}
+impl<T: ReservationStore + ClaimReader> Store for T {}
+
+const ROOMY: HoldLimits = HoldLimits {
+    max_active_holds: 100,
+    max_upcoming: 100,
+};
+
+const HOLD: SignedDuration = SignedDuration::from_mins(5);
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// When the scenarios start: a week before the units they book.
+fn now() -> Timestamp {
+    at("2030-01-01T08:00:00Z")
+}
+
+fn mins(m: i64) -> SignedDuration {
+    SignedDuration::from_mins(m)
+}
+
+/// The start of slot unit `k` (30-minute units from a Monday morning).
+fn unit(k: i64) -> Timestamp {
+    at("2030-01-07T09:00:00Z") + mins(30 * k)
+}
+
+/// A PENDING_PAYMENT reservation of units `first..first + count`, held at `held_at`, as
+/// `Booking::hold` builds one.
+fn res(
+    customer: UserId,
+    service: ServiceId,
+    first: i64,
+    count: i64,
+    held_at: Timestamp,
+) -> Reservation {
+    Reservation {
+        id: ReservationId::new(),
+        customer_id: customer,
+        service_id: service,
+        service_name: "Haircut".into(),
+        customer_email: "ada@example.com".into(),
+        customer_name: "Ada".into(),
+        time_zone: "Europe/Madrid".into(),
+        start: unit(first),
+        end: unit(first + count),
+        units: (first..first + count).map(unit).collect(),
+        status: Status::PendingPayment,
+        amount_minor: 2500,
+        currency: Currency::parse("currency", "EUR").unwrap(),
+        payment_method: PaymentMethod::CardVisa,
+        payment_reference: None,
+        refund_due_minor: None,
+        idempotency_key: format!("key-{}", ulid::Ulid::generate()),
+        fingerprint: "fp".into(),
+        hold_expires_at: held_at + HOLD,
+        failure: None,
+        history: vec![StatusChange {
+            at: held_at,
+            from: None,
+            to: Status::PendingPayment,
+            actor: Actor::User {
+                id: customer,
+                role: Role::Customer,
+            },
+            reason: "slot held for payment".into(),
+        }],
+        created_at: held_at,
+        version: 1,
+    }
+}
+
+fn counts<const N: usize>(pairs: [(i64, u32); N]) -> ClaimCounts {
+    pairs.into_iter().map(|(k, c)| (unit(k), c)).collect()
+}
+
+fn customer_actor() -> Actor {
+    Actor::User {
+        id: UserId::new(),
+        role: Role::Customer,
+    }
+}
+
+macro_rules! assert_err {
+    ($result:expr, $pattern:pat) => {
+        match $result {
+            Err($pattern) => {}
+            other => panic!("expected {}, got {other:?}", stringify!($pattern)),
+        }
+    };
+}
+
+/// Holds `r` with room to spare and expects it to be created.
+async fn held(store: &dyn Store, r: &Reservation, capacity: u32, now: Timestamp) {
+    assert_eq!(
+        store.hold(r, capacity, ROOMY, now).await.unwrap(),
+        Held::Created(r.clone())
+    );
+}
+
+async fn a_hold_creates_the_reservation_and_claims_each_of_its_units(store: &dyn Store) {
+    // Given a reservation of three units
+    let (customer, service) = (UserId::new(), ServiceId::new());
+    let r = res(customer, service, 0, 3, now());
+
+    // When it is held
+    let outcome = store.hold(&r, 2, ROOMY, now()).await.unwrap();
+
+    // Then it is stored as given, and each of its units (and no other) has one claim
+    assert_eq!(outcome, Held::Created(r.clone()));
+    assert_eq!(store.get(r.id).await.unwrap(), Some(r.clone()));
+    assert_eq!(
+        store
+            .claims(service, unit(-4), unit(8), now())
+            .await
+            .unwrap(),
+        counts([(0, 1), (1, 1), (2, 1)])
+    );
+    // And other services and unknown ids know nothing of it
+    assert_eq!(
+        store
+            .claims(ServiceId::new(), unit(-4), unit(8), now())
+            .await
+            .unwrap(),
+        ClaimCounts::new()
+    );
+    assert_eq!(store.get(ReservationId::new()).await.unwrap(), None);
+}
+
+async fn a_second_hold_of_the_same_id_returns_the_stored_reservation(store: &dyn Store) {
+    // Given a held reservation that fills its unit
+    let service = ServiceId::new();
+    let r = res(UserId::new(), service, 0, 1, now());
+    held(store, &r, 1, now()).await;
+
+    // When the same id is held again, with other details, at a later time
+    let mut replay = res(UserId::new(), service, 4, 2, now() + mins(1));
+    replay.id = r.id;
+    let outcome = store
+        .hold(&replay, 1, ROOMY, now() + mins(1))
+        .await
+        .unwrap();
+
+    // Then the stored reservation comes back, and nothing else was claimed
+    assert_eq!(outcome, Held::Existing(r.clone()));
+    assert_eq!(store.get(r.id).await.unwrap(), Some(r));
+    assert_eq!(
+        store
+            .claims(service, unit(0), unit(8), now())
+            .await
+            .unwrap(),
+        counts([(0, 1)])
+    );
+}
+
+async fn a_unit_takes_as_many_live_holds_as_its_capacity(store: &dyn Store) {
+    // Given two places per unit, and holds on units 0-1 and 1-2
+    let service = ServiceId::new();
+    let hold = |first, count| res(UserId::new(), service, first, count, now());
+    held(store, &hold(0, 2), 2, now()).await;
+    held(store, &hold(1, 2), 2, now()).await;
+
+    // When a third hold needs the full unit 1, or units 0 and 2 where 2 is full after 2-3
+    let on_full_unit = store.hold(&hold(1, 1), 2, ROOMY, now()).await;
+    held(store, &hold(2, 2), 2, now()).await;
+    let half_full = store.hold(&hold(0, 3), 2, ROOMY, now()).await;
+
+    // Then both are refused, all or nothing, and each unit has at most two claims
+    assert_err!(on_full_unit, Error::SlotUnavailable);
+    assert_err!(half_full, Error::SlotUnavailable);
+    assert_eq!(
+        store
+            .claims(service, unit(0), unit(8), now())
+            .await
+            .unwrap(),
+        counts([(0, 1), (1, 2), (2, 2), (3, 1)])
+    );
+}
+
+async fn overlapping_holds_collide_only_on_their_shared_unit(store: &dyn Store) {
+    // Given one place per unit and a hold on units 1, 2 and 3
+    let service = ServiceId::new();
+    let hold = |first, count| res(UserId::new(), service, first, count, now());
+    held(store, &hold(1, 3), 1, now()).await;
+
+    // When holds on units 3-4 and then 4-5 come in
+    let on_3_and_4 = store.hold(&hold(3, 2), 1, ROOMY, now()).await;
+    let on_4_and_5 = hold(4, 2);
+    let second = store.hold(&on_4_and_5, 1, ROOMY, now()).await.unwrap();
+
+    // Then the first is refused without claiming unit 4, which the second gets
+    assert_err!(on_3_and_4, Error::SlotUnavailable);
+    assert_eq!(second, Held::Created(on_4_and_5));
+    assert_eq!(
+        store
+            .claims(service, unit(0), unit(8), now())
+            .await
+            .unwrap(),
+        counts([(1, 1), (2, 1), (3, 1), (4, 1), (5, 1)])
+    );
+}
+
+async fn an_expired_hold_no_longer_counts(store: &dyn Store) {
+    // Given one place per unit, held at `now` for five minutes
+    let (customer, service) = (UserId::new(), ServiceId::new());
+    let first = res(customer, service, 0, 1, now());
+    held(store, &first, 1, now()).await;
+
+    // When another customer tries a moment before the hold lapses, and when it lapses
+    let just_before = now() + HOLD - SignedDuration::from_millis(1);
+    let early = res(UserId::new(), service, 0, 1, just_before);
+    let early_outcome = store.hold(&early, 1, ROOMY, just_before).await;
+    let lapsed_at = now() + HOLD;
+    let late = res(UserId::new(), service, 0, 1, lapsed_at);
+    let late_outcome = store.hold(&late, 1, ROOMY, lapsed_at).await.unwrap();
+
+    // Then only the second gets the place, and only its claim counts
+    assert_err!(early_outcome, Error::SlotUnavailable);
+    assert_eq!(late_outcome, Held::Created(late.clone()));
+    assert_eq!(
+        store
+            .claims(service, unit(0), unit(1), lapsed_at)
+            .await
+            .unwrap(),
+        counts([(0, 1)])
+    );
+    // And the lapsed hold no longer counts against its customer's limit either
+    let one_hold = HoldLimits {
+        max_active_holds: 1,
+        max_upcoming: 10,
+    };
+    let elsewhere = res(customer, ServiceId::new(), 0, 1, now() + mins(1));
+    assert_err!(
+        store.hold(&elsewhere, 1, one_hold, now() + mins(1)).await,
+        Error::LimitExceeded(_)
+    );
+    let later = res(customer, ServiceId::new(), 0, 1, lapsed_at);
+    assert_eq!(
+        store.hold(&later, 1, one_hold, lapsed_at).await.unwrap(),
+        Held::Created(later.clone())
+    );
+}
+
+async fn holds_in_payment_are_limited_per_customer(store: &dyn Store) {
+    // Given a limit of two holds in payment, and a customer with two
+    let limits = HoldLimits {
+        max_active_holds: 2,
+        max_upcoming: 10,
+    };
+    let customer = UserId::new();
+    let mine = |k| res(customer, ServiceId::new(), k, 1, now());
+    let (a, b, c) = (mine(0), mine(1), mine(2));
+    for r in [&a, &b] {
+        assert_eq!(
+            store.hold(r, 1, limits, now()).await.unwrap(),
+            Held::Created(r.clone())
+        );
+    }
+
+    // When the customer holds a third, and another customer holds one
+    let third = store.hold(&c, 1, limits, now()).await;
+    let other = res(UserId::new(), ServiceId::new(), 0, 1, now());
+    let others = store.hold(&other, 1, limits, now()).await.unwrap();
+
+    // Then the third is refused with the limit's reason, and the other customer is not
+    match third {
+        Err(Error::LimitExceeded(reason)) => {
+            assert_eq!(reason, "at most 2 bookings may be in payment at once")
+        }
+        other => panic!("expected LimitExceeded, got {other:?}"),
+    }
+    assert_eq!(others, Held::Created(other));
+    // And once a hold is released, the third fits
+    store.release(a.id, None, now()).await.unwrap();
+    assert_eq!(
+        store.hold(&c, 1, limits, now()).await.unwrap(),
+        Held::Created(c.clone())
+    );
+}
+
+async fn upcoming_reservations_are_limited_per_customer(store: &dyn Store) {
+    // Given a limit of one upcoming reservation, and a customer with one confirmed
+    let limits = HoldLimits {
+        max_active_holds: 5,
+        max_upcoming: 1,
+    };
+    let customer = UserId::new();
+    let first = res(customer, ServiceId::new(), 0, 1, now());
+    store.hold(&first, 1, limits, now()).await.unwrap();
+    store.confirm(first.id, "ch_1", now()).await.unwrap();
+
+    // When the customer holds another before and after the first one's start
+    let before = res(customer, ServiceId::new(), 4, 1, now());
+    let refused = store.hold(&before, 1, limits, now()).await;
+    let after_start = unit(0) + mins(1);
+    let after = res(customer, ServiceId::new(), 4, 1, after_start);
+    let accepted = store.hold(&after, 1, limits, after_start).await.unwrap();
+
+    // Then only the second is accepted: a started reservation is no longer upcoming
+    match refused {
+        Err(Error::LimitExceeded(reason)) => {
+            assert_eq!(reason, "at most 1 upcoming reservations per customer")
+        }
+        other => panic!("expected LimitExceeded, got {other:?}"),
+    }
+    assert_eq!(accepted, Held::Created(after));
+
+    // And a cancellation frees its place in the limit
+    let someone = UserId::new();
+    let booked = res(someone, ServiceId::new(), 0, 1, now());
+    store.hold(&booked, 1, limits, now()).await.unwrap();
+    store.confirm(booked.id, "ch_2", now()).await.unwrap();
+    let next = res(someone, ServiceId::new(), 2, 1, now());
+    assert_err!(
+        store.hold(&next, 1, limits, now()).await,
+        Error::LimitExceeded(_)
+    );
+    store
+        .cancel(booked.id, 2500, customer_actor(), "changed plans", now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.hold(&next, 1, limits, now()).await.unwrap(),
+        Held::Created(next.clone())
+    );
+}
+
+async fn a_live_hold_is_confirmed_and_confirming_again_changes_nothing(store: &dyn Store) {
+    // Given a hold on the only place of units 0-1
+    let service = ServiceId::new();
+    let r = res(UserId::new(), service, 0, 2, now());
+    held(store, &r, 1, now()).await;
+
+    // When it is confirmed before it lapses, and confirmed again after
+    let when = now() + HOLD - SignedDuration::from_millis(1);
+    let confirmed = store.confirm(r.id, "ch_1", when).await.unwrap();
+    let again = store.confirm(r.id, "ch_2", now() + mins(60)).await.unwrap();
+
+    // Then it is CONFIRMED with the first payment reference, and the replay changed nothing
+    assert_eq!(confirmed.status, Status::Confirmed);
+    assert_eq!(confirmed.payment_reference.as_deref(), Some("ch_1"));
+    assert_eq!(confirmed.version, 2);
+    assert_eq!(
+        confirmed.history.last().unwrap(),
+        &StatusChange {
+            at: when,
+            from: Some(Status::PendingPayment),
+            to: Status::Confirmed,
+            actor: Actor::System,
+            reason: "payment captured".into(),
+        }
+    );
+    assert_eq!(again, confirmed);
+    assert_eq!(store.get(r.id).await.unwrap(), Some(confirmed));
+    // And its claims count long after the hold would have lapsed
+    let next_day = now() + SignedDuration::from_hours(24);
+    assert_eq!(
+        store
+            .claims(service, unit(0), unit(4), next_day)
+            .await
+            .unwrap(),
+        counts([(0, 1), (1, 1)])
+    );
+    let late = res(UserId::new(), service, 1, 1, next_day);
+    assert_err!(
+        store.hold(&late, 1, ROOMY, next_day).await,
+        Error::SlotUnavailable
+    );
+}
+
+async fn a_lapsed_hold_cannot_be_confirmed(store: &dyn Store) {
+    // Given a hold
+    let r = res(UserId::new(), ServiceId::new(), 0, 1, now());
+    held(store, &r, 1, now()).await;
+
+    // When the confirmation comes as it lapses
+    let outcome = store.confirm(r.id, "ch_1", now() + HOLD).await;
+
+    // Then it is refused and the reservation is unchanged
+    assert_err!(outcome, Error::HoldExpired);
+    assert_eq!(store.get(r.id).await.unwrap(), Some(r));
+    // And unknown reservations are not found by any change
+    let unknown = ReservationId::new();
+    assert_err!(
+        store.confirm(unknown, "ch", now()).await,
+        Error::NotFound("reservation")
+    );
+    assert_err!(
+        store.release(unknown, None, now()).await,
+        Error::NotFound("reservation")
+    );
+    assert_err!(
+        store
+            .cancel(unknown, 0, customer_actor(), "no", now())
+            .await,
+        Error::NotFound("reservation")
+    );
+}
+
+async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn Store) {
+    // Given a hold on the only place of units 0-1
+    let service = ServiceId::new();
+    let r = res(UserId::new(), service, 0, 2, now());
+    held(store, &r, 1, now()).await;
+
+    // When it is released with a failure, and released again
+    let failure = Failure {
+        code: "PaymentDeclined".into(),
+        message: "the card was declined".into(),
+    };
+    let when = now() + mins(1);
+    let released = store
+        .release(r.id, Some(failure.clone()), when)
+        .await
+        .unwrap();
+    let again = store.release(r.id, None, now() + mins(2)).await.unwrap();
+
+    // Then it FAILED with that failure, once, and its units are free
+    assert_eq!(released.status, Status::Failed);
+    assert_eq!(released.failure, Some(failure));
+    assert_eq!(released.version, 2);
+    assert_eq!(
+        released.history.last().unwrap(),
+        &StatusChange {
+            at: when,
+            from: Some(Status::PendingPayment),
+            to: Status::Failed,
+            actor: Actor::System,
+            reason: "the card was declined".into(),
+        }
+    );
+    assert_eq!(again, released);
+    assert_eq!(store.get(r.id).await.unwrap(), Some(released));
+    assert_eq!(
+        store.claims(service, unit(0), unit(4), when).await.unwrap(),
+        ClaimCounts::new()
+    );
+    let next = res(UserId::new(), service, 1, 1, when);
+    assert_eq!(
+        store.hold(&next, 1, ROOMY, when).await.unwrap(),
+        Held::Created(next.clone())
+    );
+    // And a failed reservation can be neither confirmed nor cancelled
+    assert_err!(
+        store.confirm(r.id, "ch_1", when).await,
+        Error::IllegalTransition {
+            from: "FAILED",
+            to: "CONFIRMED"
+        }
+    );
+    assert_err!(
+        store.cancel(r.id, 0, customer_actor(), "no", when).await,
+        Error::IllegalTransition {
+            from: "FAILED",
+            to: "CANCELLED"
+        }
+    );
+    // And a release without a failure says "released"
+    let plain = res(UserId::new(), ServiceId::new(), 0, 1, now());
+    held(store, &plain, 1, now()).await;
+    let plain = store.release(plain.id, None, when).await.unwrap();
+    assert_eq!(plain.failure, None);
+    assert_eq!(plain.history.last().unwrap().reason, "released");
+}
+
+async fn a_confirmed_reservation_cannot_be_released(store: &dyn Store) {
+    // Given a confirmed reservation
+    let service = ServiceId::new();
+    let r = res(UserId::new(), service, 0, 1, now());
+    held(store, &r, 1, now()).await;
+    let confirmed = store.confirm(r.id, "ch_1", now()).await.unwrap();
+
+    // When it is released
+    let outcome = store.release(r.id, None, now()).await;
+
+    // Then that is refused, and it keeps its place
+    assert_err!(
+        outcome,
+        Error::IllegalTransition {
+            from: "CONFIRMED",
+            to: "released"
+        }
+    );
+    assert_eq!(store.get(r.id).await.unwrap(), Some(confirmed));
+    assert_eq!(
+        store
+            .claims(service, unit(0), unit(1), now())
+            .await
+            .unwrap(),
+        counts([(0, 1)])
+    );
+}
+
+async fn cancelling_a_confirmed_reservation_frees_its_units(store: &dyn Store) {
+    // Given a confirmed reservation on the only place of units 0-2
+    let service = ServiceId::new();
+    let r = res(UserId::new(), service, 0, 3, now());
+    held(store, &r, 1, now()).await;
+    store.confirm(r.id, "ch_1", now()).await.unwrap();
+
+    // When it is cancelled with a partial refund
+    let actor = customer_actor();
+    let when = now() + mins(10);
+    let cancelled = store
+        .cancel(r.id, 1250, actor, "changed plans", when)
+        .await
+        .unwrap();
+
+    // Then it is CANCELLED with the refund due, and its units are free
+    assert_eq!(cancelled.status, Status::Cancelled);
+    assert_eq!(cancelled.refund_due_minor, Some(1250));
+    assert_eq!(cancelled.payment_reference.as_deref(), Some("ch_1"));
+    assert_eq!(cancelled.version, 3);
+    assert_eq!(
+        cancelled.history.last().unwrap(),
+        &StatusChange {
+            at: when,
+            from: Some(Status::Confirmed),
+            to: Status::Cancelled,
+            actor,
+            reason: "changed plans".into(),
+        }
+    );
+    assert_eq!(store.get(r.id).await.unwrap(), Some(cancelled.clone()));
+    assert_eq!(
+        store.claims(service, unit(0), unit(4), when).await.unwrap(),
+        ClaimCounts::new()
+    );
+    let next = res(UserId::new(), service, 2, 1, when);
+    assert_eq!(
+        store.hold(&next, 1, ROOMY, when).await.unwrap(),
+        Held::Created(next.clone())
+    );
+    // And it cannot be cancelled again, while releasing it changes nothing
+    assert_err!(
+        store.cancel(r.id, 0, actor, "again", when).await,
+        Error::IllegalTransition {
+            from: "CANCELLED",
+            to: "CANCELLED"
+        }
+    );
+    assert_eq!(store.release(r.id, None, when).await.unwrap(), cancelled);
+    assert_eq!(store.get(r.id).await.unwrap(), Some(cancelled));
+    // And a reservation still in payment cannot be cancelled
+    assert_err!(
+        store.cancel(next.id, 0, actor, "no", when).await,
+        Error::IllegalTransition {
+            from: "PENDING_PAYMENT",
+            to: "CANCELLED"
+        }
+    );
+}
+
+async fn a_confirm_racing_a_release_leaves_one_consistent_outcome(store: &dyn Store) {
+    // Given ten holds, each on the only place of its own unit
+    let service = ServiceId::new();
+    let holds: Vec<Reservation> = (0..10)
+        .map(|k| res(UserId::new(), service, k, 1, now()))
+        .collect();
+    for r in &holds {
+        held(store, r, 1, now()).await;
+    }
+
+    // When each is confirmed and released at the same time
+    let when = now() + mins(1);
+    let confirms = holds.iter().map(|r| store.confirm(r.id, "ch", when));
+    let releases = holds.iter().map(|r| store.release(r.id, None, when));
+    let (confirmed, released) = tokio::join!(
+        common::join_all(confirms.collect()),
+        common::join_all(releases.collect()),
+    );
+
+    // Then for each exactly one of the two succeeded, the other was refused by the life
+    // cycle, and the stored status and the claims agree with the winner
+    for ((r, confirm), release) in holds.iter().zip(confirmed).zip(released) {
+        let stored = store.get(r.id).await.unwrap().unwrap();
+        let claimed = store.claims(service, r.start, r.end, when).await.unwrap();
+        match (confirm, release) {
+            (
+                Ok(c),
+                Err(Error::IllegalTransition {
+                    from: "CONFIRMED", ..
+                }),
+            ) => {
+                assert_eq!(stored, c);
+                assert_eq!(claimed.values().sum::<u32>(), 1);
+            }
+            (Err(Error::IllegalTransition { from: "FAILED", .. }), Ok(f)) => {
+                assert_eq!(stored, f);
+                assert_eq!(claimed, ClaimCounts::new());
+            }
+            other => panic!("unexpected outcomes {other:?}"),
+        }
+    }
+}
+
+async fn the_first_binding_of_an_idempotency_key_wins(store: &dyn Store) {
+    // Given a key bound by a customer to a reservation id and a request
+    let (customer, first) = (UserId::new(), ReservationId::new());
+    let bound = store
+        .claim_key(customer, "key-1", "fp-1", first)
+        .await
+        .unwrap();
+
+    // When the key is used again with another id and request
+    let again = store
+        .claim_key(customer, "key-1", "fp-2", ReservationId::new())
+        .await
+        .unwrap();
+
+    // Then both answers are the first binding
+    assert_eq!(bound, (first, "fp-1".to_owned()));
+    assert_eq!(again, bound);
+    // And the same key of another customer, or another key, binds on its own
+    let other = ReservationId::new();
+    assert_eq!(
+        store
+            .claim_key(UserId::new(), "key-1", "fp-3", other)
+            .await
+            .unwrap(),
+        (other, "fp-3".to_owned())
+    );
+    assert_eq!(
+        store
+            .claim_key(customer, "key-2", "fp-4", other)
+            .await
+            .unwrap(),
+        (other, "fp-4".to_owned())
+    );
+}
+
+async fn concurrent_bindings_of_one_key_agree_on_a_single_winner(store: &dyn Store) {
+    // Given twenty requests with one key, each with its own reservation id
+    let customer = UserId::new();
+    let ids: Vec<ReservationId> = (0..20).map(|_| ReservationId::new()).collect();
+    let fingerprints: Vec<String> = (0..20).map(|i| format!("fp-{i}")).collect();
+
+    // When they bind it at once
+    let started = Instant::now();
+    let answers = common::join_all(
+        ids.iter()
+            .zip(&fingerprints)
+            .map(|(id, fp)| store.claim_key(customer, "race", fp, *id))
+            .collect(),
+    )
+    .await;
+    eprintln!("20 concurrent claim_key calls: {:?}", started.elapsed());
+
+    // Then every one gets the same binding, which is one of theirs
+    let answers: Vec<_> = answers.into_iter().map(Result::unwrap).collect();
+    let winner = answers[0].clone();
+    assert!(answers.iter().all(|a| *a == winner), "{answers:?}");
+    let i = ids.iter().position(|id| *id == winner.0).unwrap();
+    assert_eq!(winner.1, fingerprints[i]);
+}
+
+async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner(store: &dyn Store) {
+    // Given three places on unit 0, two of them taken (one confirmed, one in payment)
+    let service = ServiceId::new();
+    let taken = [
+        res(UserId::new(), service, 0, 1, now()),
+        res(UserId::new(), service, -1, 2, now()),
+    ];
+    for r in &taken {
+        held(store, r, 3, now()).await;
+    }
+    store.confirm(taken[0].id, "ch_0", now()).await.unwrap();
+
+    // When twenty customers hold units 0-1 at once
+    let contenders: Vec<Reservation> = (0..20)
+        .map(|_| res(UserId::new(), service, 0, 2, now()))
+        .collect();
+    let started = Instant::now();
+    let outcomes = common::join_all(
+        contenders
+            .iter()
+            .map(|r| store.hold(r, 3, ROOMY, now()))
+            .collect(),
+    )
+    .await;
+    eprintln!(
+        "20 concurrent holds for the last place: {:?}",
+        started.elapsed()
+    );
+
+    // Then exactly one is created and the nineteen others find the slot unavailable
+    let mut winners = Vec::new();
+    for (r, outcome) in contenders.iter().zip(outcomes) {
+        match outcome {
+            Ok(Held::Created(created)) => {
+                assert_eq!(&created, r);
+                winners.push(created);
+            }
+            Err(Error::SlotUnavailable) => {
+                assert_eq!(store.get(r.id).await.unwrap(), None);
+            }
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "winners: {winners:?}");
+    assert_eq!(
+        store.get(winners[0].id).await.unwrap(),
+        Some(winners[0].clone())
+    );
+    // And the unit holds exactly its capacity
+    assert_eq!(
+        store
+            .claims(service, unit(-1), unit(2), now())
+            .await
+            .unwrap(),
+        counts([(-1, 1), (0, 3), (1, 1)])
+    );
+}
+
+async fn concurrent_holds_of_one_customer_stop_at_the_hold_limit(store: &dyn Store) {
+    // Given a limit of three holds in payment
+    let limits = HoldLimits {
+        max_active_holds: 3,
+        max_upcoming: 10,
+    };
+    let customer = UserId::new();
+
+    // When one customer holds ten different services at once
+    let holds: Vec<Reservation> = (0..10)
+        .map(|_| res(customer, ServiceId::new(), 0, 1, now()))
+        .collect();
+    let started = Instant::now();
+    let outcomes = common::join_all(
+        holds
+            .iter()
+            .map(|r| store.hold(r, 1, limits, now()))
+            .collect(),
+    )
+    .await;
+    eprintln!(
+        "10 concurrent holds of one customer: {:?}",
+        started.elapsed()
+    );
+
+    // Then exactly three are created and seven exceed the limit
+    let (mut created, mut refused) = (0, 0);
+    for outcome in outcomes {
+        match outcome {
+            Ok(Held::Created(_)) => created += 1,
+            Err(Error::LimitExceeded(_)) => refused += 1,
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!((created, refused), (3, 7));
+}
+
+async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Store) {
+    // Given reservations of two customers on two services, three of them at the same start,
+    // in every status a store produces
+    let (c1, c2) = (UserId::new(), UserId::new());
+    let (s1, s2) = (ServiceId::new(), ServiceId::new());
+    let specs = [
+        (c1, s1, 0),
+        (c2, s1, 0),
+        (c1, s2, 0),
+        (c1, s1, 2),
+        (c2, s2, 3),
+        (c1, s2, 4),
+        (c2, s1, 5),
+        (c1, s1, 6),
+        (c1, s1, 8),
+    ];
+    let mut ids = Vec::new();
+    for (customer, service, first) in specs {
+        let r = res(customer, service, first, 1, now());
+        held(store, &r, 10, now()).await;
+        ids.push(r.id);
+    }
+    for i in [3, 5, 8] {
+        store.confirm(ids[i], "ch", now()).await.unwrap();
+    }
+    store.release(ids[4], None, now()).await.unwrap();
+    store
+        .cancel(ids[5], 0, customer_actor(), "no", now())
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    for id in &ids {
+        all.push(store.get(*id).await.unwrap().unwrap());
+    }
+    all.sort_by_key(|r| (r.start, r.id));
+
+    // When each filter is listed page by page, with several page sizes
+    let filters = [
+        ReservationFilter::default(),
+        ReservationFilter {
+            customer: Some(c1),
+            ..Default::default()
+        },
+        ReservationFilter {
+            service: Some(s1),
+            ..Default::default()
+        },
+        ReservationFilter {
+            customer: Some(c1),
+            service: Some(s1),
+            ..Default::default()
+        },
+        ReservationFilter {
+            status: Some(Status::Confirmed),
+            ..Default::default()
+        },
+        ReservationFilter {
+            customer: Some(c1),
+            status: Some(Status::PendingPayment),
+            ..Default::default()
+        },
+        ReservationFilter {
+            service: Some(s2),
+            status: Some(Status::Cancelled),
+            ..Default::default()
+        },
+        ReservationFilter {
+            from: Some(unit(2)),
+            ..Default::default()
+        },
+        ReservationFilter {
+            to: Some(unit(5)),
+            ..Default::default()
+        },
+        ReservationFilter {
+            customer: Some(c1),
+            from: Some(unit(0) + SignedDuration::from_millis(1)),
+            to: Some(unit(6)),
+            ..Default::default()
+        },
+        ReservationFilter {
+            service: Some(s1),
+            from: Some(unit(5)),
+            to: Some(unit(9)),
+            ..Default::default()
+        },
+        ReservationFilter {
+            from: Some(unit(6)),
+            to: Some(unit(6)),
+            ..Default::default()
+        },
+        ReservationFilter {
+            customer: Some(UserId::new()),
+            ..Default::default()
+        },
+    ];
+    for filter in &filters {
+        let expected: Vec<&Reservation> = all
+            .iter()
+            .filter(|r| filter.customer.is_none_or(|c| r.customer_id == c))
+            .filter(|r| filter.service.is_none_or(|s| r.service_id == s))
+            .filter(|r| filter.status.is_none_or(|s| r.status == s))
+            .filter(|r| filter.from.is_none_or(|t| r.start >= t))
+            .filter(|r| filter.to.is_none_or(|t| r.start < t))
+            .collect();
+        for limit in [1, 2, 3, 100] {
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store.list(filter, after, limit).await.unwrap();
+                assert!(page.items.len() <= limit);
+                seen.extend(page.items.clone());
+                match page.next {
+                    // Then every page but the last is full and says where the next begins
+                    Some(next) => {
+                        assert_eq!(page.items.len(), limit, "{filter:?}");
+                        after = Some(ReservationCursor::decode(&next).unwrap());
+                    }
+                    None => break,
+                }
+            }
+            // And together the pages hold exactly the matches, in order, once each
+            let seen: Vec<&Reservation> = seen.iter().collect();
+            assert_eq!(seen, expected, "{filter:?}, {limit} per page");
+        }
+    }
+    // And a cursor before `from` resumes at `from`, a cursor past `to` finds nothing, and a
+    // page of none says nothing about more
+    let first = ReservationCursor {
+        start: all[0].start,
+        id: all[0].id,
+    };
+    let from_unit_4 = ReservationFilter {
+        from: Some(unit(4)),
+        ..Default::default()
+    };
+    let page = store.list(&from_unit_4, Some(first), 100).await.unwrap();
+    let starts: Vec<Timestamp> = page.items.iter().map(|r| r.start).collect();
+    assert_eq!(starts, [unit(4), unit(5), unit(6), unit(8)]);
+    let last = ReservationCursor {
+        start: all[8].start,
+        id: all[8].id,
+    };
+    let to_unit_6 = ReservationFilter {
+        to: Some(unit(6)),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.list(&to_unit_6, Some(last), 100).await.unwrap().items,
+        []
+    );
+    let none = store
+        .list(&ReservationFilter::default(), None, 0)
+        .await
+        .unwrap();
+    assert_eq!((none.items.len(), none.next), (0, None));
+}
+
+async fn claim_counts_show_the_live_claims_in_the_window_only(store: &dyn Store) {
+    // Given, on one service: a hold on units 0-1 (until 9 minutes from now), a confirmed
+    // reservation on 1-2, a released one on 2, a hold on 3 (until 13 minutes from now); and
+    // a hold on unit 1 of another service
+    let service = ServiceId::new();
+    let pending = res(UserId::new(), service, 0, 2, now() + mins(4));
+    let confirmed = res(UserId::new(), service, 1, 2, now());
+    let released = res(UserId::new(), service, 2, 1, now());
+    let later = res(UserId::new(), service, 3, 1, now() + mins(8));
+    held(store, &pending, 5, now() + mins(4)).await;
+    held(store, &confirmed, 5, now()).await;
+    held(store, &released, 5, now()).await;
+    held(store, &later, 5, now() + mins(8)).await;
+    held(
+        store,
+        &res(UserId::new(), ServiceId::new(), 1, 1, now()),
+        5,
+        now(),
+    )
+    .await;
+    store.confirm(confirmed.id, "ch", now()).await.unwrap();
+    store.release(released.id, None, now()).await.unwrap();
+
+    // When the claims are read for windows and times
+    let claims = |from, to, now| store.claims(service, from, to, now);
+    let t = now() + mins(8);
+
+    // Then each window counts the claims that count at that time, and omits free units
+    assert_eq!(
+        claims(unit(0), unit(4), t).await.unwrap(),
+        counts([(0, 1), (1, 2), (2, 1), (3, 1)])
+    );
+    assert_eq!(claims(unit(1), unit(2), t).await.unwrap(), counts([(1, 2)]));
+    assert_eq!(
+        claims(unit(0) + SignedDuration::from_nanos(1), unit(3), t)
+            .await
+            .unwrap(),
+        counts([(1, 2), (2, 1)])
+    );
+    assert_eq!(
+        claims(unit(1), unit(1), t).await.unwrap(),
+        ClaimCounts::new()
+    );
+    assert_eq!(
+        claims(unit(4), unit(0), t).await.unwrap(),
+        ClaimCounts::new()
+    );
+    // And once the first hold lapses, only the others count
+    let lapsed = now() + mins(10);
+    assert_eq!(
+        claims(unit(0), unit(4), lapsed).await.unwrap(),
+        counts([(1, 1), (2, 1), (3, 1)])
+    );
+    let all_lapsed = now() + mins(13);
+    assert_eq!(
+        claims(unit(0), unit(4), all_lapsed).await.unwrap(),
+        counts([(1, 1), (2, 1)])
+    );
+}
+
+async fn a_reservation_of_ninety_eight_units_is_held_and_confirmed(store: &dyn Store) {
+    // Given a reservation of 98 units, the most one DynamoDB transaction takes
+    let service = ServiceId::new();
+    let most = res(UserId::new(), service, 0, 98, now());
+
+    // When it is held and confirmed
+    let outcome = store.hold(&most, 1, ROOMY, now()).await.unwrap();
+    let confirmed = store.confirm(most.id, "ch", now()).await.unwrap();
+
+    // Then every unit is claimed
+    assert_eq!(outcome, Held::Created(most));
+    assert_eq!(confirmed.status, Status::Confirmed);
+    let claimed = store
+        .claims(service, unit(0), unit(200), now())
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 98);
+    assert!(claimed.values().all(|c| *c == 1));
+}
+
+/// Not part of the contract: the in-memory store has no such limit.
+#[tokio::test]
+#[ignore = "needs the local cloud (moto): scripts/test runs it"]
+async fn dynamodb_refuses_a_reservation_of_more_units_than_one_transaction_takes() {
+    // Given a reservation of 99 units
+    let store = DynamoReservations::new(common::fresh_table().await);
+    let too_many = res(UserId::new(), ServiceId::new(), 0, 99, now());
+
+    // When it is held
+    let outcome = store.hold(&too_many, 1, ROOMY, now()).await;
+
+    // Then that is refused as a storage limit, and nothing is stored or claimed
+    match outcome {
+        Err(Error::Store(e)) => assert!(e.to_string().contains("at most 98"), "{e}"),
+        other => panic!("expected a storage error, got {other:?}"),
+    }
+    assert_eq!(store.get(too_many.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .claims(too_many.service_id, unit(0), unit(200), now())
+            .await
+            .unwrap(),
+        ClaimCounts::new()
+    );
+}
+
+/// One pair of tests per scenario: `<scenario>::memory` and `<scenario>::dynamodb`.
+macro_rules! contract {
+    ($($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            use super::*;
+
+            #[tokio::test]
+            async fn memory() {
+                let store = MemoryReservations::default();
+                let started = Instant::now();
+                super::$scenario(&store).await;
+                eprintln!("{} (memory): {:?}", stringify!($scenario), started.elapsed());
+            }
+
+            #[tokio::test]
+            #[ignore = "needs the local cloud (moto): scripts/test runs it"]
+            async fn dynamodb() {
+                let store = DynamoReservations::new(common::fresh_table().await);
+                let started = Instant::now();
+                super::$scenario(&store).await;
+                eprintln!("{} (dynamodb): {:?}", stringify!($scenario), started.elapsed());
+            }
+        }
+    )+};
+}
+
+contract!(
+    a_hold_creates_the_reservation_and_claims_each_of_its_units,
+    a_second_hold_of_the_same_id_returns_the_stored_reservation,
+    a_unit_takes_as_many_live_holds_as_its_capacity,
+    overlapping_holds_collide_only_on_their_shared_unit,
+    an_expired_hold_no_longer_counts,
+    holds_in_payment_are_limited_per_customer,
+    upcoming_reservations_are_limited_per_customer,
+    a_live_hold_is_confirmed_and_confirming_again_changes_nothing,
+    a_lapsed_hold_cannot_be_confirmed,
+    releasing_a_pending_hold_fails_it_and_frees_its_units,
+    a_confirmed_reservation_cannot_be_released,
+    cancelling_a_confirmed_reservation_frees_its_units,
+    a_confirm_racing_a_release_leaves_one_consistent_outcome,
+    the_first_binding_of_an_idempotency_key_wins,
+    concurrent_bindings_of_one_key_agree_on_a_single_winner,
+    twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner,
+    concurrent_holds_of_one_customer_stop_at_the_hold_limit,
+    listings_are_ordered_filtered_and_paged_to_the_end,
+    claim_counts_show_the_live_claims_in_the_window_only,
+    a_reservation_of_ninety_eight_units_is_held_and_confirmed,
+);

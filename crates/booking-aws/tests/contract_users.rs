@@ -1,0 +1,201 @@
+//! The contract of [`UserStore`], run against the in-memory and the DynamoDB adapters with
+//! identical expectations. Every scenario makes its own users (fresh ids and emails), so the
+//! scenarios share one store without depending on each other.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use booking_aws::dynamo::DynamoUsers;
+use booking_core::{
+    Error,
+    ids::UserId,
+    memory::MemoryUsers,
+    password::PasswordHash,
+    ports::UserStore,
+    user::{Email, Role, User},
+};
+
+fn unique_email(name: &str) -> Email {
+    Email::parse(&format!("{name}.{}@example.com", ulid::Ulid::generate())).unwrap()
+}
+
+fn user(email: &Email) -> User {
+    User {
+        id: UserId::new(),
+        email: email.clone(),
+        name: "Ana".into(),
+        role: Role::Customer,
+        password_hash: PasswordHash::from_phc(
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+        ),
+        created_at: "2026-11-28T10:00:00.123456789Z".parse().unwrap(),
+    }
+}
+
+fn is_email_conflict(e: &Error) -> bool {
+    matches!(e, Error::Conflict { field: "email", reason } if reason == "is already registered")
+}
+
+async fn a_new_user_can_be_read_back_by_id_and_by_email(store: &dyn UserStore) {
+    // Given a registered user
+    let ana = user(&unique_email("ana"));
+    store.insert(&ana).await.unwrap();
+
+    // Then both lookups find exactly that user, and unknown ones find nobody
+    assert_eq!(store.get(ana.id).await.unwrap(), Some(ana.clone()));
+    assert_eq!(store.find_by_email(&ana.email).await.unwrap(), Some(ana));
+    assert_eq!(store.get(UserId::new()).await.unwrap(), None);
+    let nobody = unique_email("nobody");
+    assert_eq!(store.find_by_email(&nobody).await.unwrap(), None);
+}
+
+async fn a_second_user_with_the_same_email_is_rejected(store: &dyn UserStore) {
+    // Given a registered email
+    let email = unique_email("twice");
+    let first = user(&email);
+    store.insert(&first).await.unwrap();
+
+    // When another user registers with it
+    let second = user(&email);
+    let err = store.insert(&second).await.unwrap_err();
+
+    // Then it is a conflict on the email, and nothing of the second user is stored
+    assert!(is_email_conflict(&err), "{err:?}");
+    assert_eq!(store.find_by_email(&email).await.unwrap(), Some(first));
+    assert_eq!(store.get(second.id).await.unwrap(), None);
+}
+
+async fn of_twenty_concurrent_registrations_of_one_email_exactly_one_succeeds(
+    store: &dyn UserStore,
+) {
+    // Given twenty users racing for one email
+    let email = unique_email("race");
+    let users: Vec<User> = (0..20).map(|_| user(&email)).collect();
+
+    // When they all insert at once
+    let results = common::join_all(users.iter().map(|u| store.insert(u)).collect()).await;
+
+    // Then exactly one wins, the others are told the email is taken, and the email leads to
+    // the winner
+    let winners: Vec<&User> = users
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(u, _)| u)
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    for r in &results {
+        if let Err(e) = r {
+            assert!(is_email_conflict(e), "{e:?}");
+        }
+    }
+    let found = store.find_by_email(&email).await.unwrap();
+    assert_eq!(found.as_ref(), Some(winners[0]));
+    for loser in users.iter().filter(|u| u.id != winners[0].id) {
+        assert_eq!(store.get(loser.id).await.unwrap(), None);
+    }
+}
+
+async fn pages_follow_the_cursor_to_the_end_without_duplicates_or_gaps(store: &dyn UserStore) {
+    // Given seven more users
+    let mine: BTreeSet<UserId> = {
+        let mut ids = BTreeSet::new();
+        for _ in 0..7 {
+            let u = user(&unique_email("page"));
+            store.insert(&u).await.unwrap();
+            ids.insert(u.id);
+        }
+        ids
+    };
+
+    // When the whole list is read three at a time
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list(after, 3).await.unwrap();
+        let next = page.next.clone();
+        pages.push(page);
+        match next {
+            Some(cursor) => after = Some(UserId::parse("cursor", &cursor).unwrap()),
+            None => break,
+        }
+    }
+
+    // Then every page but the last is full and its cursor is its last id
+    let (last, full) = pages.split_last().unwrap();
+    for page in full {
+        assert_eq!(page.items.len(), 3);
+        assert_eq!(page.next, Some(page.items[2].id.to_string()));
+    }
+    assert!(last.items.len() <= 3);
+    // And the pages together are the one-page list: in id order, no duplicates, no gaps
+    let paged: Vec<UserId> = pages.iter().flat_map(|p| &p.items).map(|u| u.id).collect();
+    assert!(paged.windows(2).all(|w| w[0] < w[1]), "{paged:?}");
+    let everyone = store.list(None, 10_000).await.unwrap();
+    assert_eq!(everyone.next, None);
+    let all: Vec<UserId> = everyone.items.iter().map(|u| u.id).collect();
+    assert_eq!(paged, all);
+    assert!(mine.iter().all(|id| all.contains(id)));
+
+    // And a page that ends exactly at the last user has no next cursor
+    let total = all.len();
+    assert_eq!(store.list(None, total).await.unwrap().next, None);
+    let short = store.list(None, total - 1).await.unwrap();
+    assert_eq!(short.next, Some(all[total - 2].to_string()));
+    let tail = store.list(Some(all[total - 2]), 5).await.unwrap();
+    assert_eq!(
+        tail.items.iter().map(|u| u.id).collect::<Vec<_>>(),
+        [all[total - 1]]
+    );
+    assert_eq!(tail.next, None);
+}
+
+async fn a_role_change_is_stored_and_returned(store: &dyn UserStore) {
+    // Given a customer
+    let ana = user(&unique_email("staff"));
+    store.insert(&ana).await.unwrap();
+
+    // When an admin makes her staff
+    let changed = store.set_role(ana.id, Role::Staff).await.unwrap();
+
+    // Then the change is returned and stored, and nothing else changed
+    let expected = User {
+        role: Role::Staff,
+        ..ana.clone()
+    };
+    assert_eq!(changed, Some(expected.clone()));
+    assert_eq!(store.get(ana.id).await.unwrap(), Some(expected.clone()));
+    assert_eq!(
+        store.find_by_email(&ana.email).await.unwrap(),
+        Some(expected)
+    );
+}
+
+async fn changing_the_role_of_an_unknown_user_finds_nobody(store: &dyn UserStore) {
+    assert_eq!(
+        store.set_role(UserId::new(), Role::Admin).await.unwrap(),
+        None
+    );
+}
+
+async fn suite(store: &dyn UserStore) {
+    a_new_user_can_be_read_back_by_id_and_by_email(store).await;
+    a_second_user_with_the_same_email_is_rejected(store).await;
+    of_twenty_concurrent_registrations_of_one_email_exactly_one_succeeds(store).await;
+    pages_follow_the_cursor_to_the_end_without_duplicates_or_gaps(store).await;
+    a_role_change_is_stored_and_returned(store).await;
+    changing_the_role_of_an_unknown_user_finds_nobody(store).await;
+}
+
+#[tokio::test]
+async fn memory() {
+    suite(&MemoryUsers::default()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local cloud (moto): scripts/test runs it"]
+async fn dynamodb() {
+    suite(&DynamoUsers::new(common::fresh_table().await)).await;
+}
