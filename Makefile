@@ -2,7 +2,7 @@
 CARGO ?= cargo
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test smoke lint fmt build
+.PHONY: help dev test smoke lint fmt build cloud deploy
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,3 +25,11 @@ fmt: ## Format the code
 
 build: ## Release build of every crate
 	$(CARGO) build --workspace --release --locked
+
+cloud: ## Start the local cloud (moto, cargo lambda watch, Step Functions, poller); `scripts/local-cloud down` stops it
+	scripts/local-cloud up
+
+deploy: ## Build with SAM and deploy (guided the first time); see docs/deploy.md
+	PATH="$(CURDIR)/.venv/bin:$$PATH" sam build
+	PATH="$(CURDIR)/.venv/bin:$$PATH" sam deploy --guided
+

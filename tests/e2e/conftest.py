@@ -14,9 +14,14 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import sys
+
 import boto3
 import pytest
 import requests
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+from promote_admin import promote  # noqa: E402  (the operator's tool, exercised here)
 
 REQUIRED = ["E2E_AUTH_URL", "E2E_SERVICES_URL", "E2E_RESERVE_URL", "MOTO_URL", "TABLE_NAME",
             "NOTIFY_QUEUE_URL", "NOTIFY_DLQ_URL"]
@@ -106,11 +111,7 @@ def admin(api, aws, env):
     email = unique_email("admin")
     status, user, _ = api.register(email)
     assert status == 201, user
-    item = get_item(aws, env, f"USER#{user['id']}", "USER")
-    doc = doc_of(item)
-    doc["role"] = "admin"
-    item["doc"] = {"S": json.dumps(doc)}
-    aws["ddb"].put_item(TableName=env["TABLE_NAME"], Item=item)
+    assert promote(aws["ddb"], env["TABLE_NAME"], email) == user["id"]
     token = api.login(email)
     # Opening hours every day, 09:00-18:00 in Madrid, 30-minute slots.
     day = [{"open": "09:00", "close": "18:00"}]
