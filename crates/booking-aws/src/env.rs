@@ -42,9 +42,25 @@ pub struct Aws {
     pub table: Table,
 }
 
+/// The SDK configuration from the standard sources (environment, profile, the Lambda role),
+/// with an HTTPS client on rustls and ring.
+pub async fn sdk_config() -> SdkConfig {
+    use aws_smithy_http_client::{
+        Builder,
+        tls::{Provider, rustls_provider::CryptoMode},
+    };
+    let http = Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .load()
+        .await
+}
+
 impl Aws {
     pub async fn load() -> anyhow::Result<Self> {
-        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let sdk = sdk_config().await;
         let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), required("TABLE_NAME")?);
         Ok(Aws { sdk, table })
     }

@@ -9,7 +9,7 @@
 //! - [`join_all`]`(futures).await -> Vec<output>`: runs borrowed futures concurrently and
 //!   returns their outputs in order (for "N concurrent writers" scenarios without spawning).
 //!
-//! The client comes from `aws_config::defaults(BehaviorVersion::latest())` and the standard
+//! The client comes from `booking_aws::env::sdk_config()` (the functions' own) and the standard
 //! variables (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`), exported by the scripts that start the local cloud. It panics
 //! unless every configured endpoint is a loopback URL, so a test can never touch real AWS.
@@ -24,7 +24,6 @@ use std::{
     time::Duration,
 };
 
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::{
     Client,
     types::{BillingMode, GlobalSecondaryIndex, TableStatus},
@@ -131,7 +130,7 @@ async fn local_client() -> Client {
              endpoint and reach real AWS"
         );
     }
-    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let config = booking_aws::env::sdk_config().await;
     Client::new(&config)
 }
 
