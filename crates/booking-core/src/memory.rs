@@ -65,18 +65,12 @@ impl UserStore for MemoryUsers {
     async fn list(&self, after: Option<UserId>, limit: usize) -> Result<Page<User>, Error> {
         let g = lock(&self.inner);
         let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let mut items: Vec<User> =
+        let items: Vec<User> =
             g.0.range((lower, Bound::Unbounded))
                 .take(limit + 1)
                 .map(|(_, u)| u.clone())
                 .collect();
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|u| u.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::from_overfetch(items, limit, |u| u.id.to_string()))
     }
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<Option<User>, Error> {
@@ -386,23 +380,8 @@ impl ReservationStore for MemoryReservations {
             .filter(|r| after.is_none_or(|c| (r.start, r.id) > (c.start, c.id)))
             .collect();
         items.sort_by_key(|r| (r.start, r.id));
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let next = if more {
-            items.last().map(|r| {
-                ReservationCursor {
-                    start: r.start,
-                    id: r.id,
-                }
-                .encode()
-            })
-        } else {
-            None
-        };
-        Ok(Page {
-            items: items.into_iter().cloned().collect(),
-            next,
-        })
+        let items = items.into_iter().cloned().collect();
+        Ok(Page::from_overfetch(items, limit, ReservationCursor::after))
     }
 }
 

@@ -23,6 +23,28 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from up to `limit + 1` items in order: the extra one only tells that there is
+    /// a next page, whose cursor `cursor` makes from the last item kept.
+    pub fn from_overfetch(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> String) -> Self {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more { items.last().map(cursor) } else { None };
+        Page { items, next }
+    }
+}
+
+impl ReservationCursor {
+    /// The cursor that resumes after `r`.
+    pub fn after(r: &Reservation) -> String {
+        ReservationCursor {
+            start: r.start,
+            id: r.id,
+        }
+        .encode()
+    }
+}
+
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Inserts a new user; [`Error::Conflict`] on `email` when the email is taken.

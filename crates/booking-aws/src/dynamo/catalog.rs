@@ -49,17 +49,8 @@ impl DynamoCatalog {
     }
 
     async fn get_item(&self, id: ServiceId) -> Result<Option<Item>, Error> {
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(service_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        Ok(out.item)
+        let out = self.table.get(service_key(id)).await?;
+        Ok(out)
     }
 }
 
@@ -180,17 +171,8 @@ impl DynamoSettings {
 impl SettingsStore for DynamoSettings {
     #[tracing::instrument(skip_all)]
     async fn get(&self) -> Result<Option<Settings>, Error> {
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(settings_key()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        out.item.map(|item| from_doc(&item)).transpose()
+        let out = self.table.get(settings_key()).await?;
+        out.map(|item| from_doc(&item)).transpose()
     }
 
     #[tracing::instrument(skip_all)]

@@ -46,17 +46,8 @@ impl DynamoLedger {
         reservation: ReservationId,
         kind: EntryKind,
     ) -> Result<LedgerEntry, Error> {
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(entry_key(reservation, kind)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        let item = out.item.ok_or_else(|| {
+        let out = self.table.get(entry_key(reservation, kind)).await?;
+        let item = out.ok_or_else(|| {
             store_err(anyhow::anyhow!(
                 "the ledger entry vanished after its write was refused"
             ))

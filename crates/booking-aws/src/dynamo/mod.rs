@@ -34,6 +34,20 @@ impl Table {
             name: name.into(),
         }
     }
+
+    /// GetItem with a strongly consistent read: the item under `key`, if any.
+    pub async fn get(&self, key: Item) -> Result<Option<Item>, Error> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        Ok(out.item)
+    }
 }
 
 pub type Item = HashMap<String, AttributeValue>;

@@ -399,17 +399,8 @@ impl DynamoReservations {
     }
 
     async fn read(&self, id: ReservationId) -> Result<Option<Reservation>, Error> {
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(self.name())
-            .set_key(Some(key(reservation_pk(id), "RES")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        out.item().map(from_doc).transpose()
+        let out = self.table.get(key(reservation_pk(id), "RES")).await?;
+        out.as_ref().map(from_doc).transpose()
     }
 }
 
@@ -456,19 +447,8 @@ impl ReservationStore for DynamoReservations {
             Err(e) => return Err(sdk_err(e)),
         }
         // Taken: the first writer's binding stands, and bindings never change.
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(self.name())
-            .set_key(Some(idem))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        let item = out
-            .item()
-            .ok_or_else(|| store_err(anyhow!("idempotency key item vanished")))?;
+        let out = self.table.get(idem).await?;
+        let item = &out.ok_or_else(|| store_err(anyhow!("idempotency key item vanished")))?;
         let bound = get_s(item, "reservationId")
             .and_then(|v| ReservationId::parse("reservationId", v).ok())
             .ok_or_else(|| store_err(anyhow!("idempotency key item without a reservation id")))?;
@@ -907,20 +887,7 @@ impl ReservationStore for DynamoReservations {
                 _ => break,
             }
         }
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let next = if more {
-            items.last().map(|r| {
-                ReservationCursor {
-                    start: r.start,
-                    id: r.id,
-                }
-                .encode()
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::from_overfetch(items, limit, ReservationCursor::after))
     }
 }
 

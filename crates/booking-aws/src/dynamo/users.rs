@@ -63,17 +63,8 @@ impl DynamoUsers {
     }
 
     async fn get_item(&self, key: Item) -> Result<Option<Item>, Error> {
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        Ok(out.item)
+        let out = self.table.get(key).await?;
+        Ok(out)
     }
 }
 
@@ -173,18 +164,12 @@ impl UserStore for DynamoUsers {
                 .expression_attribute_values(":after", s(after.to_string())),
             None => query.key_condition_expression("GSI3PK = :pk"),
         };
-        let mut items = query_items(query, Some(want))
+        let items = query_items(query, Some(want))
             .await?
             .iter()
             .map(from_doc)
             .collect::<Result<Vec<User>, Error>>()?;
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|u| u.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::from_overfetch(items, limit, |u| u.id.to_string()))
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %id, role = role.as_str()))]
