@@ -326,22 +326,7 @@ impl ReservationStore for MemoryReservations {
     ) -> Result<Reservation, Error> {
         let mut g = lock(&self.inner);
         let r = g.get_mut(id)?;
-        match r.status {
-            Status::Confirmed | Status::Completed | Status::NoShow => {
-                return Err(Error::IllegalTransition {
-                    from: r.status.as_str(),
-                    to: "released",
-                });
-            }
-            Status::PendingPayment => {
-                let reason = failure
-                    .as_ref()
-                    .map_or("released".into(), |f| f.message.clone());
-                r.transition(Status::Failed, now, Actor::System, reason)?;
-                r.failure = failure;
-            }
-            Status::Failed | Status::Cancelled => {}
-        }
+        r.fail_for_release(failure, now)?;
         let r = r.clone();
         g.free_claims(&r);
         Ok(r)

@@ -154,6 +154,33 @@ impl Reservation {
         }
     }
 
+    /// The status side of a release: PENDING_PAYMENT becomes FAILED with `failure` (true:
+    /// changed); FAILED and CANCELLED stay as they are (false); a reservation that holds its
+    /// slot for good (CONFIRMED, COMPLETED, NO_SHOW) cannot be released. Both stores use it.
+    pub fn fail_for_release(
+        &mut self,
+        failure: Option<Failure>,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        match self.status {
+            Status::Confirmed | Status::Completed | Status::NoShow => {
+                Err(Error::IllegalTransition {
+                    from: self.status.as_str(),
+                    to: "released",
+                })
+            }
+            Status::PendingPayment => {
+                let reason = failure
+                    .as_ref()
+                    .map_or("released".into(), |f| f.message.clone());
+                self.transition(Status::Failed, now, Actor::System, reason)?;
+                self.failure = failure;
+                Ok(true)
+            }
+            Status::Failed | Status::Cancelled => Ok(false),
+        }
+    }
+
     /// Moves to `to` if the life cycle allows it, recording who and why.
     pub fn transition(
         &mut self,

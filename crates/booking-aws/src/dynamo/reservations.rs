@@ -696,24 +696,8 @@ impl ReservationStore for DynamoReservations {
                 backoff(attempt).await;
             }
             let r = self.read(id).await?.ok_or_else(missing)?;
-            let next = match r.status {
-                Status::Confirmed | Status::Completed | Status::NoShow => {
-                    return Err(Error::IllegalTransition {
-                        from: r.status.as_str(),
-                        to: "released",
-                    });
-                }
-                Status::PendingPayment => {
-                    let reason = failure
-                        .as_ref()
-                        .map_or("released".into(), |f| f.message.clone());
-                    let mut next = r.clone();
-                    next.transition(Status::Failed, now, Actor::System, reason)?;
-                    next.failure = failure.clone();
-                    Some(next)
-                }
-                Status::Failed | Status::Cancelled => None,
-            };
+            let mut next = r.clone();
+            let next = next.fail_for_release(failure.clone(), now)?.then_some(next);
             if attempt == ATTEMPTS {
                 return Err(gave_up("release", &codes));
             }
