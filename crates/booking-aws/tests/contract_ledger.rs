@@ -7,7 +7,7 @@ mod common;
 
 use booking_aws::dynamo::DynamoLedger;
 use booking_core::{
-    ids::ReservationId,
+    ids::{ReservationId, ServiceId},
     memory::MemoryLedger,
     money::{Currency, Money},
     payment::{EntryKind, LedgerEntry, PaymentLedger},
@@ -21,6 +21,7 @@ fn at(s: &str) -> Timestamp {
 fn entry(reservation: ReservationId, kind: EntryKind, at: Timestamp, minor: i64) -> LedgerEntry {
     LedgerEntry {
         reservation_id: reservation,
+        service_id: ServiceId::new(),
         kind,
         amount: Money {
             minor,
@@ -136,7 +137,53 @@ async fn between_takes_entries_from_from_inclusive_to_to_exclusive_oldest_first(
     );
 }
 
+async fn entries_of_returns_every_entry_of_the_reservations_asked_for(store: &dyn PaymentLedger) {
+    // Given three reservations: one charged and refunded, one charged, one without entries,
+    // and 60 more charged ones (more than one BatchGetItem takes)
+    let (a, b, none) = (
+        ReservationId::new(),
+        ReservationId::new(),
+        ReservationId::new(),
+    );
+    let t = at("2026-11-28T12:00:00Z");
+    let a_charge = entry(a, EntryKind::Charge, t, 2500);
+    let a_refund = entry(
+        a,
+        EntryKind::Refund,
+        t + SignedDuration::from_secs(60),
+        1000,
+    );
+    let b_charge = entry(b, EntryKind::Charge, t, 1200);
+    for e in [&a_charge, &a_refund, &b_charge] {
+        store.record(e).await.unwrap();
+    }
+    let many: Vec<LedgerEntry> = (0..60)
+        .map(|i| entry(ReservationId::new(), EntryKind::Charge, t, 100 + i))
+        .collect();
+    for e in &many {
+        store.record(e).await.unwrap();
+    }
+
+    // When their entries are asked for at once
+    let sorted = |mut v: Vec<LedgerEntry>| {
+        v.sort_by_key(|e| (e.reservation_id, e.at));
+        v
+    };
+    let got = sorted(store.entries_of(&[a, none, b]).await.unwrap());
+
+    // Then exactly theirs come back, whatever the order
+    assert_eq!(
+        got,
+        sorted(vec![a_charge.clone(), a_refund.clone(), b_charge.clone()])
+    );
+    let ids: Vec<ReservationId> = many.iter().map(|e| e.reservation_id).collect();
+    assert_eq!(sorted(store.entries_of(&ids).await.unwrap()), sorted(many));
+    assert_eq!(store.entries_of(&[]).await.unwrap(), []);
+    assert_eq!(store.entries_of(&[none]).await.unwrap(), []);
+}
+
 async fn suite(store: &dyn PaymentLedger) {
+    entries_of_returns_every_entry_of_the_reservations_asked_for(store).await;
     recorded_entries_are_returned_and_listed_by_reservation(store).await;
     a_second_record_of_the_same_kind_returns_the_first_entry_unchanged(store).await;
     of_ten_concurrent_records_of_one_kind_one_is_stored_and_all_return_it(store).await;

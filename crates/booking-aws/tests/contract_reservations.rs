@@ -579,6 +579,136 @@ async fn cancelling_a_confirmed_reservation_frees_its_units(store: &dyn Store) {
     );
 }
 
+async fn a_visit_is_recorded_once_its_start_has_passed(store: &dyn Store) {
+    // Given a confirmed reservation of units 0-1 and a pending one
+    let service = ServiceId::new();
+    let r = res(UserId::new(), service, 0, 2, now());
+    held(store, &r, 2, now()).await;
+    store.confirm(r.id, "ch_1", now()).await.unwrap();
+    let pending = res(UserId::new(), service, 0, 1, now());
+    held(store, &pending, 2, now()).await;
+    let staff = Actor::User {
+        id: UserId::new(),
+        role: Role::Staff,
+    };
+
+    // When staff mark it before its start, it is refused and unchanged
+    match store
+        .record_visit(r.id, Status::Completed, staff, unit(0) - mins(1))
+        .await
+    {
+        Err(Error::Rule { field: "start", .. }) => {}
+        other => panic!("expected a rule violation on start, got {other:?}"),
+    }
+    assert_eq!(
+        store.get(r.id).await.unwrap().unwrap().status,
+        Status::Confirmed
+    );
+
+    // When they mark it COMPLETED after its start
+    let when = unit(1);
+    let done = store
+        .record_visit(r.id, Status::Completed, staff, when)
+        .await
+        .unwrap();
+
+    // Then it is COMPLETED, with who and when in its history, and stored so
+    assert_eq!(done.status, Status::Completed);
+    assert_eq!(done.version, 3);
+    assert_eq!(
+        done.history.last().unwrap(),
+        &StatusChange {
+            at: when,
+            from: Some(Status::Confirmed),
+            to: Status::Completed,
+            actor: staff,
+            reason: "the visit took place".into(),
+        }
+    );
+    assert_eq!(store.get(r.id).await.unwrap(), Some(done.clone()));
+    // And recording it again changes nothing, while NO_SHOW is now illegal
+    assert_eq!(
+        store
+            .record_visit(r.id, Status::Completed, staff, when + mins(5))
+            .await
+            .unwrap(),
+        done
+    );
+    assert_err!(
+        store.record_visit(r.id, Status::NoShow, staff, when).await,
+        Error::IllegalTransition {
+            from: "COMPLETED",
+            to: "NO_SHOW"
+        }
+    );
+    // And a reservation that never got confirmed cannot get a visit outcome
+    assert_err!(
+        store
+            .record_visit(pending.id, Status::NoShow, staff, when)
+            .await,
+        Error::IllegalTransition {
+            from: "PENDING_PAYMENT",
+            to: "NO_SHOW"
+        }
+    );
+    assert_err!(
+        store
+            .record_visit(ReservationId::new(), Status::NoShow, staff, when)
+            .await,
+        Error::NotFound(_)
+    );
+    assert_eq!(store.get(r.id).await.unwrap(), Some(done));
+}
+
+async fn concurrent_visit_outcomes_leave_exactly_one(store: &dyn Store) {
+    // Given a confirmed reservation whose start has passed
+    let r = res(UserId::new(), ServiceId::new(), 0, 1, now());
+    held(store, &r, 1, now()).await;
+    store.confirm(r.id, "ch_1", now()).await.unwrap();
+    let staff = Actor::User {
+        id: UserId::new(),
+        role: Role::Admin,
+    };
+
+    // When five staff mark it COMPLETED and five NO_SHOW at once
+    let when = unit(2);
+    let calls = (0..10)
+        .map(|i| {
+            let outcome = if i % 2 == 0 {
+                Status::Completed
+            } else {
+                Status::NoShow
+            };
+            store.record_visit(r.id, outcome, staff, when)
+        })
+        .collect();
+    let results = common::join_all(calls).await;
+
+    // Then one outcome is stored; every call of that outcome succeeds with it, and every
+    // call of the other is refused naming it
+    let stored = store.get(r.id).await.unwrap().unwrap();
+    assert!(matches!(stored.status, Status::Completed | Status::NoShow));
+    assert_eq!(stored.version, 3, "one change only: {:?}", stored.history);
+    for (i, result) in results.into_iter().enumerate() {
+        let wanted = if i % 2 == 0 {
+            Status::Completed
+        } else {
+            Status::NoShow
+        };
+        match result {
+            Ok(got) => {
+                assert_eq!(wanted, stored.status);
+                assert_eq!(got, stored);
+            }
+            Err(Error::IllegalTransition { from, .. }) => {
+                assert_ne!(wanted, stored.status);
+                assert_eq!(from, stored.status.as_str());
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
 async fn a_confirm_racing_a_release_leaves_one_consistent_outcome(store: &dyn Store) {
     // Given ten holds, each on the only place of its own unit
     let service = ServiceId::new();
@@ -1081,6 +1211,8 @@ contract!(
     a_confirmed_reservation_cannot_be_released,
     cancelling_a_confirmed_reservation_frees_its_units,
     a_confirm_racing_a_release_leaves_one_consistent_outcome,
+    a_visit_is_recorded_once_its_start_has_passed,
+    concurrent_visit_outcomes_leave_exactly_one,
     the_first_binding_of_an_idempotency_key_wins,
     concurrent_bindings_of_one_key_agree_on_a_single_winner,
     twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner,

@@ -83,7 +83,7 @@ pub fn window(settings: &Settings, range: DateRange) -> Result<(Timestamp, Times
     Ok((start, end))
 }
 
-fn local_midnight(tz: &TimeZone, date: Date) -> Timestamp {
+pub(crate) fn local_midnight(tz: &TimeZone, date: Date) -> Timestamp {
     resolve_compatible(tz, date.to_datetime(Time::midnight()))
 }
 
@@ -144,6 +144,22 @@ fn starts_on(settings: &Settings, service: &Service, date: Date) -> Vec<Timestam
         }
     }
     out
+}
+
+/// How many real minutes a local date is open: its intervals measured between the instants
+/// their ends fall on, so an interval across a daylight-saving change counts the hour that
+/// was skipped or repeated correctly.
+pub fn open_minutes_on(settings: &Settings, date: Date) -> i64 {
+    let tz = settings.time_zone();
+    settings
+        .hours_on(date)
+        .iter()
+        .map(|iv| {
+            let open = resolve_compatible(tz, at_minute(date, iv.open.minutes()));
+            let close = resolve_compatible(tz, at_minute(date, iv.close.minutes()));
+            close.duration_since(open).as_mins().max(0)
+        })
+        .sum()
 }
 
 /// The slot units a booking starting at `start` claims: its duration plus buffer, rounded
@@ -322,6 +338,26 @@ mod tests {
             times.len(),
             "a local time is listed twice: {times:?}"
         );
+    }
+
+    #[test]
+    fn open_minutes_count_real_minutes_across_daylight_saving_changes() {
+        // Given Madrid open all day, every day
+        let s = all_day("Europe/Madrid", 15);
+        let date = |d: &str| d.parse::<Date>().unwrap();
+        // Then an ordinary day has 1440 open minutes, spring-forward 1380, fall-back 1500
+        assert_eq!(open_minutes_on(&s, date("2026-03-28")), 1440);
+        assert_eq!(open_minutes_on(&s, date("2026-03-29")), 1380);
+        assert_eq!(open_minutes_on(&s, date("2026-10-25")), 1500);
+        // And a day with two intervals sums them; a closed day has none
+        let split = settings(
+            "Europe/Madrid",
+            15,
+            serde_json::json!({"mon": [{"open": "09:00", "close": "13:00"},
+                                       {"open": "14:00", "close": "19:30"}]}),
+        );
+        assert_eq!(open_minutes_on(&split, date("2026-11-30")), 570);
+        assert_eq!(open_minutes_on(&split, date("2026-12-01")), 0);
     }
 
     #[test]

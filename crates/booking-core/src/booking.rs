@@ -417,6 +417,7 @@ impl Booking {
             .ledger
             .record(&LedgerEntry {
                 reservation_id: id,
+                service_id: r.service_id,
                 kind: EntryKind::Charge,
                 amount: r.amount(),
                 gateway_reference: reference,
@@ -504,6 +505,7 @@ impl Booking {
             .ledger
             .record(&LedgerEntry {
                 reservation_id: id,
+                service_id: charge.service_id,
                 kind: EntryKind::Refund,
                 amount,
                 gateway_reference: reference,

@@ -16,6 +16,7 @@ pub mod notify;
 pub mod password;
 pub mod payment;
 pub mod ports;
+pub mod reports;
 pub mod reservation;
 pub mod settings;
 pub mod user;

@@ -347,6 +347,19 @@ impl ReservationStore for MemoryReservations {
         Ok(r.clone())
     }
 
+    async fn record_visit(
+        &self,
+        id: ReservationId,
+        outcome: Status,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Reservation, Error> {
+        let mut g = lock(&self.inner);
+        let r = g.get_mut(id)?;
+        r.record_visit(outcome, actor, now)?;
+        Ok(r.clone())
+    }
+
     async fn list(
         &self,
         filter: &ReservationFilter,
@@ -420,6 +433,14 @@ impl PaymentLedger for MemoryLedger {
         Ok(lock(&self.inner)
             .iter()
             .filter(|e| e.reservation_id == reservation)
+            .cloned()
+            .collect())
+    }
+
+    async fn entries_of(&self, reservations: &[ReservationId]) -> Result<Vec<LedgerEntry>, Error> {
+        Ok(lock(&self.inner)
+            .iter()
+            .filter(|e| reservations.contains(&e.reservation_id))
             .cloned()
             .collect())
     }

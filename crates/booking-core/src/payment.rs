@@ -7,7 +7,11 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, FieldError, ids::ReservationId, money::Money};
+use crate::{
+    Error, FieldError,
+    ids::{ReservationId, ServiceId},
+    money::Money,
+};
 
 /// A payment-method token. The simulated gateway understands Stripe's test tokens; a
 /// real gateway adapter would accept its own token format here.
@@ -128,6 +132,8 @@ pub enum EntryKind {
 #[serde(rename_all = "camelCase")]
 pub struct LedgerEntry {
     pub reservation_id: ReservationId,
+    /// The reservation's service, so reports attribute money without reading reservations.
+    pub service_id: ServiceId,
     pub kind: EntryKind,
     pub amount: Money,
     pub gateway_reference: String,
@@ -141,6 +147,9 @@ pub trait PaymentLedger: Send + Sync {
     /// stored entry either way.
     async fn record(&self, entry: &LedgerEntry) -> Result<LedgerEntry, Error>;
     async fn entries(&self, reservation: ReservationId) -> Result<Vec<LedgerEntry>, Error>;
+    /// The entries of several reservations at once (a page of a list), in no particular
+    /// order; ids without entries contribute nothing.
+    async fn entries_of(&self, reservations: &[ReservationId]) -> Result<Vec<LedgerEntry>, Error>;
     /// Entries written in `[from, to)`, oldest first.
     async fn between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<LedgerEntry>, Error>;
 }

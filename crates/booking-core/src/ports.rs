@@ -198,6 +198,15 @@ pub trait ReservationStore: Send + Sync {
         reason: &str,
         now: Timestamp,
     ) -> Result<Reservation, Error>;
+    /// CONFIRMED -> COMPLETED or NO_SHOW after the start, by
+    /// [`Reservation::record_visit`]'s rules; the same outcome again returns it unchanged.
+    async fn record_visit(
+        &self,
+        id: ReservationId,
+        outcome: Status,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Reservation, Error>;
     /// Reservations ordered by (start, id), after the cursor.
     async fn list(
         &self,

@@ -145,12 +145,13 @@ impl Reservation {
     }
 
     /// Whether this reservation's claims count against capacity at `now`: confirmed ones
-    /// always, pending ones until their hold expires, the rest never.
+    /// (and visits that took place or were missed) always, pending ones until their hold
+    /// expires, failed and cancelled ones never.
     pub fn occupies(&self, now: Timestamp) -> bool {
         match self.status {
-            Status::Confirmed => true,
+            Status::Confirmed | Status::Completed | Status::NoShow => true,
             Status::PendingPayment => now < self.hold_expires_at,
-            _ => false,
+            Status::Failed | Status::Cancelled => false,
         }
     }
 
@@ -179,6 +180,49 @@ impl Reservation {
             }
             Status::Failed | Status::Cancelled => Ok(false),
         }
+    }
+
+    /// Staff record the outcome of a visit (COMPLETED or NO_SHOW) once its start has passed.
+    /// Recording the outcome it already has changes nothing (false), so a retried request is
+    /// harmless; any other status is an [`Error::IllegalTransition`] naming the current one,
+    /// and a start still to come is an [`Error::Rule`] on `start`. Both stores use it.
+    pub fn record_visit(
+        &mut self,
+        outcome: Status,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        if !matches!(outcome, Status::Completed | Status::NoShow) {
+            return Err(Error::IllegalTransition {
+                from: self.status.as_str(),
+                to: outcome.as_str(),
+            });
+        }
+        if self.status == outcome {
+            return Ok(false);
+        }
+        if !self.status.can_become(outcome) {
+            return Err(Error::IllegalTransition {
+                from: self.status.as_str(),
+                to: outcome.as_str(),
+            });
+        }
+        if now < self.start {
+            return Err(Error::Rule {
+                field: "start",
+                reason: format!(
+                    "has not passed yet: the visit can be marked {} from {} on",
+                    outcome.as_str(),
+                    self.start
+                ),
+            });
+        }
+        let reason = match outcome {
+            Status::Completed => "the visit took place",
+            _ => "the customer did not come",
+        };
+        self.transition(outcome, now, actor, reason)?;
+        Ok(true)
     }
 
     /// Moves to `to` if the life cycle allows it, recording who and why.

@@ -13,7 +13,8 @@ use booking_core::{
 use jiff::Timestamp;
 
 use super::{
-    Item, Table, doc, from_doc, is_condition_failed, padded_ms, query_items, s, sdk_err, store_err,
+    Item, MAX_ATTEMPTS, Table, doc, from_doc, is_condition_failed, padded_ms, query_items, s,
+    sdk_err, store_err,
 };
 
 fn kind_name(kind: EntryKind) -> &'static str {
@@ -115,6 +116,21 @@ impl PaymentLedger for DynamoLedger {
             .collect::<Result<Vec<LedgerEntry>, Error>>()?;
         entries.sort_by_key(|e| e.at);
         Ok(entries)
+    }
+
+    #[tracing::instrument(skip_all, fields(reservations = reservations.len()))]
+    async fn entries_of(&self, reservations: &[ReservationId]) -> Result<Vec<LedgerEntry>, Error> {
+        // Both possible entries of every reservation by key: one BatchGetItem per 50.
+        let keys = reservations
+            .iter()
+            .flat_map(|id| [EntryKind::Charge, EntryKind::Refund].map(|k| entry_key(*id, k)))
+            .collect();
+        self.table
+            .batch_get(keys, MAX_ATTEMPTS)
+            .await?
+            .iter()
+            .map(from_doc)
+            .collect()
     }
 
     #[tracing::instrument(skip_all, fields(%from, %to))]

@@ -48,6 +48,53 @@ impl Table {
             .map_err(sdk_err)?;
         Ok(out.item)
     }
+
+    /// BatchGetItem with strongly consistent reads, 100 keys per request, resubmitting what
+    /// DynamoDB returns as unprocessed (with backoff, bounded): every item found, in no
+    /// particular order.
+    pub async fn batch_get(&self, keys: Vec<Item>, attempts: u32) -> Result<Vec<Item>, Error> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut found = Vec::new();
+        for chunk in keys.chunks(100) {
+            let mut pending = chunk.to_vec();
+            let mut rounds = 0;
+            while !pending.is_empty() {
+                if rounds > 0 {
+                    backoff(rounds).await;
+                }
+                rounds += 1;
+                if rounds > attempts {
+                    return Err(store_err(anyhow::anyhow!(
+                        "BatchGetItem left keys unprocessed {attempts} times"
+                    )));
+                }
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(pending))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(store_err)?;
+                let mut out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.name, request)
+                    .send()
+                    .await
+                    .map_err(sdk_err)?;
+                found.extend(
+                    out.responses
+                        .as_mut()
+                        .and_then(|r| r.remove(&self.name))
+                        .unwrap_or_default(),
+                );
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.name))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(found)
+    }
 }
 
 pub type Item = HashMap<String, AttributeValue>;

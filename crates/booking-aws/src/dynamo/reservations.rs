@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::{
     operation::{
         query::builders::QueryFluentBuilder, transact_write_items::TransactWriteItemsError,
     },
-    types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update},
+    types::{AttributeValue, Put, TransactWriteItem, Update},
 };
 use booking_core::{
     Error,
@@ -245,49 +245,11 @@ impl DynamoReservations {
 
     /// Strongly consistent reads of up to 100 items; returns those found, by `PK`.
     async fn read_items(&self, keys: Vec<Item>) -> Result<HashMap<String, Item>, Error> {
-        let mut found = HashMap::new();
-        let mut pending = keys;
-        let mut rounds = 0;
-        while !pending.is_empty() {
-            if rounds > 0 {
-                backoff(rounds).await;
-            }
-            rounds += 1;
-            if rounds > ATTEMPTS {
-                return Err(store_err(anyhow!(
-                    "BatchGetItem left keys unprocessed {ATTEMPTS} times"
-                )));
-            }
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(pending))
-                .consistent_read(true)
-                .build()
-                .map_err(store_err)?;
-            let out = self
-                .table
-                .client
-                .batch_get_item()
-                .request_items(self.name(), request)
-                .send()
-                .await
-                .map_err(sdk_err)?;
-            for item in out
-                .responses()
-                .and_then(|r| r.get(self.name()))
-                .into_iter()
-                .flatten()
-            {
-                if let Some(pk) = get_s(item, "PK") {
-                    found.insert(pk.to_owned(), item.clone());
-                }
-            }
-            pending = out
-                .unprocessed_keys()
-                .and_then(|u| u.get(self.name()))
-                .map(|k| k.keys().to_vec())
-                .unwrap_or_default();
-        }
-        Ok(found)
+        let items = self.table.batch_get(keys, ATTEMPTS).await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|item| Some((get_s(&item, "PK")?.to_owned(), item)))
+            .collect())
     }
 
     /// The claim items of `units` and the customer's bookings item, read consistently.
@@ -720,6 +682,41 @@ impl ReservationStore for DynamoReservations {
             }
         }
         Err(gave_up("release", &codes))
+    }
+
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    async fn record_visit(
+        &self,
+        id: ReservationId,
+        outcome: Status,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Reservation, Error> {
+        // The claims stay as they are: a visit that took place (or was missed) keeps its
+        // units, which lie in the past anyway.
+        let mut codes = Vec::new();
+        for attempt in 0..=ATTEMPTS {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
+            let r = self.read(id).await?.ok_or_else(missing)?;
+            let mut next = r.clone();
+            if !next.record_visit(outcome, actor, now)? {
+                return Ok(r);
+            }
+            if attempt == ATTEMPTS {
+                return Err(gave_up("record_visit", &codes));
+            }
+            match self
+                .transact(vec![put_changed(self.name(), &next, &r)?])
+                .await?
+            {
+                Tx::Committed => return Ok(next),
+                Tx::Cancelled(c) if contended(&c) => codes = c,
+                Tx::Cancelled(c) => return Err(refused("record_visit", &c)),
+            }
+        }
+        Err(gave_up("record_visit", &codes))
     }
 
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]

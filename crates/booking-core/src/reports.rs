@@ -1,0 +1,598 @@
+//! Reports (the PoC's `HistorialReservas`, consolidated): what an admin reads about a period
+//! of local dates — reservations by status, money from the ledger, occupancy — and the
+//! reservation rows behind it, as JSON or as CSV.
+//!
+//! Two clocks, on purpose: reservations count in the period their *start* falls in (that is
+//! when the place was used), money counts in the period the ledger *recorded* it (that is
+//! when it moved, and a closed period's money never changes afterwards). docs/reports.md
+//! explains both and how the reads scale.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use serde::Serialize;
+
+use crate::{
+    Error, FieldError,
+    availability::{local_midnight, open_minutes_on, rfc3339},
+    catalog::Service,
+    error::Problems,
+    ids::{ReservationId, ServiceId},
+    money::{Currency, Money},
+    payment::{EntryKind, LedgerEntry, PaymentLedger},
+    ports::{
+        CatalogStore, Page, ReservationCursor, ReservationFilter, ReservationStore, SettingsStore,
+    },
+    reservation::{Reservation, Status},
+    settings::{Settings, parse_date},
+};
+
+/// The longest period one report covers.
+pub const MAX_PERIOD_DAYS: i32 = 366;
+
+/// How many reservations a summary reads from the store per request.
+const SUMMARY_PAGE: usize = 1000;
+
+/// Local dates `from..=to` in the business zone, and the instants they span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub from: Date,
+    pub to: Date,
+    /// Local midnight starting `from`.
+    pub start: Timestamp,
+    /// Local midnight ending `to` (exclusive).
+    pub end: Timestamp,
+}
+
+impl Period {
+    /// Parses `from` and `to` (YYYY-MM-DD, both included), at most [`MAX_PERIOD_DAYS`] long.
+    pub fn parse(settings: &Settings, from: &str, to: &str) -> Result<Self, Error> {
+        let mut p = Problems::default();
+        let from = p.check(parse_date("from", from));
+        let to = p.check(parse_date("to", to));
+        p.into_result()?;
+        let (Some(from), Some(to)) = (from, to) else {
+            return Err(Error::invalid("from", "must be a date YYYY-MM-DD"));
+        };
+        Ok(Period::new(settings, from, to)?)
+    }
+
+    pub fn new(settings: &Settings, from: Date, to: Date) -> Result<Self, FieldError> {
+        if to < from {
+            return Err(FieldError::new("to", "must not be before from"));
+        }
+        let days = from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX);
+        if days >= MAX_PERIOD_DAYS {
+            return Err(FieldError::new(
+                "to",
+                "must be at most 366 days after from, inclusive",
+            ));
+        }
+        let after = to
+            .tomorrow()
+            .map_err(|_| FieldError::new("to", "is out of range"))?;
+        let tz = settings.time_zone();
+        Ok(Period {
+            from,
+            to,
+            start: local_midnight(tz, from),
+            end: local_midnight(tz, after),
+        })
+    }
+
+    pub fn dates(&self) -> impl Iterator<Item = Date> {
+        let to = self.to;
+        std::iter::successors(Some(self.from), move |d| {
+            d.tomorrow().ok().filter(|n| *n <= to)
+        })
+    }
+}
+
+/// Reservations per status; every status is always present.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct StatusCounts {
+    pub pending_payment: u64,
+    pub confirmed: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+    pub completed: u64,
+    pub no_show: u64,
+}
+
+impl StatusCounts {
+    fn add(&mut self, status: Status) {
+        let n = match status {
+            Status::PendingPayment => &mut self.pending_payment,
+            Status::Confirmed => &mut self.confirmed,
+            Status::Failed => &mut self.failed,
+            Status::Cancelled => &mut self.cancelled,
+            Status::Completed => &mut self.completed,
+            Status::NoShow => &mut self.no_show,
+        };
+        *n += 1;
+    }
+
+    fn merge(&mut self, o: &StatusCounts) {
+        self.pending_payment += o.pending_payment;
+        self.confirmed += o.confirmed;
+        self.failed += o.failed;
+        self.cancelled += o.cancelled;
+        self.completed += o.completed;
+        self.no_show += o.no_show;
+    }
+}
+
+/// Money of one currency that the ledger recorded in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Revenue {
+    pub currency: Currency,
+    /// Sum of the charges.
+    pub gross_minor: i64,
+    /// Sum of the refunds.
+    pub refunds_minor: i64,
+    /// Gross less refunds.
+    pub net_minor: i64,
+    pub charges: u64,
+    pub refunds: u64,
+}
+
+/// The figures of one service, or of all of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Figures {
+    /// Reservations starting in the period, by status.
+    pub reservations: StatusCounts,
+    pub cancellations: u64,
+    pub no_shows: u64,
+    /// Minutes (start to end) of the reservations that used their place: CONFIRMED,
+    /// COMPLETED and NO_SHOW.
+    pub booked_minutes: u64,
+    /// Open minutes of the period times the service's capacity (places × minutes).
+    pub open_minutes: u64,
+    /// booked / open, 0 when nothing was open; four decimals.
+    pub occupancy: f64,
+    /// One entry per currency, by code.
+    pub revenue: Vec<Revenue>,
+}
+
+impl Figures {
+    fn new() -> Self {
+        Figures {
+            reservations: StatusCounts::default(),
+            cancellations: 0,
+            no_shows: 0,
+            booked_minutes: 0,
+            open_minutes: 0,
+            occupancy: 0.0,
+            revenue: Vec::new(),
+        }
+    }
+
+    fn count(&mut self, r: &Reservation) {
+        self.reservations.add(r.status);
+        match r.status {
+            Status::Cancelled => self.cancellations += 1,
+            Status::NoShow => self.no_shows += 1,
+            _ => {}
+        }
+        if matches!(
+            r.status,
+            Status::Confirmed | Status::Completed | Status::NoShow
+        ) {
+            let mins = r.end.duration_since(r.start).as_mins();
+            self.booked_minutes += u64::try_from(mins).unwrap_or(0);
+        }
+    }
+
+    fn book(&mut self, e: &LedgerEntry) {
+        let i = match self
+            .revenue
+            .iter()
+            .position(|r| r.currency == e.amount.currency)
+        {
+            Some(i) => i,
+            None => {
+                self.revenue.push(Revenue {
+                    currency: e.amount.currency,
+                    gross_minor: 0,
+                    refunds_minor: 0,
+                    net_minor: 0,
+                    charges: 0,
+                    refunds: 0,
+                });
+                self.revenue.len() - 1
+            }
+        };
+        let r = &mut self.revenue[i];
+        match e.kind {
+            EntryKind::Charge => {
+                r.gross_minor += e.amount.minor;
+                r.charges += 1;
+            }
+            EntryKind::Refund => {
+                r.refunds_minor += e.amount.minor;
+                r.refunds += 1;
+            }
+        }
+        r.net_minor = r.gross_minor - r.refunds_minor;
+    }
+
+    fn merge(&mut self, o: &Figures) {
+        self.reservations.merge(&o.reservations);
+        self.cancellations += o.cancellations;
+        self.no_shows += o.no_shows;
+        self.booked_minutes += o.booked_minutes;
+        self.open_minutes += o.open_minutes;
+        for rev in &o.revenue {
+            match self.revenue.iter_mut().find(|r| r.currency == rev.currency) {
+                Some(r) => {
+                    r.gross_minor += rev.gross_minor;
+                    r.refunds_minor += rev.refunds_minor;
+                    r.net_minor += rev.net_minor;
+                    r.charges += rev.charges;
+                    r.refunds += rev.refunds;
+                }
+                None => self.revenue.push(rev.clone()),
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        self.occupancy = if self.open_minutes == 0 {
+            0.0
+        } else {
+            // Four decimals: enough for a percentage with two, and stable in JSON.
+            let ratio = self.booked_minutes as f64 / self.open_minutes as f64;
+            (ratio * 10_000.0).round() / 10_000.0
+        };
+        self.revenue.sort_by_key(|r| r.currency.code());
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceSummary {
+    pub service_id: ServiceId,
+    pub service_name: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub from: Date,
+    pub to: Date,
+    pub time_zone: String,
+    /// Services by name: every active one, and any other with reservations or money in
+    /// the period.
+    pub services: Vec<ServiceSummary>,
+    pub totals: Figures,
+}
+
+/// A reservation with the money the ledger recorded for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ledgered {
+    pub reservation: Reservation,
+    pub entries: Vec<LedgerEntry>,
+}
+
+impl Ledgered {
+    fn sum(&self, kind: EntryKind) -> i64 {
+        self.entries
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.amount.minor)
+            .sum()
+    }
+
+    pub fn charged_minor(&self) -> i64 {
+        self.sum(EntryKind::Charge)
+    }
+
+    pub fn refunded_minor(&self) -> i64 {
+        self.sum(EntryKind::Refund)
+    }
+}
+
+/// Attaches to each reservation its ledger entries (oldest first), with one batched read.
+pub async fn with_ledger(
+    ledger: &dyn PaymentLedger,
+    reservations: Vec<Reservation>,
+) -> Result<Vec<Ledgered>, Error> {
+    let ids: Vec<ReservationId> = reservations.iter().map(|r| r.id).collect();
+    let mut by_id: HashMap<ReservationId, Vec<LedgerEntry>> = HashMap::new();
+    for e in ledger.entries_of(&ids).await? {
+        by_id.entry(e.reservation_id).or_default().push(e);
+    }
+    Ok(reservations
+        .into_iter()
+        .map(|r| {
+            let mut entries = by_id.remove(&r.id).unwrap_or_default();
+            entries.sort_by_key(|e| (e.at, e.kind == EntryKind::Refund));
+            Ledgered {
+                reservation: r,
+                entries,
+            }
+        })
+        .collect())
+}
+
+/// Which rows a report lists, besides the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowFilter {
+    pub status: Option<Status>,
+    pub service: Option<ServiceId>,
+}
+
+/// The report use cases over the stores.
+pub struct Reports<'a> {
+    pub catalog: &'a dyn CatalogStore,
+    pub settings: &'a dyn SettingsStore,
+    pub reservations: &'a dyn ReservationStore,
+    pub ledger: &'a dyn PaymentLedger,
+}
+
+impl Reports<'_> {
+    /// The business's settings (the defaults until an admin saves some).
+    pub async fn settings(&self) -> Result<Settings, Error> {
+        Ok(self.settings.get().await?.unwrap_or_default())
+    }
+
+    /// The period's summary per service and in total.
+    pub async fn summary(&self, settings: &Settings, period: &Period) -> Result<Summary, Error> {
+        let services: BTreeMap<ServiceId, Service> = self
+            .catalog
+            .list(true)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let mut per: BTreeMap<ServiceId, (String, Figures)> = services
+            .values()
+            .filter(|s| s.active)
+            .map(|s| (s.id, (s.name.clone(), Figures::new())))
+            .collect();
+
+        let filter = ReservationFilter {
+            from: Some(period.start),
+            to: Some(period.end),
+            ..ReservationFilter::default()
+        };
+        let mut after = None;
+        loop {
+            let page = self.reservations.list(&filter, after, SUMMARY_PAGE).await?;
+            for r in &page.items {
+                figures_of(&mut per, &services, r.service_id, &r.service_name).count(r);
+            }
+            match page.next.as_deref().and_then(ReservationCursor::decode) {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+        for e in self.ledger.between(period.start, period.end).await? {
+            figures_of(&mut per, &services, e.service_id, "").book(&e);
+        }
+
+        let open_minutes: u64 = period
+            .dates()
+            .map(|d| u64::try_from(open_minutes_on(settings, d)).unwrap_or(0))
+            .sum();
+        let mut totals = Figures::new();
+        let mut out: Vec<ServiceSummary> = per
+            .into_iter()
+            .map(|(id, (name, mut figures))| {
+                let capacity = services.get(&id).map_or(0, |s| u64::from(s.capacity));
+                figures.open_minutes = open_minutes * capacity;
+                figures.finish();
+                totals.merge(&figures);
+                ServiceSummary {
+                    service_id: id,
+                    service_name: name,
+                    figures,
+                }
+            })
+            .collect();
+        totals.finish();
+        out.sort_by(|a, b| {
+            (a.service_name.as_str(), a.service_id).cmp(&(b.service_name.as_str(), b.service_id))
+        });
+        Ok(Summary {
+            from: period.from,
+            to: period.to,
+            time_zone: settings.time_zone_name().to_owned(),
+            services: out,
+            totals,
+        })
+    }
+
+    /// The reservations starting in the period, by (start, id), with their money.
+    pub async fn rows(
+        &self,
+        period: &Period,
+        filter: RowFilter,
+        after: Option<ReservationCursor>,
+        limit: usize,
+    ) -> Result<Page<Ledgered>, Error> {
+        let filter = ReservationFilter {
+            status: filter.status,
+            service: filter.service,
+            from: Some(period.start),
+            to: Some(period.end),
+            customer: None,
+        };
+        let page = self.reservations.list(&filter, after, limit).await?;
+        Ok(Page {
+            items: with_ledger(self.ledger, page.items).await?,
+            next: page.next,
+        })
+    }
+}
+
+/// The figures of a service, added on first sight under its catalog name (or the name a
+/// reservation kept, or its id).
+fn figures_of<'a>(
+    per: &'a mut BTreeMap<ServiceId, (String, Figures)>,
+    services: &BTreeMap<ServiceId, Service>,
+    id: ServiceId,
+    snapshot: &str,
+) -> &'a mut Figures {
+    &mut per
+        .entry(id)
+        .or_insert_with(|| {
+            let name = match services.get(&id) {
+                Some(s) => s.name.clone(),
+                None if !snapshot.is_empty() => snapshot.to_owned(),
+                None => id.to_string(),
+            };
+            (name, Figures::new())
+        })
+        .1
+}
+
+/// The CSV columns, in order.
+pub const CSV_COLUMNS: [&str; 16] = [
+    "reservation_id",
+    "status",
+    "service_id",
+    "service",
+    "customer_id",
+    "customer_email",
+    "customer_name",
+    "start",
+    "end",
+    "time_zone",
+    "currency",
+    "price",
+    "charged",
+    "refunded",
+    "net",
+    "created_at",
+];
+
+/// RFC 4180 CSV: a header row, then one row per reservation, CRLF line ends, fields quoted
+/// when they hold a comma, a quote or a line break. Times are RFC 3339 in the business
+/// zone (`tz`), amounts decimals of the currency. A text cell that a spreadsheet would run
+/// as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
+pub fn to_csv(rows: &[Ledgered], tz: &TimeZone, tz_name: &str, header: bool) -> String {
+    let mut out = String::new();
+    if header {
+        push_row(&mut out, CSV_COLUMNS.iter().map(|c| (*c).to_owned()));
+    }
+    for row in rows {
+        let r = &row.reservation;
+        let money = |minor| {
+            Money {
+                minor,
+                currency: r.currency,
+            }
+            .to_decimal_string()
+        };
+        let (charged, refunded) = (row.charged_minor(), row.refunded_minor());
+        push_row(
+            &mut out,
+            [
+                r.id.to_string(),
+                r.status.as_str().to_owned(),
+                r.service_id.to_string(),
+                text(&r.service_name),
+                r.customer_id.to_string(),
+                text(&r.customer_email),
+                text(&r.customer_name),
+                rfc3339(r.start, tz),
+                rfc3339(r.end, tz),
+                tz_name.to_owned(),
+                r.currency.code().to_owned(),
+                money(r.amount_minor),
+                money(charged),
+                money(refunded),
+                money(charged - refunded),
+                rfc3339(r.created_at, tz),
+            ],
+        );
+    }
+    out
+}
+
+/// Defuses spreadsheet formulas in free text (OWASP "CSV injection").
+fn text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
+    for (i, f) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if f.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&f.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(&f);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::SettingsDoc;
+
+    fn madrid() -> Settings {
+        let doc: SettingsDoc = serde_json::from_value(serde_json::json!({
+            "timeZone": "Europe/Madrid", "slotMinutes": 15,
+            "weeklyHours": {"mon": [{"open": "09:00", "close": "13:00"}]},
+        }))
+        .unwrap();
+        Settings::try_from(doc).unwrap()
+    }
+
+    #[test]
+    fn a_period_spans_local_midnights_and_both_dates() {
+        // Given Madrid, where 2026-10-25 has 25 hours
+        let p = Period::parse(&madrid(), "2026-10-25", "2026-10-25").unwrap();
+        // Then the period runs from local midnight to the next, 25 hours later
+        assert_eq!(p.start, "2026-10-24T22:00:00Z".parse().unwrap());
+        assert_eq!(p.end, "2026-10-25T23:00:00Z".parse().unwrap());
+        assert_eq!(p.dates().count(), 1);
+        let year = Period::parse(&madrid(), "2026-01-01", "2026-12-31").unwrap();
+        assert_eq!(year.dates().count(), 365);
+    }
+
+    #[test]
+    fn bad_periods_name_the_field() {
+        let s = madrid();
+        let fields = |r: Result<Period, Error>| crate::error::invalid_fields(r.unwrap_err());
+        assert_eq!(fields(Period::parse(&s, "2026-13-01", "x")), ["from", "to"]);
+        assert_eq!(
+            fields(Period::parse(&s, "2026-12-02", "2026-12-01")),
+            ["to"]
+        );
+        assert_eq!(
+            fields(Period::parse(&s, "2026-01-01", "2027-01-02")),
+            ["to"]
+        );
+        assert!(Period::parse(&s, "2028-01-01", "2028-12-31").is_ok());
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting_and_defuses_formulas() {
+        let mut out = String::new();
+        push_row(
+            &mut out,
+            ["plain", "a,b", "say \"hi\"", "two\nlines", ""].map(str::to_owned),
+        );
+        assert_eq!(out, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+        assert_eq!(text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(text("-1"), "'-1");
+        assert_eq!(text("Ada"), "Ada");
+    }
+}
