@@ -2,7 +2,7 @@
 CARGO ?= cargo
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test smoke lint fmt build cloud deploy
+.PHONY: help dev test smoke openapi lint fmt build bench cloud deploy
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -16,12 +16,18 @@ test: ## Run every check: rustfmt, clippy, unit + handler tests, smoke test
 smoke: ## Smoke-test booking-local with curl (part of `make test`)
 	scripts/smoke-local
 
+openapi: ## Regenerate openapi.json, the OpenAPI 3.1 description, from the code
+	UPDATE_OPENAPI=1 $(CARGO) test -p booking-api --test openapi the_committed_description_is_current
+
 lint: ## rustfmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
+
+bench: ## Benchmarks: medians of the report and availability paths (figures, no asserts)
+	$(CARGO) bench -p booking-core --bench reports
 
 build: ## Release build of every crate
 	$(CARGO) build --workspace --release --locked

@@ -150,6 +150,11 @@ def ref_target(value):
     return None
 
 
+# Described by openapi.json but served by booking-local only, never deployed.
+LOCAL_ONLY_PATHS = {"/api/openapi.json"}
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
 class Checker:
     def __init__(self, template, template_path, policy_templates, adapter_dir=None):
         self.adapter_dir = adapter_dir
@@ -428,8 +433,45 @@ class Checker:
                 f"calls {action}, which no function's policy allows on the table: add it where it is called",
             )
 
+    def http_routes(self):
+        """(METHOD, path) of every HttpApi event, with the functions that serve it."""
+        routes = {}
+        for name in self.of_type("AWS::Serverless::Function"):
+            props = self.resources[name].get("Properties") or {}
+            for event in (props.get("Events") or {}).values():
+                if isinstance(event, dict) and event.get("Type") == "HttpApi":
+                    p = event.get("Properties") or {}
+                    key = (str(p.get("Method", "")).upper(), str(p.get("Path", "")))
+                    routes.setdefault(key, []).append(name)
+        return routes
+
+    def check_routes(self):
+        """Every operation of the OpenAPI description next to the template is routed to
+        exactly one function, and every routed path is described."""
+        path = os.path.join(self.dir, "openapi.json")
+        if not os.path.isfile(path):
+            return
+        with open(path, encoding="utf-8") as f:
+            paths = json.load(f).get("paths") or {}
+        described = {
+            (method.upper(), p)
+            for p, ops in paths.items()
+            if p not in LOCAL_ONLY_PATHS
+            for method in ops
+            if method.lower() in HTTP_METHODS
+        }
+        routed = self.http_routes()
+        for method, p in sorted(described):
+            fns = routed.get((method, p), [])
+            self.check(len(fns) == 1, "openapi.json",
+                       f"{method} {p} is routed to {len(fns)} functions ({', '.join(fns) or 'none'}), not one")
+        for (method, p), fns in sorted(routed.items()):
+            self.check((method, p) in described, f"Resources.{fns[0]}",
+                       f"routes {method} {p}, which openapi.json does not describe")
+
     def run(self):
         self.check(bool(self.resources), "Resources", "template has no Resources")
+        self.check_routes()
         self.check_policies()
         self.check_functions_have_policies()
         self.check_sqs()
@@ -486,6 +528,9 @@ Resources:
               Action: [dynamodb:PutItem, dynamodb:DeleteItem]
               Resource: !GetAtt Table.Arn
       Events:
+        Health:
+          Type: HttpApi
+          Properties: { Method: GET, Path: /api/health }
         Batch:
           Type: SQS
           Properties:
@@ -522,10 +567,17 @@ let item = TransactWriteItem::builder().put(Put::builder().table_name(t).build()
 client.delete_item().table_name(t).send().await;
 """
 
+SELF_TEST_OPENAPI = '{"paths": {"/api/health": {"get": {}}, "/api/openapi.json": {"get": {}}}}'
+
 SELF_TEST_ASL = '{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${TaskArn}", "End": true}}}'
 
 # (name, edit of the base template's text, text every expected finding must contain)
 SELF_TEST_CASES = [
+    (
+        "a described route that no function serves, and a routed one not described",
+        lambda t: t.replace("Path: /api/health }", "Path: /api/healthz }"),
+        ["GET /api/health is routed to 0 functions", "routes GET /api/healthz, which openapi.json does not describe"],
+    ),
     (
         "wildcard action in SAM inline Policies",
         lambda t: t.replace("Action: [dynamodb:PutItem, dynamodb:DeleteItem]", 'Action: "dynamodb:*"'),
@@ -641,6 +693,8 @@ def self_test():
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "flow.asl.json"), "w", encoding="utf-8") as f:
             f.write(SELF_TEST_ASL)
+        with open(os.path.join(tmp, "openapi.json"), "w", encoding="utf-8") as f:
+            f.write(SELF_TEST_OPENAPI)
 
         def findings_of(text):
             path = os.path.join(tmp, "template.yaml")

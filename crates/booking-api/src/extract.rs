@@ -3,7 +3,10 @@
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, Path, Request, rejection::BytesRejection},
+    extract::{
+        FromRequest, FromRequestParts, Path, Request,
+        rejection::{BytesRejection, PathRejection},
+    },
     http::{StatusCode, header, request::Parts},
 };
 use booking_core::{
@@ -123,6 +126,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
                 let (field, reason) = field_and_reason(&path, &e.into_inner().to_string());
                 Problem::invalid(field, reason)
             })
+    }
+}
+
+/// The `{id}` segment of a path, as text. A segment that is not valid UTF-8 (`%FF`) is a
+/// 400 problem like any other malformed id, where axum's `Path` would answer in plain text.
+pub struct PathId(pub Path<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(path) => Ok(PathId(path)),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => {
+                Err(Problem::invalid("id", "must be a 26-character ULID"))
+            }
+            // A route without an `{id}` segment: a bug of ours, logged as a 500.
+            Err(e) => Err(booking_core::Error::Store(Box::new(e)).into()),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod jwt;
+pub mod openapi;
 pub mod problem;
 mod routes;
 
@@ -24,6 +25,7 @@ use booking_core::{
         CatalogStore, ClaimReader, Clock, LoginAttempts, NotificationQueue, ReservationStore,
         SettingsStore, SystemClock, UserStore,
     },
+    reports::Reports,
     workflow::{InProcessWorkflow, Workflow},
 };
 
@@ -111,6 +113,15 @@ impl AppState {
             clock: &*self.ports.clock,
         }
     }
+
+    pub fn reports(&self) -> Reports<'_> {
+        Reports {
+            catalog: &*self.ports.catalog,
+            settings: &*self.ports.settings,
+            reservations: &*self.ports.reservations,
+            ledger: &*self.ports.ledger,
+        }
+    }
 }
 
 /// `/api/auth/*` and `/api/users/*`: the auth function.
@@ -118,21 +129,29 @@ pub fn auth_router(state: AppState) -> Router {
     finish(routes::auth::routes(), state)
 }
 
-/// `/api/services/*` and `/api/settings/*`: the services function.
+/// `/api/services/*`, `/api/settings/*` and `/api/reports/*`: the services function.
 pub fn services_router(state: AppState) -> Router {
-    finish(routes::catalog::routes(), state)
+    finish(
+        routes::catalog::routes().merge(routes::reports::routes()),
+        state,
+    )
 }
 
 /// `/api/reservations/*`: the reserve function.
 pub fn reservations_router(state: AppState) -> Router {
-    finish(routes::reservations::routes(), state)
+    finish(
+        routes::reservations::routes().merge(routes::history::routes()),
+        state,
+    )
 }
 
 /// Every route of every area, as booking-local serves them.
 pub fn app(state: AppState) -> Router {
     let routes = routes::auth::routes()
         .merge(routes::catalog::routes())
-        .merge(routes::reservations::routes());
+        .merge(routes::reports::routes())
+        .merge(routes::reservations::routes())
+        .merge(routes::history::routes());
     finish(routes, state)
 }
 

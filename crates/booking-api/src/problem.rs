@@ -19,6 +19,9 @@ pub struct Problem {
     detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
+    /// A reservation's status when it refused a change (409).
+    #[serde(rename = "currentStatus", skip_serializing_if = "Option::is_none")]
+    current_status: Option<&'static str>,
     #[serde(skip)]
     retry_after: Option<u64>,
 }
@@ -31,6 +34,7 @@ impl Problem {
             status: status.as_u16(),
             detail,
             errors: Vec::new(),
+            current_status: None,
             retry_after: None,
         }
     }
@@ -154,9 +158,10 @@ impl From<Error> for Problem {
             Error::SlotUnavailable => Problem::from(TaskError::SlotUnavailable(e.to_string())),
             Error::HoldExpired => Problem::from(TaskError::HoldExpired(e.to_string())),
             Error::LimitExceeded(m) => Problem::from(TaskError::LimitExceeded(m)),
-            Error::IllegalTransition { .. } => {
-                Problem::from(TaskError::NotCancellable(e.to_string()))
-            }
+            Error::IllegalTransition { from, .. } => Problem {
+                current_status: Some(from),
+                ..Problem::from(TaskError::NotCancellable(e.to_string()))
+            },
             Error::Store(_) => {
                 tracing::error!(error = %chain(&e), "request failed");
                 Problem::internal()

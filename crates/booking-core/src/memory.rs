@@ -377,8 +377,13 @@ impl ReservationStore for MemoryReservations {
             .filter(|r| filter.to.is_none_or(|t| r.start < t))
             .filter(|r| after.is_none_or(|c| (r.start, r.id) > (c.start, c.id)))
             .collect();
-        items.sort_by_key(|r| (r.start, r.id));
-        let items = items.into_iter().cloned().collect();
+        items.sort_unstable_by_key(|r| (r.start, r.id));
+        // Clone only what the page needs (and the one more that tells there is a next).
+        let items = items
+            .into_iter()
+            .take(limit.saturating_add(1))
+            .cloned()
+            .collect();
         Ok(Page::from_overfetch(items, limit, ReservationCursor::after))
     }
 }
@@ -438,9 +443,10 @@ impl PaymentLedger for MemoryLedger {
     }
 
     async fn entries_of(&self, reservations: &[ReservationId]) -> Result<Vec<LedgerEntry>, Error> {
+        let wanted: std::collections::HashSet<&ReservationId> = reservations.iter().collect();
         Ok(lock(&self.inner)
             .iter()
-            .filter(|e| reservations.contains(&e.reservation_id))
+            .filter(|e| wanted.contains(&e.reservation_id))
             .cloned()
             .collect())
     }

@@ -132,7 +132,8 @@ pub enum EntryKind {
 #[serde(rename_all = "camelCase")]
 pub struct LedgerEntry {
     pub reservation_id: ReservationId,
-    /// The reservation's service, so reports attribute money without reading reservations.
+    /// The reservation's service: the ledger alone can then say what each service took in
+    /// over a span of time (`between`), without reading reservations.
     pub service_id: ServiceId,
     pub kind: EntryKind,
     pub amount: Money,

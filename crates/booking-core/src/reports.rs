@@ -2,10 +2,10 @@
 //! of local dates — reservations by status, money from the ledger, occupancy — and the
 //! reservation rows behind it, as JSON or as CSV.
 //!
-//! Two clocks, on purpose: reservations count in the period their *start* falls in (that is
-//! when the place was used), money counts in the period the ledger *recorded* it (that is
-//! when it moved, and a closed period's money never changes afterwards). docs/reports.md
-//! explains both and how the reads scale.
+//! A period holds the reservations whose *start* falls in it (the service date), and the
+//! money is what the ledger recorded for those reservations, whenever it moved: every figure
+//! of a row is about the same reservations, and the rows of the CSV add up to the summary.
+//! docs/reports.md explains the choice and how the reads scale.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -123,7 +123,7 @@ impl StatusCounts {
     }
 }
 
-/// Money of one currency that the ledger recorded in the period.
+/// Money of one currency that the ledger recorded for the period's reservations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Revenue {
@@ -266,8 +266,7 @@ pub struct Summary {
     pub from: Date,
     pub to: Date,
     pub time_zone: String,
-    /// Services by name: every active one, and any other with reservations or money in
-    /// the period.
+    /// Services by name: every active one, and any other with reservations in the period.
     pub services: Vec<ServiceSummary>,
     pub totals: Figures,
 }
@@ -364,16 +363,18 @@ impl Reports<'_> {
         let mut after = None;
         loop {
             let page = self.reservations.list(&filter, after, SUMMARY_PAGE).await?;
-            for r in &page.items {
-                figures_of(&mut per, &services, r.service_id, &r.service_name).count(r);
+            for l in with_ledger(self.ledger, page.items).await? {
+                let r = &l.reservation;
+                let figures = figures_of(&mut per, &services, r.service_id, &r.service_name);
+                figures.count(r);
+                for e in &l.entries {
+                    figures.book(e);
+                }
             }
             match page.next.as_deref().and_then(ReservationCursor::decode) {
                 Some(c) => after = Some(c),
                 None => break,
             }
-        }
-        for e in self.ledger.between(period.start, period.end).await? {
-            figures_of(&mut per, &services, e.service_id, "").book(&e);
         }
 
         let open_minutes: u64 = period
@@ -431,8 +432,8 @@ impl Reports<'_> {
     }
 }
 
-/// The figures of a service, added on first sight under its catalog name (or the name a
-/// reservation kept, or its id).
+/// The figures of a service, added on first sight under its catalog name (or the name the
+/// reservation kept).
 fn figures_of<'a>(
     per: &'a mut BTreeMap<ServiceId, (String, Figures)>,
     services: &BTreeMap<ServiceId, Service>,
@@ -442,12 +443,8 @@ fn figures_of<'a>(
     &mut per
         .entry(id)
         .or_insert_with(|| {
-            let name = match services.get(&id) {
-                Some(s) => s.name.clone(),
-                None if !snapshot.is_empty() => snapshot.to_owned(),
-                None => id.to_string(),
-            };
-            (name, Figures::new())
+            let name = services.get(&id).map_or(snapshot, |s| s.name.as_str());
+            (name.to_owned(), Figures::new())
         })
         .1
 }

@@ -6,7 +6,7 @@ mod dev;
 
 use std::{net::SocketAddr, sync::Arc};
 
-use booking_api::{AppState, JwtConfig, Ports, app};
+use booking_api::{AppState, JwtConfig, Ports, app, openapi::openapi_router};
 use booking_core::booking::BookingConfig;
 
 #[tokio::main]
@@ -39,7 +39,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tracing::info!(addr = %local, "ready");
     let ledger = state.ports.ledger.clone();
-    axum::serve(listener, app(state).merge(dev::routes(outbox, ledger)))
+    let routes = app(state)
+        .merge(dev::routes(outbox, ledger))
+        .merge(openapi_router());
+    axum::serve(listener, routes)
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())

@@ -2,7 +2,7 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     routing::{get, post, put},
 };
@@ -13,10 +13,15 @@ use booking_core::{
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     AppState,
-    extract::{Admin, Caller, JsonBody, QueryParams, path_id},
+    extract::{Admin, Caller, JsonBody, PathId, QueryParams, path_id},
+    openapi::{
+        Forbidden, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+        schemas::{self, Ulid},
+    },
     problem::Problem,
 };
 
@@ -30,13 +35,18 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A user as clients see it: never the password hash.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
+    #[schema(value_type = Ulid)]
     id: UserId,
+    /// In lower case.
     email: String,
     name: String,
+    #[schema(value_type = schemas::Role)]
     role: Role,
+    /// UTC.
+    #[schema(value_type = String, format = DateTime)]
     created_at: Timestamp,
 }
 
@@ -52,7 +62,25 @@ impl From<User> for UserView {
     }
 }
 
-async fn register(
+/// Register a customer account.
+///
+/// Every new account is a customer; an admin promotes it with `PUT /api/users/{id}/role`.
+#[utoipa::path(
+    post,
+    path = "/api/auth/register",
+    operation_id = "register",
+    tag = "auth",
+    request_body = schemas::Registration,
+    responses(
+        (status = 201, description = "The account was created.", body = UserView),
+        (status = 400, description = "A field is invalid (email, a password under 10 characters or equal to the email, name), the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is already registered (`/problems/conflict`, `errors[0].field` is `email`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn register(
     State(state): State<AppState>,
     JsonBody(reg): JsonBody<Registration>,
 ) -> Result<(StatusCode, Json<UserView>), Problem> {
@@ -61,16 +89,43 @@ async fn register(
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
-#[derive(Serialize)]
+/// A signed-in session: a bearer token and who it is for.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct LoginResponse {
+pub(crate) struct LoginResponse {
+    /// A JWT (HS256) to send as `Authorization: Bearer <token>`.
     token: String,
+    #[schema(value_type = String, pattern = "^Bearer$")]
     token_type: &'static str,
+    /// When the token stops being accepted (UTC).
+    #[schema(value_type = String, format = DateTime)]
     expires_at: Timestamp,
     user: UserView,
 }
 
-async fn login(
+/// Log in with email and password.
+///
+/// Unknown emails and wrong passwords fail alike. After 5 failures for one email within
+/// 15 minutes, logins for it are refused with 429 until the oldest failure ages out.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    operation_id = "login",
+    tag = "auth",
+    request_body = schemas::Credentials,
+    responses(
+        (status = 200, description = "Signed in.", body = LoginResponse),
+        (status = 400, description = "The email is malformed, the password is empty, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown email or wrong password (deliberately indistinguishable).", body = schemas::Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, description = "Too many failed logins for this email (`/problems/too-many-attempts`).", body = schemas::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until a login for this email is accepted again (at least 1)."))),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn login(
     State(state): State<AppState>,
     JsonBody(creds): JsonBody<Credentials>,
 ) -> Result<Json<LoginResponse>, Problem> {
@@ -87,14 +142,32 @@ async fn login(
     }))
 }
 
-async fn me(caller: Caller) -> Json<UserView> {
+/// The signed-in user.
+#[utoipa::path(
+    get,
+    path = "/api/auth/me",
+    operation_id = "getMe",
+    tag = "auth",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The caller's account.", body = UserView),
+        (status = 401, response = Unauthorized),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn me(caller: Caller) -> Json<UserView> {
     Json(caller.0.into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct PageQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct PageQuery {
+    /// Page size, 1 to 100; 50 when left out.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 100, default = 50)]
     limit: Option<u32>,
+    /// The `nextCursor` of the previous page; leave it out for the first page.
+    #[param(value_type = String, required = false)]
     cursor: Option<String>,
 }
 
@@ -102,14 +175,33 @@ struct PageQuery {
 const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
 
-#[derive(Serialize)]
+/// One page of users, oldest first.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct UserPage {
+pub(crate) struct UserPage {
     items: Vec<UserView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     next_cursor: Option<String>,
 }
 
-async fn list_users(
+/// List users (admin).
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    operation_id = "listUsers",
+    tag = "auth",
+    params(PageQuery),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A page of users.", body = UserPage),
+        (status = 400, description = "A bad query parameter: `limit` outside 1..100, a `cursor` this API did not return, or an unknown parameter.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn list_users(
     State(state): State<AppState>,
     _: Admin,
     QueryParams(q): QueryParams<PageQuery>,
@@ -132,16 +224,43 @@ async fn list_users(
     }))
 }
 
-#[derive(Deserialize)]
+/// The body of `PUT /api/users/{id}/role`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RoleChange {
+#[schema(examples(json!({"role": "staff"})))]
+pub(crate) struct RoleChange {
+    #[schema(value_type = schemas::Role)]
     role: String,
 }
 
-async fn set_role(
+/// Change a user's role (admin).
+///
+/// The change takes effect at once, also for tokens already issued. Admins cannot change
+/// their own role.
+#[utoipa::path(
+    put,
+    path = "/api/users/{id}/role",
+    operation_id = "setUserRole",
+    tag = "auth",
+    params(("id" = Ulid, Path, description = "The user's id.")),
+    request_body = RoleChange,
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The user with the new role.", body = UserView),
+        (status = 400, description = "The id is not a ULID, the role is not `customer`, `staff` or `admin`, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such user.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin tried to change their own role (`/problems/conflict`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn set_role(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    id: Path<String>,
+    PathId(id): PathId,
     JsonBody(body): JsonBody<RoleChange>,
 ) -> Result<Json<UserView>, Problem> {
     let id = path_id(id, UserId::parse)?;

@@ -2,7 +2,7 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     routing::get,
 };
@@ -14,10 +14,15 @@ use booking_core::{
     user::Role,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     AppState,
-    extract::{Admin, JsonBody, MaybeCaller, QueryParams, path_id},
+    extract::{Admin, JsonBody, MaybeCaller, PathId, QueryParams, path_id},
+    openapi::{
+        Forbidden, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+        schemas::{self, Ulid},
+    },
     problem::Problem,
 };
 
@@ -36,19 +41,43 @@ fn is_admin(caller: &MaybeCaller) -> bool {
     caller.0.as_ref().is_some_and(|c| c.role() == Role::Admin)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListQuery {
+    /// Also list inactive services; needs an admin token.
     #[serde(default)]
+    #[param(default = false)]
     include_inactive: bool,
 }
 
-#[derive(Serialize)]
-struct ServiceList {
+/// The catalog in name order.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ServiceList {
+    #[schema(value_type = Vec<schemas::Service>)]
     items: Vec<Service>,
 }
 
-async fn list(
+/// List the catalog.
+///
+/// Public: active services only. An admin token may add `includeInactive=true`.
+#[utoipa::path(
+    get,
+    path = "/api/services",
+    operation_id = "listServices",
+    tag = "services",
+    params(ListQuery),
+    security((), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The services, by name.", body = ServiceList),
+        (status = 400, description = "`includeInactive` is not `true` or `false`, or an unknown query parameter.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent and is not valid, or `includeInactive=true` came without a token.", body = schemas::Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "`includeInactive=true` with a token that is not an admin's.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
     caller: MaybeCaller,
     QueryParams(q): QueryParams<ListQuery>,
@@ -67,16 +96,54 @@ async fn list(
     Ok(Json(ServiceList { items }))
 }
 
-async fn show(
+/// A service by id.
+///
+/// Inactive services are found only with an admin token.
+#[utoipa::path(
+    get,
+    path = "/api/services/{id}",
+    operation_id = "getService",
+    tag = "services",
+    params(("id" = Ulid, Path, description = "The service's id.")),
+    security((), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The service.", body = schemas::Service),
+        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent and is not valid.", body = schemas::Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 404, description = "No such service (or it is inactive and the caller is not an admin).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn show(
     State(state): State<AppState>,
     caller: MaybeCaller,
-    id: Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Service>, Problem> {
     let id = path_id(id, ServiceId::parse)?;
     Ok(Json(state.catalog().get(id, is_admin(&caller)).await?))
 }
 
-async fn create(
+/// Create a service (admin).
+#[utoipa::path(
+    post,
+    path = "/api/services",
+    operation_id = "createService",
+    tag = "services",
+    request_body = schemas::NewService,
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 201, description = "The service was created.", body = schemas::Service,
+            headers(("Location" = String, description = "`/api/services/{id}` of the new service."))),
+        (status = 400, description = "Fields break the catalog's rules (each is named in `errors`; `durationMinutes` must be a multiple of the settings' `slotMinutes`), the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     JsonBody(new): JsonBody<NewService>,
@@ -90,10 +157,33 @@ async fn create(
     Ok((StatusCode::CREATED, headers, Json(service)))
 }
 
-async fn update(
+/// Change some fields of a service (admin).
+///
+/// Only the fields sent change; the result must satisfy the same rules as a new service.
+#[utoipa::path(
+    patch,
+    path = "/api/services/{id}",
+    operation_id = "updateService",
+    tag = "services",
+    params(("id" = Ulid, Path, description = "The service's id.")),
+    request_body = schemas::ServicePatch,
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The updated service.", body = schemas::Service),
+        (status = 400, description = "The id is not a ULID, fields break the catalog's rules, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such service.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The service changed meanwhile; read it again and retry (`/problems/conflict`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn update(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    id: Path<String>,
+    PathId(id): PathId,
     JsonBody(patch): JsonBody<ServicePatch>,
 ) -> Result<Json<Service>, Problem> {
     let id = path_id(id, ServiceId::parse)?;
@@ -102,10 +192,31 @@ async fn update(
     Ok(Json(service))
 }
 
-async fn deactivate(
+/// Deactivate a service (admin).
+///
+/// Services are never deleted (history keeps pointing at them): this takes it off the
+/// public catalog and stops new bookings. Deactivating an inactive service changes nothing.
+#[utoipa::path(
+    delete,
+    path = "/api/services/{id}",
+    operation_id = "deactivateService",
+    tag = "services",
+    params(("id" = Ulid, Path, description = "The service's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The service, with `active: false`.", body = schemas::Service),
+        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such service.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The service changed meanwhile; retry (`/problems/conflict`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn deactivate(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    id: Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Service>, Problem> {
     let id = path_id(id, ServiceId::parse)?;
     let service = state.catalog().deactivate(id).await?;
@@ -113,26 +224,55 @@ async fn deactivate(
     Ok(Json(service))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct RangeQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct RangeQuery {
+    /// The first local date, `YYYY-MM-DD`, in the business's time zone.
+    #[param(value_type = String, format = Date, required = true)]
     from: Option<String>,
+    /// The last local date, inclusive: not before `from`, at most 31 days after it.
+    #[param(value_type = String, format = Date, required = true)]
     to: Option<String>,
 }
 
-#[derive(Serialize)]
+/// The free slots of a service in a date range.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Availability {
+pub(crate) struct Availability {
+    #[schema(value_type = Ulid)]
     service_id: ServiceId,
+    /// The business's IANA time zone; the slots carry its offset.
     time_zone: String,
+    #[schema(format = Date)]
     from: String,
+    #[schema(format = Date)]
     to: String,
+    /// Bookable starts in time order.
+    #[schema(value_type = Vec<schemas::Slot>)]
     slots: Vec<Slot>,
 }
 
-async fn availability(
+/// Free slots of an active service.
+///
+/// Public. Every start the service could be booked at in the range (opening hours, slot
+/// grid, notice, advance limit, capacity), with the places left.
+#[utoipa::path(
+    get,
+    path = "/api/services/{id}/availability",
+    operation_id = "getAvailability",
+    tag = "services",
+    params(("id" = Ulid, Path, description = "The service's id."), RangeQuery),
+    responses(
+        (status = 200, description = "The bookable starts.", body = Availability),
+        (status = 400, description = "The id is not a ULID; `from` or `to` is missing or not a date `YYYY-MM-DD`, `to` is before `from` or more than 31 days after it; an unknown query parameter.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such active service.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn availability(
     State(state): State<AppState>,
-    id: Path<String>,
+    PathId(id): PathId,
     QueryParams(q): QueryParams<RangeQuery>,
 ) -> Result<Json<Availability>, Problem> {
     let id = path_id(id, ServiceId::parse)?;
@@ -152,11 +292,45 @@ async fn availability(
     }))
 }
 
-async fn settings(State(state): State<AppState>) -> Result<Json<Settings>, Problem> {
+/// The business settings.
+///
+/// Public: time zone, slot grid, weekly opening hours and closed dates.
+#[utoipa::path(
+    get,
+    path = "/api/settings",
+    operation_id = "getSettings",
+    tag = "settings",
+    responses(
+        (status = 200, description = "The settings.", body = schemas::Settings),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn settings(State(state): State<AppState>) -> Result<Json<Settings>, Problem> {
     Ok(Json(state.catalog().settings().await?))
 }
 
-async fn put_settings(
+/// Replace the business settings (admin).
+///
+/// The whole document: days left out are closed. Refused when an existing service's
+/// duration is not a multiple of the new `slotMinutes`.
+#[utoipa::path(
+    put,
+    path = "/api/settings",
+    operation_id = "putSettings",
+    tag = "settings",
+    request_body = schemas::Settings,
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The new settings.", body = schemas::Settings),
+        (status = 400, description = "Fields are invalid (unknown time zone, a slot size not in the list, intervals off the grid, overlapping or with `close` not after `open`, a bad date; each is named in `errors`), an existing service is off the new grid, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn put_settings(
     State(state): State<AppState>,
     Admin(admin): Admin,
     JsonBody(doc): JsonBody<SettingsDoc>,

@@ -2,17 +2,42 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod history;
+pub mod reports;
 pub mod reservations;
 
 use axum::{Json, Router, routing::get};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::AppState;
 
 /// `GET /api/health`: liveness for local scripts and load balancers; touches no store.
 pub fn health() -> Router<AppState> {
-    Router::new().route(
-        "/api/health",
-        get(|| async { Json::<Value>(json!({"status": "ok"})) }),
+    Router::new().route("/api/health", get(health_check))
+}
+
+/// Liveness.
+///
+/// Answers as soon as the process serves requests; touches no store.
+#[utoipa::path(
+    get,
+    path = "/api/health",
+    operation_id = "getHealth",
+    tag = "health",
+    responses(
+        (status = 200, description = "The process is up.", body = Health,
+            example = json!({"status": "ok"})),
     )
+)]
+pub(crate) async fn health_check() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The body of `GET /api/health`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// Always `ok`.
+    #[schema(value_type = String, pattern = "^ok$")]
+    status: &'static str,
 }

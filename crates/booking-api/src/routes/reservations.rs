@@ -2,7 +2,7 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
     routing::{get, post},
 };
@@ -19,10 +19,15 @@ use booking_core::{
 };
 use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     AppState,
-    extract::{Caller, JsonBody, QueryParams, path_id},
+    extract::{Caller, JsonBody, PathId, QueryParams, path_id},
+    openapi::{
+        InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+        schemas::{self, Ulid},
+    },
     problem::Problem,
     routes::auth::MAX_LIMIT,
 };
@@ -34,11 +39,26 @@ pub fn routes() -> Router<AppState> {
         .route("/api/reservations/{id}/cancel", post(cancel))
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /api/reservations`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct NewReservation {
+#[schema(examples(json!({
+    "serviceId": "01KB5ZQ8GQ4W3N9V7Y2X1M0PAB",
+    "start": "2026-12-01T10:00:00+01:00",
+    "paymentMethod": "pm_card_visa"
+})))]
+pub(crate) struct NewReservation {
+    /// An active service.
+    #[schema(value_type = Ulid)]
     service_id: String,
+    /// The start, RFC 3339 with an offset: one of the service's free slots (see its
+    /// availability).
+    #[schema(format = DateTime)]
     start: String,
+    /// A test token of the simulated gateway: `pm_card_visa` succeeds,
+    /// `pm_card_chargeDeclined` is declined (402), `pm_card_processingError` fails
+    /// transiently (retried, then 503).
+    #[schema(value_type = schemas::PaymentMethod)]
     payment_method: String,
 }
 
@@ -66,7 +86,39 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Problem> {
 /// `POST /api/reservations`: validates, then runs the booking workflow (hold, charge,
 /// confirm, notify) and answers with its outcome. The same Idempotency-Key with the same
 /// body answers the same and charges once; with another body it is refused.
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/api/reservations",
+    operation_id = "createReservation",
+    tag = "reservations",
+    summary = "Book and pay.",
+    description = "Holds the slot, charges the payment method and confirms, in one request; \
+        it answers once the booking is confirmed or has failed and been undone (a failed \
+        booking releases the place and refunds what was charged).\n\n\
+        Retrying with the same `Idempotency-Key` and body answers the same and never charges \
+        twice; the same key with another body is refused with 422.",
+    params(
+        ("Idempotency-Key" = String, Header, description = "One unique value per booking attempt (a UUID, say): 1 to 255 visible ASCII characters.",
+            min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$"),
+    ),
+    request_body = NewReservation,
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 201, description = "Booked and paid: `CONFIRMED`, with the payment.", body = ReservationView),
+        (status = 400, description = "A field is invalid (`serviceId` not a ULID, `start` not RFC 3339 with an offset, an unknown `paymentMethod`), the `Idempotency-Key` header is missing or malformed, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 402, description = "The card was declined (`/problems/payment-declined`); the place was released.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No place left at that start (`/problems/slot-unavailable`), or the hold expired before the payment went through (`/problems/hold-expired`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "The booking breaks a rule (`/problems/rule-violation`: off the slot grid, outside opening hours, in the past, inside the notice, beyond the advance limit, an unknown or inactive service; `errors[0].field` is `start` or `serviceId`), or the `Idempotency-Key` was used with a different request (`/problems/invalid-request`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many bookings in payment at once or upcoming for this customer (`/problems/limit-exceeded`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+        (status = 503, description = "The payment processor (or storage) kept failing after the retries (`/problems/temporarily-unavailable`); the place was released.", body = schemas::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+    )
+)]
+pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
@@ -143,26 +195,59 @@ fn parse_instant(field: &str, s: &str) -> Result<Timestamp, booking_core::FieldE
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListQuery {
+    /// Only reservations in this status.
+    #[param(value_type = schemas::Status, required = false)]
     status: Option<String>,
+    /// Only reservations of this service.
+    #[param(value_type = Ulid, required = false)]
     service_id: Option<String>,
+    /// Only reservations starting at or after this instant (RFC 3339 with an offset).
+    #[param(value_type = String, format = DateTime, required = false)]
     from: Option<String>,
+    /// Only reservations starting before this instant (RFC 3339 with an offset).
+    #[param(value_type = String, format = DateTime, required = false)]
     to: Option<String>,
+    /// Page size, 1 to 100; 50 when left out.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 100, default = 50)]
     limit: Option<u32>,
+    /// The `nextCursor` of the previous page; leave it out for the first page.
+    #[param(value_type = String, required = false)]
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+/// One page of reservations.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ReservationPage {
+pub(crate) struct ReservationPage {
     items: Vec<ReservationView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     next_cursor: Option<String>,
 }
 
 /// `GET /api/reservations`: customers see their own; staff and admins see everyone's.
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/reservations",
+    operation_id = "listReservations",
+    tag = "reservations",
+    summary = "List reservations.",
+    description = "A customer sees their own; staff and admins see everyone's. Filters \
+        combine; `from` and `to` bound the start.",
+    params(ListQuery),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A page of reservations.", body = ReservationPage),
+        (status = 400, description = "A bad query parameter (an unknown `status`, `serviceId` not a ULID, `from`/`to` not RFC 3339, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(q): QueryParams<ListQuery>,
@@ -232,10 +317,28 @@ async fn visible(
     }
 }
 
-async fn show(
+/// A reservation, with its payment, refund and history.
+#[utoipa::path(
+    get,
+    path = "/api/reservations/{id}",
+    operation_id = "getReservation",
+    tag = "reservations",
+    summary = "Read a reservation.",
+    description = "Its customer, staff and admins may read it; anyone else gets 404.",
+    params(("id" = Ulid, Path, description = "The reservation's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The reservation.", body = ReservationView),
+        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 404, description = "No such reservation, or another customer's.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    id: Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<ReservationView>, Problem> {
     let id = path_id(id, ReservationId::parse)?;
     let r = visible(&state, &caller, id).await?;
@@ -245,10 +348,33 @@ async fn show(
 
 /// `POST /api/reservations/{id}/cancel`: runs the cancellation workflow (cancel, free the
 /// slot, refund by policy, notify). Repeating it changes nothing more.
-async fn cancel(
+#[utoipa::path(
+    post,
+    path = "/api/reservations/{id}/cancel",
+    operation_id = "cancelReservation",
+    tag = "reservations",
+    summary = "Cancel a reservation.",
+    description = "Cancels a `CONFIRMED` reservation before its start, frees the place and \
+        refunds by the service's policy (in full when staff or an admin cancels). Its \
+        customer, staff and admins may cancel it; anyone else gets 404. Cancelling again \
+        answers the same and refunds nothing more.",
+    params(("id" = Ulid, Path, description = "The reservation's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The reservation, `CANCELLED`, with its `refund`.", body = ReservationView),
+        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 404, description = "No such reservation, or another customer's.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reservation is not `CONFIRMED` (pending, failed, completed) or has already started (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+        (status = 503, description = "The refund or storage kept failing after the retries (`/problems/temporarily-unavailable`).", body = schemas::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+    )
+)]
+pub(crate) async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
-    id: Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<ReservationView>, Problem> {
     let id = path_id(id, ReservationId::parse)?;
     visible(&state, &caller, id).await?;
@@ -267,46 +393,77 @@ async fn cancel(
     Ok(Json(ReservationView::new(&r, Some(&ledger))))
 }
 
-#[derive(Serialize)]
+/// How a reservation is paid.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct PaymentView {
+pub(crate) struct PaymentView {
+    #[schema(value_type = schemas::PaymentMethod)]
     method: &'static str,
+    /// The gateway's charge reference, once charged.
+    #[schema(required = true)]
     reference: Option<String>,
+    /// What was charged, in minor units; `null` until charged.
+    #[schema(required = true)]
     charged_minor: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// What a cancellation refunds: due (`reference` and `at` null) or refunded.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct RefundView {
+pub(crate) struct RefundView {
+    #[schema(minimum = 0)]
     amount_minor: i64,
+    /// The gateway's refund reference, once refunded.
+    #[schema(required = true)]
     reference: Option<String>,
+    /// When it was refunded (UTC).
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     at: Option<Timestamp>,
 }
 
 /// A reservation as clients see it, times with the business zone's offset.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReservationView {
+    #[schema(value_type = Ulid)]
     id: ReservationId,
+    #[schema(value_type = schemas::Status)]
     status: Status,
+    #[schema(value_type = Ulid)]
     customer_id: String,
+    #[schema(value_type = Ulid)]
     service_id: ServiceId,
+    /// The service's name when it was booked.
     service_name: String,
+    /// RFC 3339 with the business zone's offset.
+    #[schema(format = DateTime)]
     start: String,
+    /// RFC 3339 with the business zone's offset (the buffer not included).
+    #[schema(format = DateTime)]
     end: String,
+    /// The business's IANA time zone when it was booked.
     time_zone: String,
+    /// The price when it was booked, in minor units.
     amount_minor: i64,
+    #[schema(value_type = schemas::Currency)]
     currency: String,
     payment: PaymentView,
     /// What a cancellation refunds (or refunded), from the ledger when it is known.
+    #[schema(required = true)]
     refund: Option<RefundView>,
+    /// Why the booking failed; `null` unless `FAILED`.
+    #[schema(value_type = Option<schemas::Failure>, required = true)]
     failure: Option<Failure>,
+    /// Every status change, oldest first.
+    #[schema(value_type = Vec<schemas::StatusChange>)]
     history: Vec<StatusChange>,
+    /// UTC.
+    #[schema(value_type = String, format = DateTime)]
     created_at: Timestamp,
 }
 
 impl ReservationView {
-    fn new(r: &Reservation, ledger: Option<&[LedgerEntry]>) -> Self {
+    pub(crate) fn new(r: &Reservation, ledger: Option<&[LedgerEntry]>) -> Self {
         let tz = TimeZone::get(&r.time_zone).unwrap_or(TimeZone::UTC);
         let entry = |kind| ledger.and_then(|l| l.iter().find(|e| e.kind == kind));
         let charge = entry(EntryKind::Charge);

@@ -31,7 +31,10 @@ pub struct World {
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body parsed, for JSON responses (`Null` for any other kind).
     pub body: Value,
+    /// The body as text, whatever its kind.
+    pub text: String,
 }
 
 impl World {
@@ -68,7 +71,11 @@ impl World {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let body = if bytes.is_empty() {
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
+        let body = if bytes.is_empty() || !json {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap()
@@ -77,6 +84,7 @@ impl World {
             status,
             headers,
             body,
+            text: String::from_utf8(bytes.to_vec()).unwrap(),
         }
     }
 

@@ -1,0 +1,349 @@
+//! `/api/reservations/history` (a customer's past and upcoming reservations with their
+//! money) and the visit outcomes staff record once a start has passed.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    routing::{get, post},
+};
+use booking_core::{
+    availability::rfc3339,
+    error::Problems,
+    ids::{ReservationId, ServiceId, UserId},
+    payment::EntryKind,
+    ports::{ReservationCursor, ReservationFilter},
+    reports::{Ledgered, with_ledger},
+    reservation::{Actor, Failure, Status},
+    user::Role,
+};
+use jiff::{Timestamp, tz::TimeZone};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    AppState,
+    extract::{Caller, PathId, QueryParams, path_id},
+    openapi::{
+        InternalError, Unauthorized,
+        schemas::{self, Ulid},
+    },
+    problem::Problem,
+    routes::{auth::MAX_LIMIT, reservations::ReservationView},
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/reservations/history", get(history))
+        .route("/api/reservations/{id}/complete", post(complete))
+        .route("/api/reservations/{id}/no-show", post(no_show))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct HistoryQuery {
+    /// `upcoming`: starts from now on; `past`: starts before now; both when left out.
+    #[param(value_type = String, required = false, pattern = "^(upcoming|past)$")]
+    when: Option<String>,
+    /// Whose history: staff and admins may name any user, a customer only themselves (403
+    /// otherwise); the caller when left out.
+    #[param(value_type = Ulid, required = false)]
+    customer_id: Option<String>,
+    /// Page size, 1 to 100; 50 when left out.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 100, default = 50)]
+    limit: Option<u32>,
+    /// The `nextCursor` of the previous page; leave it out for the first page.
+    #[param(value_type = String, required = false)]
+    cursor: Option<String>,
+}
+
+/// A movement of money the ledger recorded for a reservation.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HistoryPayment {
+    /// `charge` or `refund`.
+    #[schema(value_type = String, pattern = "^(charge|refund)$")]
+    kind: EntryKind,
+    #[schema(minimum = 0)]
+    amount_minor: i64,
+    #[schema(value_type = schemas::Currency)]
+    currency: String,
+    /// The gateway's reference.
+    reference: String,
+    /// UTC.
+    #[schema(value_type = String, format = DateTime)]
+    at: Timestamp,
+    /// The same instant with the business zone's offset.
+    #[schema(format = DateTime)]
+    at_local: String,
+}
+
+/// One reservation of a customer's history: its times in UTC and in the business zone,
+/// and every movement of money the ledger recorded for it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HistoryItem {
+    #[schema(value_type = Ulid)]
+    id: ReservationId,
+    #[schema(value_type = schemas::Status)]
+    status: Status,
+    #[schema(value_type = Ulid)]
+    service_id: ServiceId,
+    /// The service's name when it was booked.
+    service_name: String,
+    /// The business's IANA time zone when it was booked.
+    time_zone: String,
+    /// UTC.
+    #[schema(value_type = String, format = DateTime)]
+    start: Timestamp,
+    /// UTC (the buffer not included).
+    #[schema(value_type = String, format = DateTime)]
+    end: Timestamp,
+    /// `start` with the business zone's offset.
+    #[schema(format = DateTime)]
+    start_local: String,
+    /// `end` with the business zone's offset.
+    #[schema(format = DateTime)]
+    end_local: String,
+    /// Whether the start is still to come.
+    upcoming: bool,
+    /// The price when it was booked, in minor units.
+    amount_minor: i64,
+    #[schema(value_type = schemas::Currency)]
+    currency: String,
+    /// Sum of the charges, in minor units.
+    #[schema(minimum = 0)]
+    charged_minor: i64,
+    /// Sum of the refunds, in minor units.
+    #[schema(minimum = 0)]
+    refunded_minor: i64,
+    /// Every charge and refund, oldest first.
+    payments: Vec<HistoryPayment>,
+    /// Why the booking failed; `null` unless `FAILED`.
+    #[schema(value_type = Option<schemas::Failure>, required = true)]
+    failure: Option<Failure>,
+    /// UTC.
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Timestamp,
+    /// `createdAt` with the business zone's offset.
+    #[schema(format = DateTime)]
+    created_at_local: String,
+}
+
+impl HistoryItem {
+    fn new(l: &Ledgered, now: Timestamp) -> Self {
+        let r = &l.reservation;
+        let tz = TimeZone::get(&r.time_zone).unwrap_or(TimeZone::UTC);
+        HistoryItem {
+            id: r.id,
+            status: r.status,
+            service_id: r.service_id,
+            service_name: r.service_name.clone(),
+            time_zone: r.time_zone.clone(),
+            start: r.start,
+            end: r.end,
+            start_local: rfc3339(r.start, &tz),
+            end_local: rfc3339(r.end, &tz),
+            upcoming: r.start >= now,
+            amount_minor: r.amount_minor,
+            currency: r.currency.code().to_owned(),
+            charged_minor: l.charged_minor(),
+            refunded_minor: l.refunded_minor(),
+            payments: l
+                .entries
+                .iter()
+                .map(|e| HistoryPayment {
+                    kind: e.kind,
+                    amount_minor: e.amount.minor,
+                    currency: e.amount.currency.code().to_owned(),
+                    reference: e.gateway_reference.clone(),
+                    at: e.at,
+                    at_local: rfc3339(e.at, &tz),
+                })
+                .collect(),
+            failure: r.failure.clone(),
+            created_at: r.created_at,
+            created_at_local: rfc3339(r.created_at, &tz),
+        }
+    }
+}
+
+/// One page of a customer's history.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HistoryPage {
+    /// Whose history this is.
+    #[schema(value_type = Ulid)]
+    customer_id: UserId,
+    /// By start, oldest first.
+    items: Vec<HistoryItem>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    next_cursor: Option<String>,
+}
+
+/// `GET /api/reservations/history`: the caller's reservations (or, for staff and admins,
+/// any customer's), by start, each with its payments and refunds.
+#[utoipa::path(
+    get,
+    path = "/api/reservations/history",
+    operation_id = "getReservationHistory",
+    tag = "reservations",
+    summary = "A customer's history",
+    description = "Past and upcoming reservations of the caller (or, for staff and admins, of \
+        `customerId`), by start, each with its times in UTC and in the business zone and \
+        every payment and refund the ledger recorded for it.",
+    params(HistoryQuery),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A page of the history.", body = HistoryPage),
+        (status = 400, description = "A bad query parameter (`when` not `upcoming` or `past`, `customerId` not a ULID, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "A customer asked for another user's history (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<HistoryQuery>,
+) -> Result<Json<HistoryPage>, Problem> {
+    let mut p = Problems::default();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        p.push(booking_core::FieldError::new(
+            "limit",
+            "must be between 1 and 100",
+        ));
+    }
+    let now = state.ports.clock.now();
+    let (from, to) = match q.when.as_deref() {
+        None => (None, None),
+        Some("upcoming") => (Some(now), None),
+        Some("past") => (None, Some(now)),
+        Some(_) => {
+            p.push(booking_core::FieldError::new(
+                "when",
+                "must be upcoming or past",
+            ));
+            (None, None)
+        }
+    };
+    let customer = q
+        .customer_id
+        .as_deref()
+        .and_then(|s| p.check(UserId::parse("customerId", s)));
+    let after = q.cursor.as_deref().and_then(|c| {
+        p.check(ReservationCursor::decode(c).ok_or_else(|| {
+            booking_core::FieldError::new("cursor", "is not a cursor this API returned")
+        }))
+    });
+    p.into_result()?;
+    let customer = match customer {
+        Some(c) if c != caller.id() => {
+            caller.require(&[Role::Staff, Role::Admin])?;
+            c
+        }
+        _ => caller.id(),
+    };
+    let filter = ReservationFilter {
+        customer: Some(customer),
+        from,
+        to,
+        ..ReservationFilter::default()
+    };
+    let page = state
+        .ports
+        .reservations
+        .list(&filter, after, limit as usize)
+        .await?;
+    let items = with_ledger(&*state.ports.ledger, page.items).await?;
+    Ok(Json(HistoryPage {
+        customer_id: customer,
+        items: items.iter().map(|l| HistoryItem::new(l, now)).collect(),
+        next_cursor: page.next,
+    }))
+}
+
+/// `POST /api/reservations/{id}/complete`: staff record that the visit took place.
+#[utoipa::path(
+    post,
+    path = "/api/reservations/{id}/complete",
+    operation_id = "completeReservation",
+    tag = "reservations",
+    summary = "Record that the visit took place",
+    description = "Staff and admins mark a `CONFIRMED` reservation `COMPLETED` once its start \
+        has passed. Repeating it answers 200 with the reservation unchanged.",
+    params(("id" = Ulid, Path, description = "The reservation's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
+        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn complete(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> Result<Json<ReservationView>, Problem> {
+    record(&state, &caller, id, Status::Completed).await
+}
+
+/// `POST /api/reservations/{id}/no-show`: staff record that the customer did not come.
+#[utoipa::path(
+    post,
+    path = "/api/reservations/{id}/no-show",
+    operation_id = "noShowReservation",
+    tag = "reservations",
+    summary = "Record that the customer did not come",
+    description = "Staff and admins mark a `CONFIRMED` reservation `NO_SHOW` once its start \
+        has passed (no refund is made). Repeating it answers 200 with the reservation \
+        unchanged.",
+    params(("id" = Ulid, Path, description = "The reservation's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
+        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn no_show(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> Result<Json<ReservationView>, Problem> {
+    record(&state, &caller, id, Status::NoShow).await
+}
+
+async fn record(
+    state: &AppState,
+    caller: &Caller,
+    id: Path<String>,
+    outcome: Status,
+) -> Result<Json<ReservationView>, Problem> {
+    caller.require(&[Role::Staff, Role::Admin])?;
+    let id = path_id(id, ReservationId::parse)?;
+    let actor = Actor::User {
+        id: caller.id(),
+        role: caller.role(),
+    };
+    let now = state.ports.clock.now();
+    let r = state
+        .ports
+        .reservations
+        .record_visit(id, outcome, actor, now)
+        .await?;
+    let ledger = state.ports.ledger.entries(id).await?;
+    Ok(Json(ReservationView::new(&r, Some(&ledger))))
+}

@@ -1,0 +1,433 @@
+//! `/api/reports/*` (admins only): a period's summary per service and currency, and the
+//! reservations behind it as pages of JSON or as CSV.
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use booking_core::{
+    FieldError,
+    availability::rfc3339,
+    error::Problems,
+    ids::{ReservationId, ServiceId, UserId},
+    ports::ReservationCursor,
+    reports::{Ledgered, Period, RowFilter, Summary, to_csv},
+    reservation::Status,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    AppState,
+    extract::{Admin, QueryParams},
+    openapi::{
+        Forbidden, InternalError, Unauthorized,
+        schemas::{self, Ulid},
+    },
+    problem::Problem,
+    routes::auth::MAX_LIMIT,
+};
+
+/// The most rows one CSV response carries; the `Link` header points at the next ones.
+pub const MAX_CSV_ROWS: u32 = 1000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/reports/summary", get(summary))
+        .route("/api/reports/reservations", get(reservations))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SummaryQuery {
+    /// The first date of the period (`YYYY-MM-DD`, business zone).
+    #[param(value_type = String, format = Date, required = true)]
+    from: Option<String>,
+    /// The last date of the period, included; at most 366 days after `from`.
+    #[param(value_type = String, format = Date, required = true)]
+    to: Option<String>,
+}
+
+/// Reservations per status; every status is always present.
+#[derive(ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(dead_code)] // a schema mirror of booking_core::reports::StatusCounts
+pub(crate) struct StatusCounts {
+    pending_payment: u64,
+    confirmed: u64,
+    failed: u64,
+    cancelled: u64,
+    completed: u64,
+    no_show: u64,
+}
+
+/// Money of one currency the ledger recorded for the period's reservations, in minor units.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // a schema mirror of booking_core::reports::Revenue
+pub(crate) struct Revenue {
+    #[schema(value_type = schemas::Currency)]
+    currency: String,
+    /// Sum of the charges.
+    gross_minor: u64,
+    /// Sum of the refunds.
+    refunds_minor: u64,
+    /// Gross less refunds.
+    net_minor: i64,
+    /// How many charges.
+    charges: u64,
+    /// How many refunds.
+    refunds: u64,
+}
+
+/// The figures of all services together.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // a schema mirror of booking_core::reports::Figures
+pub(crate) struct Figures {
+    /// Reservations starting in the period, by status.
+    reservations: StatusCounts,
+    /// The `CANCELLED` count.
+    cancellations: u64,
+    /// The `NO_SHOW` count.
+    no_shows: u64,
+    /// Start-to-end minutes of the `CONFIRMED`, `COMPLETED` and `NO_SHOW` reservations.
+    booked_minutes: u64,
+    /// Open minutes of the period (opening hours, breaks and closed dates, daylight-saving
+    /// aware) times the capacity.
+    open_minutes: u64,
+    /// `bookedMinutes / openMinutes`, four decimals; 0 when nothing was open.
+    #[schema(minimum = 0)]
+    occupancy: f64,
+    /// One entry per currency, by code.
+    revenue: Vec<Revenue>,
+}
+
+/// One service's figures.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // a schema mirror of booking_core::reports::ServiceSummary
+pub(crate) struct ServiceSummary {
+    #[schema(value_type = Ulid)]
+    service_id: String,
+    /// Its name in the catalog (or when it was booked, for a service no longer listed).
+    service_name: String,
+    reservations: StatusCounts,
+    cancellations: u64,
+    no_shows: u64,
+    booked_minutes: u64,
+    open_minutes: u64,
+    #[schema(minimum = 0)]
+    occupancy: f64,
+    revenue: Vec<Revenue>,
+}
+
+/// A period's summary: reservations starting in it, by service and in total, with the money
+/// the ledger recorded for them.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = ReportSummary)]
+#[allow(dead_code)] // a schema mirror of booking_core::reports::Summary
+pub(crate) struct SummarySchema {
+    #[schema(format = Date)]
+    from: String,
+    #[schema(format = Date)]
+    to: String,
+    /// The business's IANA time zone, which the dates are in.
+    time_zone: String,
+    /// By name: every active service, and any other with reservations in the period.
+    services: Vec<ServiceSummary>,
+    totals: Figures,
+}
+
+fn required(p: &mut Problems, field: &str, v: Option<String>) -> String {
+    if v.is_none() {
+        p.push(FieldError::new(field, "is required (a date YYYY-MM-DD)"));
+    }
+    v.unwrap_or_default()
+}
+
+/// `GET /api/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD`: both dates included, in the
+/// business zone.
+#[utoipa::path(
+    get,
+    path = "/api/reports/summary",
+    operation_id = "getReportSummary",
+    tag = "reports",
+    summary = "A period's summary",
+    description = "Per service and in total: the reservations starting in the period by \
+        status, cancellations, no-shows, booked and open minutes, occupancy, and per currency \
+        the charges, refunds and net the ledger recorded for those reservations. Admins only.",
+    params(SummaryQuery),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The summary.", body = SummarySchema),
+        (status = 400, description = "`from` or `to` missing or not a date `YYYY-MM-DD`, `to` before `from` or more than 366 days after it, or an unknown parameter; every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn summary(
+    State(state): State<AppState>,
+    _admin: Admin,
+    QueryParams(q): QueryParams<SummaryQuery>,
+) -> Result<Json<Summary>, Problem> {
+    let mut p = Problems::default();
+    let from = required(&mut p, "from", q.from);
+    let to = required(&mut p, "to", q.to);
+    p.into_result()?;
+    let reports = state.reports();
+    let settings = reports.settings().await?;
+    let period = Period::parse(&settings, &from, &to)?;
+    Ok(Json(reports.summary(&settings, &period).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct RowsQuery {
+    /// The first date of the period (`YYYY-MM-DD`, business zone).
+    #[param(value_type = String, format = Date, required = true)]
+    from: Option<String>,
+    /// The last date of the period, included; at most 366 days after `from`.
+    #[param(value_type = String, format = Date, required = true)]
+    to: Option<String>,
+    /// Only reservations in this status.
+    #[param(value_type = schemas::Status, required = false)]
+    status: Option<String>,
+    /// Only reservations of this service.
+    #[param(value_type = Ulid, required = false)]
+    service_id: Option<String>,
+    /// `json` (the default) or `csv` (RFC 4180 with a header row).
+    #[param(value_type = String, required = false, pattern = "^(json|csv)$")]
+    format: Option<String>,
+    /// Page size: 1 to 100 for JSON (50 when left out), 1 to 1000 for CSV (1000).
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// The `nextCursor` of the previous page (or the `Link` of a CSV page); leave it out
+    /// for the first page.
+    #[param(value_type = String, required = false)]
+    cursor: Option<String>,
+}
+
+/// One reservation of a report: times in the business zone, amounts in minor units.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReportRow {
+    #[schema(value_type = Ulid)]
+    reservation_id: ReservationId,
+    #[schema(value_type = schemas::Status)]
+    status: Status,
+    #[schema(value_type = Ulid)]
+    service_id: ServiceId,
+    /// The service's name when it was booked.
+    service_name: String,
+    #[schema(value_type = Ulid)]
+    customer_id: UserId,
+    customer_email: String,
+    customer_name: String,
+    /// RFC 3339 with the business zone's offset.
+    #[schema(format = DateTime)]
+    start: String,
+    /// RFC 3339 with the business zone's offset.
+    #[schema(format = DateTime)]
+    end: String,
+    time_zone: String,
+    #[schema(value_type = schemas::Currency)]
+    currency: String,
+    /// The price when it was booked.
+    price_minor: i64,
+    /// Sum of the charges.
+    #[schema(minimum = 0)]
+    charged_minor: i64,
+    /// Sum of the refunds.
+    #[schema(minimum = 0)]
+    refunded_minor: i64,
+    /// Charged less refunded.
+    net_minor: i64,
+    /// RFC 3339 with the business zone's offset.
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+impl ReportRow {
+    fn new(l: &Ledgered, tz: &jiff::tz::TimeZone, tz_name: &str) -> Self {
+        let r = &l.reservation;
+        let (charged, refunded) = (l.charged_minor(), l.refunded_minor());
+        ReportRow {
+            reservation_id: r.id,
+            status: r.status,
+            service_id: r.service_id,
+            service_name: r.service_name.clone(),
+            customer_id: r.customer_id,
+            customer_email: r.customer_email.clone(),
+            customer_name: r.customer_name.clone(),
+            start: rfc3339(r.start, tz),
+            end: rfc3339(r.end, tz),
+            time_zone: tz_name.to_owned(),
+            currency: r.currency.code().to_owned(),
+            price_minor: r.amount_minor,
+            charged_minor: charged,
+            refunded_minor: refunded,
+            net_minor: charged - refunded,
+            created_at: rfc3339(r.created_at, tz),
+        }
+    }
+}
+
+/// One page of a report's reservations.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReportPage {
+    #[schema(format = Date)]
+    from: String,
+    #[schema(format = Date)]
+    to: String,
+    /// The business's IANA time zone, which the dates and times are in.
+    time_zone: String,
+    /// By start.
+    items: Vec<ReportRow>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    next_cursor: Option<String>,
+}
+
+/// `GET /api/reports/reservations`: the reservations starting in the period, by start;
+/// `format=csv` answers `text/csv` (RFC 4180) with a `Link: <...>; rel="next"` header
+/// while more rows follow.
+#[utoipa::path(
+    get,
+    path = "/api/reports/reservations",
+    operation_id = "getReportReservations",
+    tag = "reports",
+    summary = "A period's reservations, as JSON or CSV",
+    description = "The reservations starting in the period, by start, with what was charged \
+        and refunded. `format=csv` answers RFC 4180 CSV for a spreadsheet: a header row \
+        (`reservation_id,status,service_id,service,customer_id,customer_email,customer_name,\
+        start,end,time_zone,currency,price,charged,refunded,net,created_at`), CRLF line ends, \
+        times in the business zone, amounts as decimals of the currency; a `Link` header with \
+        `rel=\"next\"` points at the next page while more rows follow. Admins only.",
+    params(RowsQuery),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A page of rows: JSON, or CSV with `format=csv`.",
+            content(
+                (ReportPage = "application/json"),
+                (String = "text/csv"),
+            )),
+        (status = 400, description = "A bad query parameter (`from`/`to` missing or not dates, more than 366 days apart, an unknown `status` or `format`, `serviceId` not a ULID, `limit` out of range, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn reservations(
+    State(state): State<AppState>,
+    _admin: Admin,
+    QueryParams(q): QueryParams<RowsQuery>,
+) -> Result<Response, Problem> {
+    let mut p = Problems::default();
+    let from = required(&mut p, "from", q.from.clone());
+    let to = required(&mut p, "to", q.to.clone());
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            p.push(FieldError::new("format", "must be json or csv"));
+            false
+        }
+    };
+    let max = if csv { MAX_CSV_ROWS } else { MAX_LIMIT };
+    let limit = q.limit.unwrap_or(if csv { MAX_CSV_ROWS } else { 50 });
+    if !(1..=max).contains(&limit) {
+        p.push(FieldError::new(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    let status = q
+        .status
+        .as_deref()
+        .and_then(|s| p.check(Status::parse("status", s)));
+    let service = q
+        .service_id
+        .as_deref()
+        .and_then(|s| p.check(ServiceId::parse("serviceId", s)));
+    let after = q.cursor.as_deref().and_then(|c| {
+        p.check(
+            ReservationCursor::decode(c)
+                .ok_or_else(|| FieldError::new("cursor", "is not a cursor this API returned")),
+        )
+    });
+    p.into_result()?;
+
+    let reports = state.reports();
+    let settings = reports.settings().await?;
+    let period = Period::parse(&settings, &from, &to)?;
+    let page = reports
+        .rows(
+            &period,
+            RowFilter { status, service },
+            after,
+            limit as usize,
+        )
+        .await?;
+    let tz = settings.time_zone();
+    let tz_name = settings.time_zone_name();
+    if !csv {
+        return Ok(Json(ReportPage {
+            from: period.from.to_string(),
+            to: period.to.to_string(),
+            time_zone: tz_name.to_owned(),
+            items: page
+                .items
+                .iter()
+                .map(|l| ReportRow::new(l, tz, tz_name))
+                .collect(),
+            next_cursor: page.next,
+        })
+        .into_response());
+    }
+
+    let body = to_csv(&page.items, tz, tz_name, true);
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8; header=present"),
+    );
+    let filename = format!(
+        "attachment; filename=\"reservations-{}-{}.csv\"",
+        period.from, period.to
+    );
+    if let Ok(v) = HeaderValue::from_str(&filename) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Some(next) = page.next {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("from", &from).append_pair("to", &to);
+        if let Some(s) = &q.status {
+            query.append_pair("status", s);
+        }
+        if let Some(s) = &q.service_id {
+            query.append_pair("serviceId", s);
+        }
+        query
+            .append_pair("format", "csv")
+            .append_pair("limit", &limit.to_string())
+            .append_pair("cursor", &next);
+        let link = format!(
+            "</api/reports/reservations?{}>; rel=\"next\"",
+            query.finish()
+        );
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            h.insert(header::LINK, v);
+        }
+    }
+    Ok(res)
+}
