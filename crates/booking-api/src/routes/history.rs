@@ -11,7 +11,7 @@ use booking_core::{
     error::Problems,
     ids::{ReservationId, ServiceId, UserId},
     payment::EntryKind,
-    ports::{ReservationCursor, ReservationFilter},
+    ports::ReservationFilter,
     reports::{Ledgered, with_ledger},
     reservation::{Actor, Failure, Status},
     user::Role,
@@ -209,13 +209,8 @@ pub(crate) async fn history(
     QueryParams(q): QueryParams<HistoryQuery>,
 ) -> Result<Json<HistoryPage>, Problem> {
     let mut p = Problems::default();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        p.push(booking_core::FieldError::new(
-            "limit",
-            "must be between 1 and 100",
-        ));
-    }
+    let (limit, after) =
+        super::reservation_page(&mut p, q.limit, q.cursor.as_deref(), 50, MAX_LIMIT);
     let now = state.ports.clock.now();
     let (from, to) = match q.when.as_deref() {
         None => (None, None),
@@ -233,11 +228,6 @@ pub(crate) async fn history(
         .customer_id
         .as_deref()
         .and_then(|s| p.check(UserId::parse("customerId", s)));
-    let after = q.cursor.as_deref().and_then(|c| {
-        p.check(ReservationCursor::decode(c).ok_or_else(|| {
-            booking_core::FieldError::new("cursor", "is not a cursor this API returned")
-        }))
-    });
     p.into_result()?;
     let customer = match customer {
         Some(c) if c != caller.id() => {
@@ -252,11 +242,7 @@ pub(crate) async fn history(
         to,
         ..ReservationFilter::default()
     };
-    let page = state
-        .ports
-        .reservations
-        .list(&filter, after, limit as usize)
-        .await?;
+    let page = state.ports.reservations.list(&filter, after, limit).await?;
     let items = with_ledger(&*state.ports.ledger, page.items).await?;
     Ok(Json(HistoryPage {
         customer_id: customer,

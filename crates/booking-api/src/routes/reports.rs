@@ -13,7 +13,6 @@ use booking_core::{
     availability::rfc3339,
     error::Problems,
     ids::{ReservationId, ServiceId, UserId},
-    ports::ReservationCursor,
     reports::{Ledgered, Period, RowFilter, Summary, to_csv},
     reservation::Status,
 };
@@ -84,7 +83,7 @@ pub(crate) struct Revenue {
     refunds: u64,
 }
 
-/// The figures of all services together.
+/// The figures of one service, or of all of them.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)] // a schema mirror of booking_core::reports::Figures
@@ -116,14 +115,8 @@ pub(crate) struct ServiceSummary {
     service_id: String,
     /// Its name in the catalog (or when it was booked, for a service no longer listed).
     service_name: String,
-    reservations: StatusCounts,
-    cancellations: u64,
-    no_shows: u64,
-    booked_minutes: u64,
-    open_minutes: u64,
-    #[schema(minimum = 0)]
-    occupancy: f64,
-    revenue: Vec<Revenue>,
+    #[serde(flatten)]
+    figures: Figures,
 }
 
 /// A period's summary: reservations starting in it, by service and in total, with the money
@@ -342,14 +335,13 @@ pub(crate) async fn reservations(
             false
         }
     };
-    let max = if csv { MAX_CSV_ROWS } else { MAX_LIMIT };
-    let limit = q.limit.unwrap_or(if csv { MAX_CSV_ROWS } else { 50 });
-    if !(1..=max).contains(&limit) {
-        p.push(FieldError::new(
-            "limit",
-            format!("must be between 1 and {max}"),
-        ));
-    }
+    let (max, default) = if csv {
+        (MAX_CSV_ROWS, MAX_CSV_ROWS)
+    } else {
+        (MAX_LIMIT, 50)
+    };
+    let (limit, after) =
+        super::reservation_page(&mut p, q.limit, q.cursor.as_deref(), default, max);
     let status = q
         .status
         .as_deref()
@@ -358,24 +350,13 @@ pub(crate) async fn reservations(
         .service_id
         .as_deref()
         .and_then(|s| p.check(ServiceId::parse("serviceId", s)));
-    let after = q.cursor.as_deref().and_then(|c| {
-        p.check(
-            ReservationCursor::decode(c)
-                .ok_or_else(|| FieldError::new("cursor", "is not a cursor this API returned")),
-        )
-    });
     p.into_result()?;
 
     let reports = state.reports();
     let settings = reports.settings().await?;
     let period = Period::parse(&settings, &from, &to)?;
     let page = reports
-        .rows(
-            &period,
-            RowFilter { status, service },
-            after,
-            limit as usize,
-        )
+        .rows(&period, RowFilter { status, service }, after, limit)
         .await?;
     let tz = settings.time_zone();
     let tz_name = settings.time_zone_name();

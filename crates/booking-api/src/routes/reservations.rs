@@ -12,7 +12,7 @@ use booking_core::{
     error::Problems,
     ids::{ReservationId, ServiceId},
     payment::{EntryKind, LedgerEntry, PaymentMethod},
-    ports::{ReservationCursor, ReservationFilter},
+    ports::ReservationFilter,
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
     user::Role,
     workflow::Outcome,
@@ -253,13 +253,8 @@ pub(crate) async fn list(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ReservationPage>, Problem> {
     let mut p = Problems::default();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        p.push(booking_core::FieldError::new(
-            "limit",
-            "must be between 1 and 100",
-        ));
-    }
+    let (limit, after) =
+        super::reservation_page(&mut p, q.limit, q.cursor.as_deref(), 50, MAX_LIMIT);
     let status = q
         .status
         .as_deref()
@@ -275,11 +270,6 @@ pub(crate) async fn list(
     let to =
         q.to.as_deref()
             .and_then(|s| p.check(parse_instant("to", s)));
-    let after = q.cursor.as_deref().and_then(|c| {
-        p.check(ReservationCursor::decode(c).ok_or_else(|| {
-            booking_core::FieldError::new("cursor", "is not a cursor this API returned")
-        }))
-    });
     p.into_result()?;
     let customer = (caller.role() == Role::Customer).then(|| caller.id());
     let filter = ReservationFilter {
@@ -289,11 +279,7 @@ pub(crate) async fn list(
         from,
         to,
     };
-    let page = state
-        .ports
-        .reservations
-        .list(&filter, after, limit as usize)
-        .await?;
+    let page = state.ports.reservations.list(&filter, after, limit).await?;
     Ok(Json(ReservationPage {
         items: page
             .items
