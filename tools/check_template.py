@@ -426,6 +426,8 @@ class Checker:
                         if re.search(pattern, source):
                             called.setdefault(action, path)
         granted = self.granted_on_tables()
+        self.check("dynamodb:scan" not in granted, "Resources",
+                   "a policy grants dynamodb:Scan on the table: every read goes by key or index (docs/dynamodb.md)")
         for action, path in sorted(called.items()):
             self.check(
                 action.lower() in granted,
@@ -573,6 +575,11 @@ SELF_TEST_ASL = '{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "
 
 # (name, edit of the base template's text, text every expected finding must contain)
 SELF_TEST_CASES = [
+    (
+        "Scan granted on the table",
+        lambda t: t.replace("Action: dynamodb:GetItem", "Action: [dynamodb:GetItem, dynamodb:Scan]"),
+        ["grants dynamodb:Scan"],
+    ),
     (
         "a described route that no function serves, and a routed one not described",
         lambda t: t.replace("Path: /api/health }", "Path: /api/healthz }"),
