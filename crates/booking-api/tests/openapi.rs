@@ -675,3 +675,48 @@ fn the_problem_schema_matches_what_problem_serialises() {
     }
     assert!(seen.len() > 10, "{seen:?}");
 }
+
+#[test]
+fn the_report_summary_schemas_match_what_the_core_serialises() {
+    use booking_core::reports::{Figures, Revenue, ServiceSummary, StatusCounts, Summary};
+    let doc = description();
+    let figures = Figures {
+        reservations: StatusCounts::default(),
+        cancellations: 1,
+        no_shows: 0,
+        booked_minutes: 60,
+        open_minutes: 480,
+        occupancy: 0.125,
+        revenue: vec![Revenue {
+            currency: Currency::parse("currency", "EUR").unwrap(),
+            gross_minor: 5000,
+            refunds_minor: 2500,
+            net_minor: 2500,
+            charges: 1,
+            refunds: 1,
+        }],
+    };
+    let summary = Summary {
+        from: "2026-12-01".parse().unwrap(),
+        to: "2026-12-31".parse().unwrap(),
+        time_zone: "Europe/Madrid".into(),
+        services: vec![ServiceSummary {
+            service_id: ServiceId::new(),
+            service_name: "Massage".into(),
+            figures: figures.clone(),
+        }],
+        totals: figures.clone(),
+    };
+    check_response(&doc, "ReportSummary", &summary);
+    check_response(&doc, "Figures", &figures);
+    check_response(&doc, "Revenue", &figures.revenue[0]);
+    check_response(&doc, "StatusCounts", StatusCounts::default());
+    // ServiceSummary is Figures plus its own two fields (allOf)
+    let parts = schema(&doc, "ServiceSummary")["allOf"].clone();
+    assert_eq!(parts[0]["$ref"], "#/components/schemas/Figures");
+    let mut described = properties(&parts[1]);
+    described.extend(properties(&schema(&doc, "Figures")));
+    let v = serde_json::to_value(&summary.services[0]).unwrap();
+    let keys: BTreeSet<String> = v.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys, described);
+}
