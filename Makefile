@@ -10,7 +10,7 @@ help: ## List the targets
 dev: ## Run the whole API on 127.0.0.1:3000 (in-memory, demo data)
 	$(CARGO) run -p booking-local
 
-test: ## Run every check: rustfmt, clippy, unit + handler tests, smoke test
+test: ## Every check (scripts/test): lint, unit, smoke, schemathesis, template, local cloud, sam build
 	scripts/test
 
 smoke: ## Smoke-test booking-local with curl (part of `make test`)
