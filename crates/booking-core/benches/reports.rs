@@ -187,7 +187,7 @@ async fn run() {
             .unwrap();
         let tz = settings.time_zone();
         let csv = time(|| async {
-            let text = to_csv(&page.items, tz, settings.time_zone_name(), true);
+            let text = to_csv(&page.items, tz, settings.time_zone_name());
             assert!(text.len() > 1000);
         })
         .await;

@@ -23,14 +23,19 @@ pub struct DateRange {
 
 impl DateRange {
     pub fn new(from: Date, to: Date) -> Result<Self, FieldError> {
+        DateRange::at_most(from, to, MAX_RANGE_DAYS)
+    }
+
+    /// `from..=to`, refused (on `to`) when reversed or longer than `max_days`.
+    pub fn at_most(from: Date, to: Date, max_days: i32) -> Result<Self, FieldError> {
         if to < from {
             return Err(FieldError::new("to", "must not be before from"));
         }
         let days = from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX);
-        if days >= MAX_RANGE_DAYS {
+        if days >= max_days {
             return Err(FieldError::new(
                 "to",
-                "must be at most 31 days after from, inclusive",
+                format!("must be at most {max_days} days after from, inclusive"),
             ));
         }
         Ok(DateRange { from, to })

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::{
     Error, FieldError,
-    availability::{local_midnight, open_minutes_on, rfc3339},
+    availability::{DateRange, local_midnight, open_minutes_on, rfc3339},
     catalog::Service,
     error::Problems,
     ids::{ReservationId, ServiceId},
@@ -38,6 +38,7 @@ const SUMMARY_PAGE: usize = 1000;
 pub struct Period {
     pub from: Date,
     pub to: Date,
+    range: DateRange,
     /// Local midnight starting `from`.
     pub start: Timestamp,
     /// Local midnight ending `to` (exclusive).
@@ -58,16 +59,7 @@ impl Period {
     }
 
     pub fn new(settings: &Settings, from: Date, to: Date) -> Result<Self, FieldError> {
-        if to < from {
-            return Err(FieldError::new("to", "must not be before from"));
-        }
-        let days = from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX);
-        if days >= MAX_PERIOD_DAYS {
-            return Err(FieldError::new(
-                "to",
-                "must be at most 366 days after from, inclusive",
-            ));
-        }
+        let range = DateRange::at_most(from, to, MAX_PERIOD_DAYS)?;
         let after = to
             .tomorrow()
             .map_err(|_| FieldError::new("to", "is out of range"))?;
@@ -75,16 +67,14 @@ impl Period {
         Ok(Period {
             from,
             to,
+            range,
             start: local_midnight(tz, from),
             end: local_midnight(tz, after),
         })
     }
 
     pub fn dates(&self) -> impl Iterator<Item = Date> {
-        let to = self.to;
-        std::iter::successors(Some(self.from), move |d| {
-            d.tomorrow().ok().filter(|n| *n <= to)
-        })
+        self.range.dates()
     }
 }
 
@@ -112,15 +102,6 @@ impl StatusCounts {
         };
         *n += 1;
     }
-
-    fn merge(&mut self, o: &StatusCounts) {
-        self.pending_payment += o.pending_payment;
-        self.confirmed += o.confirmed;
-        self.failed += o.failed;
-        self.cancelled += o.cancelled;
-        self.completed += o.completed;
-        self.no_show += o.no_show;
-    }
 }
 
 /// Money of one currency that the ledger recorded for the period's reservations.
@@ -138,8 +119,21 @@ pub struct Revenue {
     pub refunds: u64,
 }
 
+impl Revenue {
+    fn new(currency: Currency) -> Self {
+        Revenue {
+            currency,
+            gross_minor: 0,
+            refunds_minor: 0,
+            net_minor: 0,
+            charges: 0,
+            refunds: 0,
+        }
+    }
+}
+
 /// The figures of one service, or of all of them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Figures {
     /// Reservations starting in the period, by status.
@@ -158,19 +152,9 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn new() -> Self {
-        Figures {
-            reservations: StatusCounts::default(),
-            cancellations: 0,
-            no_shows: 0,
-            booked_minutes: 0,
-            open_minutes: 0,
-            occupancy: 0.0,
-            revenue: Vec::new(),
-        }
-    }
-
-    fn count(&mut self, r: &Reservation) {
+    /// Counts a reservation starting in the period and the money recorded for it.
+    fn add(&mut self, l: &Ledgered) {
+        let r = &l.reservation;
         self.reservations.add(r.status);
         match r.status {
             Status::Cancelled => self.cancellations += 1,
@@ -184,69 +168,45 @@ impl Figures {
             let mins = r.end.duration_since(r.start).as_mins();
             self.booked_minutes += u64::try_from(mins).unwrap_or(0);
         }
-    }
-
-    fn book(&mut self, e: &LedgerEntry) {
-        let i = match self
-            .revenue
-            .iter()
-            .position(|r| r.currency == e.amount.currency)
-        {
-            Some(i) => i,
-            None => {
-                self.revenue.push(Revenue {
-                    currency: e.amount.currency,
-                    gross_minor: 0,
-                    refunds_minor: 0,
-                    net_minor: 0,
-                    charges: 0,
-                    refunds: 0,
-                });
-                self.revenue.len() - 1
-            }
-        };
-        let r = &mut self.revenue[i];
-        match e.kind {
-            EntryKind::Charge => {
-                r.gross_minor += e.amount.minor;
-                r.charges += 1;
-            }
-            EntryKind::Refund => {
-                r.refunds_minor += e.amount.minor;
-                r.refunds += 1;
-            }
-        }
-        r.net_minor = r.gross_minor - r.refunds_minor;
-    }
-
-    fn merge(&mut self, o: &Figures) {
-        self.reservations.merge(&o.reservations);
-        self.cancellations += o.cancellations;
-        self.no_shows += o.no_shows;
-        self.booked_minutes += o.booked_minutes;
-        self.open_minutes += o.open_minutes;
-        for rev in &o.revenue {
-            match self.revenue.iter_mut().find(|r| r.currency == rev.currency) {
-                Some(r) => {
-                    r.gross_minor += rev.gross_minor;
-                    r.refunds_minor += rev.refunds_minor;
-                    r.net_minor += rev.net_minor;
-                    r.charges += rev.charges;
-                    r.refunds += rev.refunds;
+        for e in &l.entries {
+            let revenue = match self
+                .revenue
+                .iter()
+                .position(|v| v.currency == e.amount.currency)
+            {
+                Some(i) => &mut self.revenue[i],
+                None => {
+                    self.revenue.push(Revenue::new(e.amount.currency));
+                    let last = self.revenue.len() - 1;
+                    &mut self.revenue[last]
                 }
-                None => self.revenue.push(rev.clone()),
+            };
+            match e.kind {
+                EntryKind::Charge => {
+                    revenue.gross_minor += e.amount.minor;
+                    revenue.charges += 1;
+                }
+                EntryKind::Refund => {
+                    revenue.refunds_minor += e.amount.minor;
+                    revenue.refunds += 1;
+                }
             }
         }
     }
 
-    fn finish(&mut self) {
-        self.occupancy = if self.open_minutes == 0 {
+    /// The derived figures, once everything is added: net amounts, occupancy, order.
+    fn finish(&mut self, open_minutes: u64) {
+        self.open_minutes = open_minutes;
+        self.occupancy = if open_minutes == 0 {
             0.0
         } else {
             // Four decimals: enough for a percentage with two, and stable in JSON.
-            let ratio = self.booked_minutes as f64 / self.open_minutes as f64;
+            let ratio = self.booked_minutes as f64 / open_minutes as f64;
             (ratio * 10_000.0).round() / 10_000.0
         };
+        for r in &mut self.revenue {
+            r.net_minor = r.gross_minor - r.refunds_minor;
+        }
         self.revenue.sort_by_key(|r| r.currency.code());
     }
 }
@@ -293,6 +253,11 @@ impl Ledgered {
 
     pub fn refunded_minor(&self) -> i64 {
         self.sum(EntryKind::Refund)
+    }
+
+    /// What the business kept: charged less refunded.
+    pub fn net_minor(&self) -> i64 {
+        self.charged_minor() - self.refunded_minor()
     }
 }
 
@@ -352,7 +317,7 @@ impl Reports<'_> {
         let mut per: BTreeMap<ServiceId, (String, Figures)> = services
             .values()
             .filter(|s| s.active)
-            .map(|s| (s.id, (s.name.clone(), Figures::new())))
+            .map(|s| (s.id, (s.name.clone(), Figures::default())))
             .collect();
 
         let filter = ReservationFilter {
@@ -360,16 +325,14 @@ impl Reports<'_> {
             to: Some(period.end),
             ..ReservationFilter::default()
         };
+        let mut totals = Figures::default();
         let mut after = None;
         loop {
             let page = self.reservations.list(&filter, after, SUMMARY_PAGE).await?;
             for l in with_ledger(self.ledger, page.items).await? {
                 let r = &l.reservation;
-                let figures = figures_of(&mut per, &services, r.service_id, &r.service_name);
-                figures.count(r);
-                for e in &l.entries {
-                    figures.book(e);
-                }
+                figures_of(&mut per, &services, r.service_id, &r.service_name).add(&l);
+                totals.add(&l);
             }
             match page.next.as_deref().and_then(ReservationCursor::decode) {
                 Some(c) => after = Some(c),
@@ -381,14 +344,13 @@ impl Reports<'_> {
             .dates()
             .map(|d| u64::try_from(open_minutes_on(settings, d)).unwrap_or(0))
             .sum();
-        let mut totals = Figures::new();
+        let mut total_open = 0;
         let mut out: Vec<ServiceSummary> = per
             .into_iter()
             .map(|(id, (name, mut figures))| {
                 let capacity = services.get(&id).map_or(0, |s| u64::from(s.capacity));
-                figures.open_minutes = open_minutes * capacity;
-                figures.finish();
-                totals.merge(&figures);
+                figures.finish(open_minutes * capacity);
+                total_open += figures.open_minutes;
                 ServiceSummary {
                     service_id: id,
                     service_name: name,
@@ -396,7 +358,7 @@ impl Reports<'_> {
                 }
             })
             .collect();
-        totals.finish();
+        totals.finish(total_open);
         out.sort_by(|a, b| {
             (a.service_name.as_str(), a.service_id).cmp(&(b.service_name.as_str(), b.service_id))
         });
@@ -444,7 +406,7 @@ fn figures_of<'a>(
         .entry(id)
         .or_insert_with(|| {
             let name = services.get(&id).map_or(snapshot, |s| s.name.as_str());
-            (name.to_owned(), Figures::new())
+            (name.to_owned(), Figures::default())
         })
         .1
 }
@@ -473,11 +435,9 @@ pub const CSV_COLUMNS: [&str; 16] = [
 /// when they hold a comma, a quote or a line break. Times are RFC 3339 in the business
 /// zone (`tz`), amounts decimals of the currency. A text cell that a spreadsheet would run
 /// as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
-pub fn to_csv(rows: &[Ledgered], tz: &TimeZone, tz_name: &str, header: bool) -> String {
+pub fn to_csv(rows: &[Ledgered], tz: &TimeZone, tz_name: &str) -> String {
     let mut out = String::new();
-    if header {
-        push_row(&mut out, CSV_COLUMNS.iter().map(|c| (*c).to_owned()));
-    }
+    push_row(&mut out, CSV_COLUMNS.iter().map(|c| (*c).to_owned()));
     for row in rows {
         let r = &row.reservation;
         let money = |minor| {
@@ -487,7 +447,6 @@ pub fn to_csv(rows: &[Ledgered], tz: &TimeZone, tz_name: &str, header: bool) -> 
             }
             .to_decimal_string()
         };
-        let (charged, refunded) = (row.charged_minor(), row.refunded_minor());
         push_row(
             &mut out,
             [
@@ -503,9 +462,9 @@ pub fn to_csv(rows: &[Ledgered], tz: &TimeZone, tz_name: &str, header: bool) -> 
                 tz_name.to_owned(),
                 r.currency.code().to_owned(),
                 money(r.amount_minor),
-                money(charged),
-                money(refunded),
-                money(charged - refunded),
+                money(row.charged_minor()),
+                money(row.refunded_minor()),
+                money(row.net_minor()),
                 rfc3339(r.created_at, tz),
             ],
         );

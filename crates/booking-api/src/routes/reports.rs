@@ -251,7 +251,6 @@ pub(crate) struct ReportRow {
 impl ReportRow {
     fn new(l: &Ledgered, tz: &jiff::tz::TimeZone, tz_name: &str) -> Self {
         let r = &l.reservation;
-        let (charged, refunded) = (l.charged_minor(), l.refunded_minor());
         ReportRow {
             reservation_id: r.id,
             status: r.status,
@@ -265,9 +264,9 @@ impl ReportRow {
             time_zone: tz_name.to_owned(),
             currency: r.currency.code().to_owned(),
             price_minor: r.amount_minor,
-            charged_minor: charged,
-            refunded_minor: refunded,
-            net_minor: charged - refunded,
+            charged_minor: l.charged_minor(),
+            refunded_minor: l.refunded_minor(),
+            net_minor: l.net_minor(),
             created_at: rfc3339(r.created_at, tz),
         }
     }
@@ -375,7 +374,7 @@ pub(crate) async fn reservations(
         .into_response());
     }
 
-    let body = to_csv(&page.items, tz, tz_name, true);
+    let body = to_csv(&page.items, tz, tz_name);
     let mut res = body.into_response();
     let h = res.headers_mut();
     h.insert(

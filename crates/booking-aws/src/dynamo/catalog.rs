@@ -10,7 +10,7 @@ use booking_core::{
 };
 
 use super::{
-    Item, MAX_ATTEMPTS, Table, doc, from_doc, is_condition_failed, query_items, s, sdk_err,
+    Item, MAX_ATTEMPTS, PutNew, Table, doc, from_doc, is_condition_failed, query_items, s, sdk_err,
     store_err,
 };
 
@@ -58,22 +58,12 @@ impl DynamoCatalog {
 impl CatalogStore for DynamoCatalog {
     #[tracing::instrument(skip_all, fields(service_id = %service.id))]
     async fn insert(&self, service: &Service) -> Result<(), Error> {
-        let result = self
-            .table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .set_item(Some(service_item(service)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Err(Error::Conflict {
+        match self.table.put_new(service_item(service)?).await? {
+            PutNew::Written => Ok(()),
+            PutNew::Exists(_) => Err(Error::Conflict {
                 field: "id",
                 reason: "already exists".into(),
             }),
-            Err(e) => Err(sdk_err(e)),
         }
     }
 

@@ -2,9 +2,6 @@
 //! next to the reservation's own item, and listed by time through GSI3.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::{
-    operation::put_item::PutItemError, types::ReturnValuesOnConditionCheckFailure,
-};
 use booking_core::{
     Error,
     ids::ReservationId,
@@ -13,8 +10,7 @@ use booking_core::{
 use jiff::Timestamp;
 
 use super::{
-    Item, MAX_ATTEMPTS, Table, doc, from_doc, is_condition_failed, padded_ms, query_items, s,
-    sdk_err, store_err,
+    Item, MAX_ATTEMPTS, PutNew, Table, doc, from_doc, padded_ms, query_items, s, store_err,
 };
 
 fn kind_name(kind: EntryKind) -> &'static str {
@@ -73,28 +69,11 @@ impl PaymentLedger for DynamoLedger {
                 kind_name(entry.kind)
             )),
         );
-        let result = self
-            .table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(entry.clone()),
-            Err(e) if is_condition_failed(&e) => {
-                // The first writer's entry stands; DynamoDB usually sends it with the refusal.
-                if let Some(PutItemError::ConditionalCheckFailedException(c)) = e.as_service_error()
-                    && let Some(old) = c.item()
-                {
-                    return from_doc(old);
-                }
-                self.stored(entry.reservation_id, entry.kind).await
-            }
-            Err(e) => Err(sdk_err(e)),
+        // The first writer's entry stands.
+        match self.table.put_new(item).await? {
+            PutNew::Written => Ok(entry.clone()),
+            PutNew::Exists(Some(stored)) => from_doc(&stored),
+            PutNew::Exists(None) => self.stored(entry.reservation_id, entry.kind).await,
         }
     }
 

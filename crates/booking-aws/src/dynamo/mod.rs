@@ -49,6 +49,31 @@ impl Table {
         Ok(out.item)
     }
 
+    /// PutItem unless an item with the same key exists: the first writer wins, and a later
+    /// one learns what is stored (DynamoDB returns it with the refusal, at no extra cost).
+    pub async fn put_new(&self, item: Item) -> Result<PutNew, Error> {
+        use aws_sdk_dynamodb::{
+            operation::put_item::PutItemError, types::ReturnValuesOnConditionCheckFailure,
+        };
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(PutNew::Written),
+            Err(e) if is_condition_failed(&e) => Ok(PutNew::Exists(match e.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(c) => c.item,
+                _ => None,
+            })),
+            Err(e) => Err(sdk_err(e)),
+        }
+    }
+
     /// BatchGetItem with strongly consistent reads, 100 keys per request, resubmitting what
     /// DynamoDB returns as unprocessed (with backoff, bounded): every item found, in no
     /// particular order.
@@ -98,6 +123,14 @@ impl Table {
 }
 
 pub type Item = HashMap<String, AttributeValue>;
+
+/// What [`Table::put_new`] did.
+#[derive(Debug)]
+pub enum PutNew {
+    Written,
+    /// An item with that key was already there: the stored item, when DynamoDB sent it.
+    Exists(Option<Item>),
+}
 
 /// Wraps any adapter failure as the domain's storage error, keeping the cause chain for
 /// the logs (the client only ever sees a generic 500/503).

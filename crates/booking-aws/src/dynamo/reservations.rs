@@ -34,8 +34,8 @@ use booking_core::{
 use jiff::Timestamp;
 
 use super::{
-    Item, Table, backoff, cancellation_reasons, doc, from_doc, get_n, get_s, is_condition_failed,
-    n, padded_ms, query_items, s, sdk_err, store_err,
+    Item, PutNew, Table, backoff, cancellation_reasons, doc, from_doc, get_n, get_s, n, padded_ms,
+    query_items, s, sdk_err, store_err,
 };
 
 /// One TransactWriteItems takes 100 items: the reservation, its units and the customer's.
@@ -364,6 +364,48 @@ impl DynamoReservations {
         let out = self.table.get(key(reservation_pk(id), "RES")).await?;
         out.as_ref().map(from_doc).transpose()
     }
+
+    /// Runs read-decide-write rounds until one commits or needs no write. A round whose
+    /// transaction loses a race is tried again after a jittered backoff, at most
+    /// [`ATTEMPTS`] times; every round reads and decides afresh, so a rule that now refuses
+    /// the change (the slot filled, the hold lapsed, the status moved on) is what the caller
+    /// hears. An error of a round ends the operation.
+    async fn until_committed<T, F>(
+        &self,
+        op: &str,
+        mut round: impl FnMut() -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = Result<Step<T>, Error>>,
+    {
+        let mut codes = Vec::new();
+        for attempt in 0..=ATTEMPTS {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
+            match round().await? {
+                Step::Done(answer) => return Ok(answer),
+                Step::Again => {}
+                Step::Write(..) if attempt == ATTEMPTS => break,
+                Step::Write(writes, answer) => match self.transact(writes).await? {
+                    Tx::Committed => return Ok(answer),
+                    Tx::Cancelled(c) if contended(&c) => codes = c,
+                    Tx::Cancelled(c) => return Err(refused(op, &c)),
+                },
+            }
+        }
+        Err(gave_up(op, &codes))
+    }
+}
+
+/// What one round of a read-decide-write operation came to.
+enum Step<T> {
+    /// The answer, with nothing (more) to write.
+    Done(T),
+    /// Something changed under the round before it could write: read and decide again.
+    Again,
+    /// One transaction to write, and the answer once it commits.
+    Write(Vec<TransactWriteItem>, T),
 }
 
 fn gave_up(op: &str, codes: &[String]) -> Error {
@@ -394,23 +436,17 @@ impl ReservationStore for DynamoReservations {
         let mut item = idem.clone();
         item.insert("reservationId".into(), s(id.to_string()));
         item.insert("fingerprint".into(), s(fingerprint));
-        let put = self
-            .table
-            .client
-            .put_item()
-            .table_name(self.name())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match put {
-            Ok(_) => return Ok((id, fingerprint.to_owned())),
-            Err(e) if is_condition_failed(&e) => {}
-            Err(e) => return Err(sdk_err(e)),
-        }
         // Taken: the first writer's binding stands, and bindings never change.
-        let out = self.table.get(idem).await?;
-        let item = &out.ok_or_else(|| store_err(anyhow!("idempotency key item vanished")))?;
+        let stored = match self.table.put_new(item).await? {
+            PutNew::Written => return Ok((id, fingerprint.to_owned())),
+            PutNew::Exists(Some(stored)) => stored,
+            PutNew::Exists(None) => self
+                .table
+                .get(idem)
+                .await?
+                .ok_or_else(|| store_err(anyhow!("idempotency key item vanished")))?,
+        };
+        let item = &stored;
         let bound = get_s(item, "reservationId")
             .and_then(|v| ReservationId::parse("reservationId", v).ok())
             .ok_or_else(|| store_err(anyhow!("idempotency key item without a reservation id")))?;
@@ -426,7 +462,8 @@ impl ReservationStore for DynamoReservations {
         limits: HoldLimits,
         now: Timestamp,
     ) -> Result<Held, Error> {
-        let units: BTreeSet<Timestamp> = reservation.units.iter().copied().collect();
+        // Borrowed, not moved, by each round of the closure below.
+        let units: &BTreeSet<Timestamp> = &reservation.units.iter().copied().collect();
         if units.len() > MAX_UNITS {
             return Err(store_err(anyhow!(
                 "a reservation claiming {} slot units cannot be held: one transaction takes \
@@ -434,23 +471,19 @@ impl ReservationStore for DynamoReservations {
                 units.len()
             )));
         }
-        let id = reservation.id.to_string();
+        let id = &reservation.id.to_string();
         let now_ms = floor_ms(now);
-        let mut codes = Vec::new();
-        for attempt in 0..=ATTEMPTS {
-            if attempt > 0 {
-                backoff(attempt).await;
-            }
+        self.until_committed("hold", move || async move {
             let (read, found) = self
                 .read_claims(
                     reservation.service_id,
-                    &units,
+                    units,
                     reservation.customer_id,
                     Some(key(reservation_pk(reservation.id), "RES")),
                 )
                 .await?;
             if let Some(item) = found.get(&reservation_pk(reservation.id)) {
-                return Ok(Held::Existing(from_doc(item)?));
+                return Ok(Step::Done(Held::Existing(from_doc(item)?)));
             }
             let mut holds = read.holds.clone();
             let mut upcoming = read.upcoming.clone();
@@ -474,9 +507,6 @@ impl ReservationStore for DynamoReservations {
             };
             if read.units.iter().any(|(_, h, _)| live(h) >= capacity) {
                 return Err(Error::SlotUnavailable);
-            }
-            if attempt == ATTEMPTS {
-                return Err(gave_up("hold", &codes));
             }
 
             let mut writes = Vec::with_capacity(units.len() + 2);
@@ -528,21 +558,9 @@ impl ReservationStore for DynamoReservations {
             ]);
             writes.push(put_versioned(self.name(), item, read.customer_version)?);
 
-            match self.transact(writes).await? {
-                Tx::Committed => return Ok(Held::Created(reservation.clone())),
-                Tx::Cancelled(c) if c.first().is_some_and(|c| c == CHECK_FAILED) => {
-                    // The same id was held meanwhile.
-                    let existing = self
-                        .read(reservation.id)
-                        .await?
-                        .ok_or_else(|| store_err(anyhow!("hold: reservation vanished")))?;
-                    return Ok(Held::Existing(existing));
-                }
-                Tx::Cancelled(c) if contended(&c) => codes = c,
-                Tx::Cancelled(c) => return Err(refused("hold", &c)),
-            }
-        }
-        Err(gave_up("hold", &codes))
+            Ok(Step::Write(writes, Held::Created(reservation.clone())))
+        })
+        .await
     }
 
     async fn get(&self, id: ReservationId) -> Result<Option<Reservation>, Error> {
@@ -556,15 +574,11 @@ impl ReservationStore for DynamoReservations {
         payment_reference: &str,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        let holder = id.to_string();
-        let mut codes = Vec::new();
-        for attempt in 0..=ATTEMPTS {
-            if attempt > 0 {
-                backoff(attempt).await;
-            }
+        let holder = &id.to_string();
+        self.until_committed("confirm", move || async move {
             let r = self.read(id).await?.ok_or_else(missing)?;
             if r.status == Status::Confirmed {
-                return Ok(r);
+                return Ok(Step::Done(r));
             }
             if r.status == Status::PendingPayment && now >= r.hold_expires_at {
                 return Err(Error::HoldExpired);
@@ -572,25 +586,18 @@ impl ReservationStore for DynamoReservations {
             let mut next = r.clone();
             next.transition(Status::Confirmed, now, Actor::System, "payment captured")?;
             next.payment_reference = Some(payment_reference.to_owned());
-            if attempt == ATTEMPTS {
-                return Err(gave_up("confirm", &codes));
-            }
             let units: BTreeSet<Timestamp> = r.units.iter().copied().collect();
             let (claims, _) = self
                 .read_claims(r.service_id, &units, r.customer_id, None)
                 .await?;
-            if claims
-                .units
-                .iter()
-                .any(|(_, h, _)| !h.contains_key(&holder))
-            {
+            if claims.units.iter().any(|(_, h, _)| !h.contains_key(holder)) {
                 // Only two writes take a holder away: a release or cancel, which change the
                 // reservation, and a later hold that judged this one expired by its clock.
                 let again = self.read(id).await?.ok_or_else(missing)?;
                 if again.version == r.version {
                     return Err(Error::HoldExpired);
                 }
-                continue;
+                return Ok(Step::Again);
             }
 
             let mut writes = Vec::with_capacity(units.len() + 2);
@@ -617,7 +624,7 @@ impl ReservationStore for DynamoReservations {
                     key(claim_pk(r.service_id, *unit), "CLAIM"),
                     "SET #h.#id = :confirmed, #v = #v + :one",
                     "attribute_exists(#h.#id)",
-                    names([("#h", "holders"), ("#id", &holder), ("#v", "version")]),
+                    names([("#h", "holders"), ("#id", holder), ("#v", "version")]),
                     values([(":confirmed", n(CONFIRMED)), (":one", n(1))]),
                 )?);
             }
@@ -630,19 +637,15 @@ impl ReservationStore for DynamoReservations {
                     names([
                         ("#holds", "holds"),
                         ("#up", "upcoming"),
-                        ("#id", &holder),
+                        ("#id", holder),
                         ("#v", "version"),
                     ]),
                     values([(":start", n(ceil_ms(r.start))), (":one", n(1))]),
                 )?);
             }
-            match self.transact(writes).await? {
-                Tx::Committed => return Ok(next),
-                Tx::Cancelled(c) if contended(&c) => codes = c,
-                Tx::Cancelled(c) => return Err(refused("confirm", &c)),
-            }
-        }
-        Err(gave_up("confirm", &codes))
+            Ok(Step::Write(writes, next))
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
@@ -652,17 +655,11 @@ impl ReservationStore for DynamoReservations {
         failure: Option<Failure>,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        let mut codes = Vec::new();
-        for attempt in 0..=ATTEMPTS {
-            if attempt > 0 {
-                backoff(attempt).await;
-            }
+        let failure = &failure; // each round clones what it records
+        self.until_committed("release", move || async move {
             let r = self.read(id).await?.ok_or_else(missing)?;
             let mut next = r.clone();
             let next = next.fail_for_release(failure.clone(), now)?.then_some(next);
-            if attempt == ATTEMPTS {
-                return Err(gave_up("release", &codes));
-            }
             let units: BTreeSet<Timestamp> = r.units.iter().copied().collect();
             let (claims, _) = self
                 .read_claims(r.service_id, &units, r.customer_id, None)
@@ -673,15 +670,11 @@ impl ReservationStore for DynamoReservations {
             }
             writes.extend(self.free(id, &claims, r.customer_id)?);
             if writes.is_empty() {
-                return Ok(r);
+                return Ok(Step::Done(r));
             }
-            match self.transact(writes).await? {
-                Tx::Committed => return Ok(next.unwrap_or(r)),
-                Tx::Cancelled(c) if contended(&c) => codes = c,
-                Tx::Cancelled(c) => return Err(refused("release", &c)),
-            }
-        }
-        Err(gave_up("release", &codes))
+            Ok(Step::Write(writes, next.unwrap_or(r)))
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
@@ -694,29 +687,16 @@ impl ReservationStore for DynamoReservations {
     ) -> Result<Reservation, Error> {
         // The claims stay as they are: a visit that took place (or was missed) keeps its
         // units, which lie in the past anyway.
-        let mut codes = Vec::new();
-        for attempt in 0..=ATTEMPTS {
-            if attempt > 0 {
-                backoff(attempt).await;
-            }
+        self.until_committed("record_visit", move || async move {
             let r = self.read(id).await?.ok_or_else(missing)?;
             let mut next = r.clone();
             if !next.record_visit(outcome, actor, now)? {
-                return Ok(r);
+                return Ok(Step::Done(r));
             }
-            if attempt == ATTEMPTS {
-                return Err(gave_up("record_visit", &codes));
-            }
-            match self
-                .transact(vec![put_changed(self.name(), &next, &r)?])
-                .await?
-            {
-                Tx::Committed => return Ok(next),
-                Tx::Cancelled(c) if contended(&c) => codes = c,
-                Tx::Cancelled(c) => return Err(refused("record_visit", &c)),
-            }
-        }
-        Err(gave_up("record_visit", &codes))
+            let writes = vec![put_changed(self.name(), &next, &r)?];
+            Ok(Step::Write(writes, next))
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
@@ -728,18 +708,11 @@ impl ReservationStore for DynamoReservations {
         reason: &str,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        let mut codes = Vec::new();
-        for attempt in 0..=ATTEMPTS {
-            if attempt > 0 {
-                backoff(attempt).await;
-            }
+        self.until_committed("cancel", move || async move {
             let r = self.read(id).await?.ok_or_else(missing)?;
             let mut next = r.clone();
             next.transition(Status::Cancelled, now, actor, reason)?;
             next.refund_due_minor = Some(refund_due_minor);
-            if attempt == ATTEMPTS {
-                return Err(gave_up("cancel", &codes));
-            }
             // A cancelled reservation occupies nothing: its claims go with the status change.
             let units: BTreeSet<Timestamp> = r.units.iter().copied().collect();
             let (claims, _) = self
@@ -747,13 +720,9 @@ impl ReservationStore for DynamoReservations {
                 .await?;
             let mut writes = vec![put_changed(self.name(), &next, &r)?];
             writes.extend(self.free(id, &claims, r.customer_id)?);
-            match self.transact(writes).await? {
-                Tx::Committed => return Ok(next),
-                Tx::Cancelled(c) if contended(&c) => codes = c,
-                Tx::Cancelled(c) => return Err(refused("cancel", &c)),
-            }
-        }
-        Err(gave_up("cancel", &codes))
+            Ok(Step::Write(writes, next))
+        })
+        .await
     }
 
     async fn list(

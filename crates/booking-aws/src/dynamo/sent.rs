@@ -2,9 +2,6 @@
 //! queue message sends nothing.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::{
-    operation::put_item::PutItemError, types::ReturnValuesOnConditionCheckFailure,
-};
 use booking_core::{
     Error,
     ids::ReservationId,
@@ -12,7 +9,7 @@ use booking_core::{
 };
 use jiff::Timestamp;
 
-use super::{Item, Table, get_s, is_condition_failed, n, s, sdk_err};
+use super::{Item, PutNew, Table, get_s, n, s, sdk_err};
 
 /// Long past any redelivery of the message (SQS keeps a message at most 14 days).
 const SENT_TTL_SECS: i64 = 30 * 24 * 60 * 60;
@@ -58,30 +55,14 @@ impl SentLog for DynamoSentLog {
             "ttl".into(),
             n(now.as_second().saturating_add(SENT_TTL_SECS)),
         );
-        let result = self
-            .table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => {
-                let ours = match e.as_service_error() {
-                    Some(PutItemError::ConditionalCheckFailedException(c)) => c
-                        .item()
-                        .and_then(|old| get_s(old, "claimToken"))
-                        .is_some_and(|t| t == token),
-                    _ => false,
-                };
-                Ok(ours)
-            }
-            Err(e) => Err(sdk_err(e)),
-        }
+        Ok(match self.table.put_new(item).await? {
+            PutNew::Written => true,
+            // Ours only if it is this call's own earlier write (an SDK retry).
+            PutNew::Exists(old) => old
+                .as_ref()
+                .and_then(|old| get_s(old, "claimToken"))
+                .is_some_and(|t| t == token),
+        })
     }
 
     #[tracing::instrument(skip_all, fields(reservation_id = %reservation, event = event.as_str()))]
