@@ -1,10 +1,12 @@
 //! Request extractors whose every rejection is a problem+json naming the field and reason:
 //! JSON bodies, query strings, ULID path segments and the authenticated caller.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::{
     body::Bytes,
     extract::{
-        FromRequest, FromRequestParts, Path, Request,
+        ConnectInfo, FromRequest, FromRequestParts, Path, Request,
         rejection::{BytesRejection, PathRejection},
     },
     http::{StatusCode, header, request::Parts},
@@ -156,6 +158,46 @@ pub fn path_id<T>(
     parse("id", &raw).map_err(|e| Problem::invalid(e.field, e.reason))
 }
 
+/// The address of the client that sent the request, from what no client can set: the
+/// `requestContext.http.sourceIp` of API Gateway (the Lambda glue puts it in the request's
+/// extensions as a `ClientAddr`), or the socket peer of booking-local (axum's
+/// `ConnectInfo`), and, when that peer is the configured trusted proxy, the last address
+/// that proxy appended to `X-Forwarded-For`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        if let Some(addr) = parts.extensions.get::<ClientAddr>() {
+            return Ok(*addr);
+        }
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            // A runtime that passes no address is a wiring bug of ours: a 500, logged.
+            return Err(booking_core::Error::Store("the request carries no client address".into()).into());
+        };
+        let peer = peer.ip().to_canonical();
+        if state.trusted_proxy.is_some_and(|proxy| proxy.to_canonical() == peer) {
+            return forwarded_for(&parts.headers).map(ClientAddr).ok_or_else(|| {
+                booking_core::Error::Store(
+                    "the trusted proxy sent no valid X-Forwarded-For".into(),
+                )
+                .into()
+            });
+        }
+        Ok(ClientAddr(peer))
+    }
+}
+
+/// The last address in the last `X-Forwarded-For` header: the one the proxy appended.
+/// Anything before it was sent by the client and proves nothing.
+fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let addr = last.to_str().ok()?.rsplit(',').next()?.trim();
+    addr.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+}
+
 /// The caller, authenticated by a bearer token and re-read from the user store, so a
 /// deleted account or a changed role takes effect at once rather than at token expiry.
 #[derive(Debug, Clone)]
@@ -246,6 +288,18 @@ impl FromRequestParts<AppState> for Admin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_the_last_address_the_proxy_appended() {
+        let mut h = axum::http::HeaderMap::new();
+        assert_eq!(forwarded_for(&h), None);
+        h.append("x-forwarded-for", "6.6.6.6, 203.0.113.9".parse().unwrap());
+        assert_eq!(forwarded_for(&h), Some("203.0.113.9".parse().unwrap()));
+        h.append("x-forwarded-for", " ::ffff:198.51.100.4 ".parse().unwrap());
+        assert_eq!(forwarded_for(&h), Some("198.51.100.4".parse().unwrap()));
+        h.append("x-forwarded-for", "not an address".parse().unwrap());
+        assert_eq!(forwarded_for(&h), None);
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]

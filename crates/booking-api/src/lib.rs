@@ -7,7 +7,7 @@ pub mod openapi;
 pub mod problem;
 mod routes;
 
-use std::{sync::Arc, time::Instant};
+use std::{net::IpAddr, sync::Arc, time::Instant};
 
 use axum::{
     Router,
@@ -16,14 +16,15 @@ use axum::{
     response::Response,
 };
 use booking_core::{
-    accounts::Accounts,
+    accounts::{Accounts, AccountsConfig},
     booking::BookingConfig,
     catalog::Catalog,
-    memory::{MemoryLoginAttempts, MemoryStores},
+    hashing::HashPool,
+    memory::{MemoryStores, MemoryThrottle},
     payment::PaymentLedger,
     ports::{
-        CatalogStore, ClaimReader, Clock, LoginAttempts, NotificationQueue, ReservationStore,
-        SettingsStore, SystemClock, UserStore,
+        CatalogStore, ClaimReader, Clock, NotificationQueue, ReservationStore, SettingsStore,
+        SystemClock, Throttle, UserStore,
     },
     reports::Reports,
     workflow::{InProcessWorkflow, Workflow},
@@ -38,7 +39,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// The adapters behind every port, chosen once at start-up.
 pub struct Ports {
     pub users: Arc<dyn UserStore>,
-    pub attempts: Arc<dyn LoginAttempts>,
+    pub throttle: Arc<dyn Throttle>,
     pub catalog: Arc<dyn CatalogStore>,
     pub settings: Arc<dyn SettingsStore>,
     pub reservations: Arc<dyn ReservationStore>,
@@ -70,7 +71,7 @@ impl Ports {
         let booking = stores.booking(queue, clock.clone(), config);
         Ports {
             users: stores.users,
-            attempts: Arc::new(MemoryLoginAttempts::default()),
+            throttle: Arc::new(MemoryThrottle::default()),
             catalog: stores.catalog,
             settings: stores.settings,
             reservations: stores.reservations.clone(),
@@ -87,21 +88,49 @@ impl Ports {
 pub struct AppState {
     pub ports: Arc<Ports>,
     pub jwt: Arc<Jwt>,
+    /// The process's password-hashing slots.
+    pub hashing: Arc<HashPool>,
+    pub accounts: AccountsConfig,
+    /// The reverse proxy in front of booking-local (`BOOKING_TRUSTED_PROXY`), whose
+    /// `X-Forwarded-For` names the client; `None` trusts no header.
+    pub trusted_proxy: Option<IpAddr>,
 }
 
 impl AppState {
+    /// The state with a hashing slot per core, the default account settings and no
+    /// trusted proxy; the `with_*` methods change those.
     pub fn new(ports: Ports, jwt: JwtConfig) -> Self {
         AppState {
             ports: Arc::new(ports),
             jwt: Arc::new(Jwt::new(jwt)),
+            hashing: Arc::new(HashPool::per_core()),
+            accounts: AccountsConfig::default(),
+            trusted_proxy: None,
         }
+    }
+
+    pub fn with_accounts(mut self, config: AccountsConfig) -> Self {
+        self.accounts = config;
+        self
+    }
+
+    pub fn with_hashing(mut self, pool: HashPool) -> Self {
+        self.hashing = Arc::new(pool);
+        self
+    }
+
+    pub fn with_trusted_proxy(mut self, proxy: Option<IpAddr>) -> Self {
+        self.trusted_proxy = proxy;
+        self
     }
 
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts {
             users: &*self.ports.users,
-            attempts: &*self.ports.attempts,
+            throttle: &*self.ports.throttle,
+            hashing: &self.hashing,
             clock: &*self.ports.clock,
+            config: self.accounts,
         }
     }
 

@@ -131,7 +131,7 @@ is `null` on the last page.";
             routes::reservations::RefundView,
             routes::reservations::ReservationPage,
         ),
-        responses(Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, InternalError),
+        responses(Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, InternalError, HashingBusy),
     ),
     modifiers(&BearerAuth),
     tags(
@@ -225,6 +225,20 @@ problem_responses! {
     /// 500: a fault on the server's side (storage failed); the log has the cause.
     InternalError => "A fault on our side, such as a storage failure; the body says nothing \
         more (`/problems/internal`).";
+    /// 503 from an operation that hashes a password (register, login).
+    HashingBusy => "Every password-hashing slot stayed busy for 2 seconds; nothing was done \
+        (`/problems/temporarily-unavailable`).",
+        header retry_after();
+}
+
+fn retry_after() -> (&'static str, openapi::Header) {
+    (
+        "Retry-After",
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)))
+            .description(Some("Seconds to wait before trying again."))
+            .build(),
+    )
 }
 
 /// The description as utoipa builds it. Its response headers lack `required: true`, which

@@ -151,8 +151,13 @@ impl From<Error> for Problem {
                     StatusCode::TOO_MANY_REQUESTS,
                     "/problems/too-many-attempts",
                     "Too many attempts",
-                    format!("too many failed attempts; retry after {retry_after_secs} seconds"),
+                    format!("too many attempts; retry after {retry_after_secs} seconds"),
                 )
+            },
+            Error::Forbidden => Problem::forbidden(),
+            Error::Busy { retry_after_secs } => Problem {
+                retry_after: Some(retry_after_secs),
+                ..Problem::from(TaskError::ServiceUnavailable(e.to_string()))
             },
             Error::Rule { field, reason } => Problem::rule(field, &reason),
             Error::SlotUnavailable => Problem::from(TaskError::SlotUnavailable(e.to_string())),

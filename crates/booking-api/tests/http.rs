@@ -178,8 +178,8 @@ async fn a_token_signed_with_another_secret_is_401() {
     )
     .unwrap();
     let stranger = AppState {
-        ports: w.state.ports.clone(),
         jwt: Arc::new(Jwt::new(other)),
+        ..w.state.clone()
     };
     assert_problem(&me(stranger).await, StatusCode::UNAUTHORIZED, None);
 }

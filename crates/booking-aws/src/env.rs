@@ -10,6 +10,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use booking_api::{AppState, JwtConfig, Ports};
 use booking_core::{
     Error,
+    accounts::AccountsConfig,
     booking::{Booking, BookingConfig, BookingRequest, CancelRequest},
     notify::Notification,
     payment::SimulatedGateway,
@@ -19,8 +20,8 @@ use booking_core::{
 
 use crate::{
     dynamo::{
-        DynamoCatalog, DynamoLedger, DynamoLoginAttempts, DynamoReservations, DynamoSentLog,
-        DynamoSettings, DynamoUsers, Table,
+        DynamoCatalog, DynamoLedger, DynamoReservations, DynamoSentLog, DynamoSettings,
+        DynamoThrottle, DynamoUsers, Table,
     },
     secrets,
     ses::SesMailer,
@@ -112,7 +113,7 @@ impl Aws {
         };
         let ports = Ports {
             users: Arc::new(DynamoUsers::new(self.table.clone())),
-            attempts: Arc::new(DynamoLoginAttempts::new(self.table.clone())),
+            throttle: Arc::new(DynamoThrottle::new(self.table.clone())),
             catalog: Arc::new(DynamoCatalog::new(self.table.clone())),
             settings: Arc::new(DynamoSettings::new(self.table.clone())),
             reservations: reservations.clone(),
@@ -121,7 +122,8 @@ impl Aws {
             clock: Arc::new(SystemClock),
             workflow,
         };
-        Ok(AppState::new(ports, jwt))
+        let accounts = AccountsConfig::from_vars(var).map_err(anyhow::Error::msg)?;
+        Ok(AppState::new(ports, jwt).with_accounts(accounts))
     }
 
     /// The notify function's adapters: SES from `SENDER_EMAIL`, the sent log in DynamoDB.

@@ -152,20 +152,30 @@ async fn pages_follow_the_cursor_to_the_end_without_duplicates_or_gaps(store: &d
     assert_eq!(tail.next, None);
 }
 
+async fn admin(store: &dyn UserStore) -> User {
+    let a = User {
+        role: Role::Admin,
+        ..user(&unique_email("admin"))
+    };
+    store.insert(&a).await.unwrap();
+    a
+}
+
 async fn a_role_change_is_stored_and_returned(store: &dyn UserStore) {
-    // Given a customer
+    // Given an admin and a customer
+    let boss = admin(store).await;
     let ana = user(&unique_email("staff"));
     store.insert(&ana).await.unwrap();
 
-    // When an admin makes her staff
-    let changed = store.set_role(ana.id, Role::Staff).await.unwrap();
+    // When the admin makes her staff
+    let changed = store.set_role(boss.id, ana.id, Role::Staff).await.unwrap();
 
     // Then the change is returned and stored, and nothing else changed
     let expected = User {
         role: Role::Staff,
         ..ana.clone()
     };
-    assert_eq!(changed, Some(expected.clone()));
+    assert_eq!(changed, expected);
     assert_eq!(store.get(ana.id).await.unwrap(), Some(expected.clone()));
     assert_eq!(
         store.find_by_email(&ana.email).await.unwrap(),
@@ -174,10 +184,71 @@ async fn a_role_change_is_stored_and_returned(store: &dyn UserStore) {
 }
 
 async fn changing_the_role_of_an_unknown_user_finds_nobody(store: &dyn UserStore) {
-    assert_eq!(
-        store.set_role(UserId::new(), Role::Admin).await.unwrap(),
-        None
-    );
+    let boss = admin(store).await;
+    assert!(matches!(
+        store.set_role(boss.id, UserId::new(), Role::Admin).await,
+        Err(Error::NotFound("user"))
+    ));
+}
+
+async fn only_a_current_admin_may_change_a_role_and_never_their_own(store: &dyn UserStore) {
+    // Given an admin, a staff member and a customer
+    let boss = admin(store).await;
+    let staff = User {
+        role: Role::Staff,
+        ..user(&unique_email("staff"))
+    };
+    store.insert(&staff).await.unwrap();
+    let ana = user(&unique_email("ana"));
+    store.insert(&ana).await.unwrap();
+
+    // Then staff, customers and unknown actors are refused, and so is an admin's own role
+    for actor in [staff.id, ana.id, UserId::new()] {
+        assert!(matches!(
+            store.set_role(actor, ana.id, Role::Admin).await,
+            Err(Error::Forbidden)
+        ));
+    }
+    assert!(matches!(
+        store.set_role(boss.id, boss.id, Role::Customer).await,
+        Err(Error::Conflict { field: "id", .. })
+    ));
+    // And nothing changed
+    assert_eq!(store.get(ana.id).await.unwrap().unwrap().role, Role::Customer);
+    assert_eq!(store.get(boss.id).await.unwrap().unwrap().role, Role::Admin);
+}
+
+async fn two_admins_demoting_each_other_at_once_leave_one_admin(store: &dyn UserStore) {
+    for round in 0..10 {
+        // Given two admins
+        let (a, b) = (admin(store).await, admin(store).await);
+
+        // When each demotes the other at the same time
+        let results = common::join_all(vec![
+            store.set_role(a.id, b.id, Role::Customer),
+            store.set_role(b.id, a.id, Role::Customer),
+        ])
+        .await;
+
+        // Then exactly one wins, the other is refused, and one admin remains
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, 1, "round {round}: {results:?}");
+        assert!(
+            results
+                .iter()
+                .any(|r| matches!(r, Err(Error::Forbidden))),
+            "round {round}: {results:?}"
+        );
+        let roles = [
+            store.get(a.id).await.unwrap().unwrap().role,
+            store.get(b.id).await.unwrap().unwrap().role,
+        ];
+        assert_eq!(
+            roles.iter().filter(|r| **r == Role::Admin).count(),
+            1,
+            "round {round}: {roles:?}"
+        );
+    }
 }
 
 async fn suite(store: &dyn UserStore) {
@@ -187,6 +258,8 @@ async fn suite(store: &dyn UserStore) {
     pages_follow_the_cursor_to_the_end_without_duplicates_or_gaps(store).await;
     a_role_change_is_stored_and_returned(store).await;
     changing_the_role_of_an_unknown_user_finds_nobody(store).await;
+    only_a_current_admin_may_change_a_role_and_never_their_own(store).await;
+    two_admins_demoting_each_other_at_once_leave_one_admin(store).await;
 }
 
 #[tokio::test]

@@ -1,21 +1,67 @@
-//! Accounts: registration, login with a brute-force limit, and role management (the PoC's
+//! Accounts: registration, login with brute-force limits, and role management (the PoC's
 //! `Usuario` and `Login`).
+//!
+//! The limits count attempts as they arrive, before any hashing, through the [`Throttle`]
+//! port, so a burst cannot run more guesses than the limit allows whatever its timing:
+//! failed logins per (email, client address) and per email across all addresses, and
+//! registrations per client address.
 
-use jiff::SignedDuration;
+use std::net::IpAddr;
+
+use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
 use crate::{
     Error,
     error::Problems,
+    hashing::HashPool,
     ids::UserId,
     password::{self, Password, PasswordHash},
-    ports::{Clock, LoginAttempts, Page, UserStore},
+    ports::{Admission, Attempt, Clock, Page, Throttle, UserStore},
     user::{Email, Role, User, parse_name},
 };
 
-/// Failures allowed per email within [`LOCKOUT_WINDOW`] before logins are refused.
-pub const MAX_FAILURES: usize = 5;
-pub const LOCKOUT_WINDOW: SignedDuration = SignedDuration::from_mins(15);
+/// Failed logins allowed per (email, client address) within [`LOGIN_WINDOW`].
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 5;
+/// Failed logins allowed per email from all addresses together within [`LOGIN_WINDOW`]:
+/// a guess spread over many addresses.
+pub const MAX_FAILURES_PER_EMAIL: u32 = 50;
+pub const LOGIN_WINDOW: SignedDuration = SignedDuration::from_mins(15);
+/// Registrations are counted per client address in windows of this length.
+pub const REGISTRATION_WINDOW: SignedDuration = SignedDuration::from_hours(1);
+
+/// Account settings read once per process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountsConfig {
+    /// Registrations one client address may make per [`REGISTRATION_WINDOW`].
+    pub registrations_per_hour: u32,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig {
+            registrations_per_hour: 20,
+        }
+    }
+}
+
+impl AccountsConfig {
+    /// Reads `BOOKING_REGISTRATIONS_PER_HOUR` (1..=1000000, default 20) through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        const NAME: &str = "BOOKING_REGISTRATIONS_PER_HOUR";
+        let registrations_per_hour = match var(NAME) {
+            None => AccountsConfig::default().registrations_per_hour,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| format!("{NAME} must be a whole number in 1..=1000000"))?,
+        };
+        Ok(AccountsConfig {
+            registrations_per_hour,
+        })
+    }
+}
 
 /// The body of `POST /api/auth/register`.
 #[derive(Deserialize)]
@@ -37,33 +83,57 @@ pub struct Credentials {
 /// The account use cases, over the ports they need.
 pub struct Accounts<'a> {
     pub users: &'a dyn UserStore,
-    pub attempts: &'a dyn LoginAttempts,
+    pub throttle: &'a dyn Throttle,
+    pub hashing: &'a HashPool,
     pub clock: &'a dyn Clock,
+    pub config: AccountsConfig,
 }
 
 impl Accounts<'_> {
-    /// Creates a customer account. Validation and the duplicate check come before the
-    /// (expensive) hash; the store's unique-email write settles races.
-    pub async fn register(&self, reg: Registration) -> Result<User, Error> {
-        let mut p = Problems::default();
-        let email = p.check(Email::parse(&reg.email));
-        let name = p.check(parse_name("name", &reg.name));
-        let password = email
-            .as_ref()
-            .and_then(|e| p.check(Password::parse(&reg.password, e)));
-        p.into_result()?;
-        let (Some(email), Some(name), Some(password)) = (email, name, password) else {
-            return Err(Error::invalid("email", "is invalid"));
-        };
+    /// Creates a customer account for a request from `client`, which may register
+    /// [`AccountsConfig::registrations_per_hour`] times per hour.
+    pub async fn register(&self, reg: Registration, client: IpAddr) -> Result<User, Error> {
+        let (email, name, password) = validate(&reg)?;
+        let attempt = self
+            .admit(
+                format!("register#{}", client.to_canonical()),
+                self.config.registrations_per_hour,
+                REGISTRATION_WINDOW,
+            )
+            .await?;
+        let created = self.create(email, name, password, Role::Customer).await;
+        if matches!(created, Err(Error::Busy { .. })) {
+            // Shed before any work: it was not a registration.
+            self.throttle.give_back(&attempt).await?;
+        }
+        created
+    }
+
+    /// Creates an account with `role`, unthrottled: for start-up seeding and operator
+    /// tools, never for a request.
+    pub async fn create_account(&self, reg: Registration, role: Role) -> Result<User, Error> {
+        let (email, name, password) = validate(&reg)?;
+        self.create(email, name, password, role).await
+    }
+
+    /// The duplicate check comes before the (expensive) hash; the store's unique-email
+    /// write settles races.
+    async fn create(
+        &self,
+        email: Email,
+        name: String,
+        password: Password,
+        role: Role,
+    ) -> Result<User, Error> {
         if self.users.find_by_email(&email).await?.is_some() {
             return Err(email_taken());
         }
-        let password_hash = hash_off_thread(password).await?;
+        let password_hash = self.hashing.run(move || password::hash(&password)).await??;
         let user = User {
             id: UserId::new(),
             email,
             name,
-            role: Role::Customer,
+            role,
             password_hash,
             created_at: self.clock.now(),
         };
@@ -71,10 +141,11 @@ impl Accounts<'_> {
         Ok(user)
     }
 
-    /// Checks credentials. Unknown emails and wrong passwords fail alike and cost the same
-    /// argon2 verification; after [`MAX_FAILURES`] failures in [`LOCKOUT_WINDOW`] the email
-    /// is refused until the oldest of them ages out.
-    pub async fn login(&self, creds: Credentials) -> Result<User, Error> {
+    /// Checks credentials from `client`. The attempt is counted for (email, client) and for
+    /// the email before it waits for a hashing slot; a success gives back its own attempt
+    /// and nothing else. Unknown emails and wrong passwords fail alike and cost the same
+    /// argon2 verification.
+    pub async fn login(&self, creds: Credentials, client: IpAddr) -> Result<User, Error> {
         let email = Email::parse(&creds.email)?;
         if creds.password.is_empty() {
             return Err(Error::invalid("password", "is required"));
@@ -82,30 +153,62 @@ impl Accounts<'_> {
         if creds.password.len() > 1024 {
             return Err(Error::InvalidCredentials);
         }
-        let now = self.clock.now();
-        let failures = self
-            .attempts
-            .failures_since(&email, now - LOCKOUT_WINDOW)
+        let pair = self
+            .admit(
+                format!("login#{email}#{}", client.to_canonical()),
+                MAX_FAILURES_PER_ADDRESS,
+                LOGIN_WINDOW,
+            )
             .await?;
-        if failures.len() >= MAX_FAILURES {
-            let frees_at = failures[failures.len() - MAX_FAILURES] + LOCKOUT_WINDOW;
-            let secs = (frees_at - now).as_secs().max(1);
-            return Err(Error::TooManyAttempts {
-                retry_after_secs: secs.unsigned_abs(),
-            });
+        let whole = match self
+            .admit(
+                format!("login#{email}"),
+                MAX_FAILURES_PER_EMAIL,
+                LOGIN_WINDOW,
+            )
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                self.throttle.give_back(&pair).await?;
+                return Err(e);
+            }
+        };
+        let outcome = self.check_password(&email, creds.password).await;
+        if !matches!(outcome, Err(Error::InvalidCredentials)) {
+            // A success, or a request shed or failed before its password was judged.
+            self.throttle.give_back(&pair).await?;
+            self.throttle.give_back(&whole).await?;
         }
-        let user = self.users.find_by_email(&email).await?;
+        outcome
+    }
+
+    async fn check_password(&self, email: &Email, candidate: String) -> Result<User, Error> {
+        let user = self.users.find_by_email(email).await?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let ok = verify_off_thread(creds.password, stored).await?;
+        let ok = self
+            .hashing
+            .run(move || verify(&candidate, stored.as_ref()))
+            .await?;
         match user {
-            Some(user) if ok => {
-                self.attempts.clear(&email).await?;
-                Ok(user)
-            }
-            _ => {
-                self.attempts.record_failure(&email, now).await?;
-                Err(Error::InvalidCredentials)
-            }
+            Some(user) if ok => Ok(user),
+            _ => Err(Error::InvalidCredentials),
+        }
+    }
+
+    /// Counts one attempt under `key`; a full window is a 429 until it closes.
+    async fn admit(
+        &self,
+        key: String,
+        limit: u32,
+        window: SignedDuration,
+    ) -> Result<Attempt, Error> {
+        let now = self.clock.now();
+        match self.throttle.admit(&key, limit, window, now).await? {
+            Admission::Counted(attempt) => Ok(attempt),
+            Admission::Full { window_start } => Err(Error::TooManyAttempts {
+                retry_after_secs: retry_after(window_start, window, now),
+            }),
         }
     }
 
@@ -117,19 +220,31 @@ impl Accounts<'_> {
         self.users.list(after, limit).await
     }
 
-    /// Changes a user's role. Admins cannot change their own, so the last admin cannot
-    /// lock everyone out by accident.
+    /// Changes a user's role on behalf of `actor`; the store applies
+    /// [`crate::user::check_role_change`] atomically with the write.
     pub async fn set_role(&self, actor: UserId, id: UserId, role: Role) -> Result<User, Error> {
-        if actor == id {
-            return Err(Error::Conflict {
-                field: "id",
-                reason: "you cannot change your own role".into(),
-            });
-        }
-        self.users
-            .set_role(id, role)
-            .await?
-            .ok_or(Error::NotFound("user"))
+        self.users.set_role(actor, id, role).await
+    }
+}
+
+/// Whole seconds until a window that opened at `start` closes, at least 1.
+fn retry_after(start: Timestamp, window: SignedDuration, now: Timestamp) -> u64 {
+    let left = crate::availability::plus(start, window).duration_since(now);
+    let secs = left.as_secs() + i64::from(left.subsec_nanos() > 0);
+    u64::try_from(secs.max(1)).unwrap_or(1)
+}
+
+fn validate(reg: &Registration) -> Result<(Email, String, Password), Error> {
+    let mut p = Problems::default();
+    let email = p.check(Email::parse(&reg.email));
+    let name = p.check(parse_name("name", &reg.name));
+    let password = email
+        .as_ref()
+        .and_then(|e| p.check(Password::parse(&reg.password, e)));
+    p.into_result()?;
+    match (email, name, password) {
+        (Some(email), Some(name), Some(password)) => Ok((email, name, password)),
+        _ => Err(Error::invalid("email", "is invalid")),
     }
 }
 
@@ -140,50 +255,57 @@ fn email_taken() -> Error {
     }
 }
 
-/// Runs argon2 on the blocking pool so one login does not stall other requests.
-pub async fn hash_off_thread(password: Password) -> Result<PasswordHash, Error> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|e| Error::Store(Box::new(e)))?
-}
-
-async fn verify_off_thread(candidate: String, stored: Option<PasswordHash>) -> Result<bool, Error> {
-    tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => password::verify(&candidate, &hash),
+/// A verification against the stored hash, or against a dummy one for unknown emails, so
+/// that the time taken does not tell which emails are registered.
+fn verify(candidate: &str, stored: Option<&PasswordHash>) -> bool {
+    match stored {
+        Some(hash) => password::verify(candidate, hash),
         None => {
-            password::verify_dummy(&candidate);
+            password::verify_dummy(candidate);
             false
         }
-    })
-    .await
-    .map_err(|e| Error::Store(Box::new(e)))
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
-    use crate::memory::{FixedClock, MemoryLoginAttempts, MemoryUsers};
+    use crate::memory::{FixedClock, MemoryThrottle, MemoryUsers};
 
     struct World {
         users: MemoryUsers,
-        attempts: MemoryLoginAttempts,
+        throttle: MemoryThrottle,
+        hashing: HashPool,
         clock: FixedClock,
     }
+
+    const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+    const AWAY: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 7));
 
     impl World {
         fn new() -> Self {
             World {
                 users: MemoryUsers::default(),
-                attempts: MemoryLoginAttempts::default(),
+                throttle: MemoryThrottle::default(),
+                hashing: HashPool::new(2, std::time::Duration::from_secs(30)),
                 clock: FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap()),
             }
         }
         fn accounts(&self) -> Accounts<'_> {
             Accounts {
                 users: &self.users,
-                attempts: &self.attempts,
+                throttle: &self.throttle,
+                hashing: &self.hashing,
                 clock: &self.clock,
+                config: AccountsConfig::default(),
             }
+        }
+        async fn login(&self, password: &str, from: IpAddr) -> Result<User, Error> {
+            self.accounts()
+                .login(creds("ana@example.com", password), from)
+                .await
         }
     }
 
@@ -202,14 +324,25 @@ mod tests {
         }
     }
 
+    fn retry_after(r: Result<User, Error>) -> u64 {
+        match r {
+            Err(Error::TooManyAttempts { retry_after_secs }) => retry_after_secs,
+            other => panic!("expected TooManyAttempts, got {other:?}"),
+        }
+    }
+
     #[tokio::test]
     async fn a_registered_customer_can_log_in_with_any_email_case() {
         let w = World::new();
-        let user = w.accounts().register(reg("Ana@Example.com")).await.unwrap();
+        let user = w
+            .accounts()
+            .register(reg("Ana@Example.com"), HOME)
+            .await
+            .unwrap();
         assert_eq!(user.role, Role::Customer);
         let again = w
             .accounts()
-            .login(creds("ANA@example.COM", "a long passphrase"))
+            .login(creds("ANA@example.COM", "a long passphrase"), HOME)
             .await
             .unwrap();
         assert_eq!(again.id, user.id);
@@ -218,10 +351,13 @@ mod tests {
     #[tokio::test]
     async fn a_duplicate_email_is_a_conflict() {
         let w = World::new();
-        w.accounts().register(reg("ana@example.com")).await.unwrap();
+        w.accounts()
+            .register(reg("ana@example.com"), HOME)
+            .await
+            .unwrap();
         let err = w
             .accounts()
-            .register(reg("ANA@example.com"))
+            .register(reg("ANA@example.com"), HOME)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Conflict { field: "email", .. }));
@@ -230,15 +366,14 @@ mod tests {
     #[tokio::test]
     async fn unknown_email_and_wrong_password_fail_alike() {
         let w = World::new();
-        w.accounts().register(reg("ana@example.com")).await.unwrap();
-        let wrong = w
-            .accounts()
-            .login(creds("ana@example.com", "not the one!"))
+        w.accounts()
+            .register(reg("ana@example.com"), HOME)
             .await
-            .unwrap_err();
+            .unwrap();
+        let wrong = w.login("not the one!", HOME).await.unwrap_err();
         let unknown = w
             .accounts()
-            .login(creds("bob@example.com", "not the one!"))
+            .login(creds("bob@example.com", "not the one!"), HOME)
             .await
             .unwrap_err();
         assert!(matches!(wrong, Error::InvalidCredentials));
@@ -246,51 +381,260 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn five_failures_lock_the_email_until_the_oldest_ages_out() {
-        // Given five failures one minute apart
+    async fn five_failures_lock_the_address_until_the_window_closes() {
+        // Given five failures from one address, one minute apart
         let w = World::new();
-        w.accounts().register(reg("ana@example.com")).await.unwrap();
+        w.accounts()
+            .register(reg("ana@example.com"), HOME)
+            .await
+            .unwrap();
         for _ in 0..5 {
-            let _ = w
-                .accounts()
-                .login(creds("ana@example.com", "wrong password"))
-                .await;
+            let _ = w.login("wrong password", HOME).await;
             w.clock.advance(SignedDuration::from_mins(1));
         }
-        // When the right password is tried
+        // When the right password is tried from that address
+        // Then it is refused until 15 minutes after the first failure
+        assert_eq!(retry_after(w.login("a long passphrase", HOME).await), 600);
+        // And once that window closes the right password works again
+        w.clock.advance(SignedDuration::from_mins(10));
+        assert!(w.login("a long passphrase", HOME).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn failures_from_one_address_do_not_lock_the_owner_out_elsewhere() {
+        // Given five wrong passwords from one address
+        let w = World::new();
+        w.accounts()
+            .register(reg("ana@example.com"), HOME)
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            let _ = w.login("wrong password", AWAY).await;
+        }
+        assert!(retry_after(w.login("a long passphrase", AWAY).await) > 0);
+        // Then the owner still signs in from another address
+        assert!(w.login("a long passphrase", HOME).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn fifty_failures_across_addresses_lock_the_email_everywhere() {
+        // Given 50 wrong passwords for one email from 50 addresses
+        let w = World::new();
+        w.accounts()
+            .register(reg("ana@example.com"), HOME)
+            .await
+            .unwrap();
+        for i in 0..50u32 {
+            let from = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            let err = w.login("wrong password", from).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidCredentials), "{i}: {err:?}");
+        }
+        // Then the email is refused from any address, the right password included
+        assert_eq!(retry_after(w.login("a long passphrase", HOME).await), 900);
+        // And the refused attempt did not use up the address's own allowance
+        w.clock.advance(LOGIN_WINDOW);
+        assert!(w.login("a long passphrase", HOME).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_success_gives_back_its_own_attempt_and_nothing_else() {
+        // Given four failures from one address
+        let w = World::new();
+        w.accounts()
+            .register(reg("ana@example.com"), HOME)
+            .await
+            .unwrap();
+        for _ in 0..4 {
+            let _ = w.login("wrong password", HOME).await;
+        }
+        // When the owner signs in, twice
+        assert!(w.login("a long passphrase", HOME).await.is_ok());
+        assert!(w.login("a long passphrase", HOME).await.is_ok());
+        // Then the four failures still count: one more, and the address is locked
+        let _ = w.login("wrong password", HOME).await;
+        assert!(retry_after(w.login("a long passphrase", HOME).await) > 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_burst_of_guesses_is_counted_as_it_arrives() {
+        // Given a registered email and both hashing slots busy, so nothing is judged yet
+        let w = Arc::new(World::new());
+        w.accounts()
+            .register(reg("ana@example.com"), HOME)
+            .await
+            .unwrap();
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let hold = Arc::new(Mutex::new(hold));
+        let blockers: Vec<_> = (0..2)
+            .map(|_| {
+                let (w, hold) = (w.clone(), hold.clone());
+                tokio::spawn(async move {
+                    w.hashing
+                        .run(move || hold.lock().is_ok_and(|h| h.recv().is_ok()))
+                        .await
+                })
+            })
+            .collect();
+        while w.hashing.running() < 2 {
+            tokio::task::yield_now().await;
+        }
+        // When 29 wrong passwords and the right one arrive at once from one address
+        let mut tries = tokio::task::JoinSet::new();
+        for i in 0..30 {
+            let w = w.clone();
+            let password = if i == 17 { "a long passphrase" } else { "wrong password" };
+            tries.spawn(async move { w.login(password, HOME).await });
+        }
+        // Then 25 are refused while the first five still wait for a slot
+        let refused_early = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            let mut refused = 0;
+            while refused < 25 {
+                match tries.join_next().await {
+                    Some(Ok(Err(Error::TooManyAttempts { .. }))) => refused += 1,
+                    other => panic!("a guess finished before any was judged: {other:?}"),
+                }
+            }
+        })
+        .await;
+        assert!(refused_early.is_ok(), "guesses were not refused on arrival");
+        // And once hashing resumes exactly the five counted ones are judged
+        release.send(()).unwrap();
+        release.send(()).unwrap();
+        for b in blockers {
+            assert!(b.await.unwrap().unwrap());
+        }
+        let mut judged = 0;
+        while let Some(r) = tries.join_next().await {
+            assert!(!matches!(r.unwrap(), Err(Error::TooManyAttempts { .. })));
+            judged += 1;
+        }
+        assert_eq!(judged, 5);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_hashes_run_at_once_than_the_pool_has_slots() {
+        // Given a pool of two slots and 64 logins for unknown emails from 64 addresses
+        let w = Arc::new(World::new());
+        let tries = (0..64u32).map(|i| {
+            let w = w.clone();
+            tokio::spawn(async move {
+                let from = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+                let email = format!("nobody{i}@example.com");
+                w.accounts()
+                    .login(creds(&email, "some password"), from)
+                    .await
+            })
+        });
+        for t in tries.collect::<Vec<_>>() {
+            assert!(matches!(t.await.unwrap(), Err(Error::InvalidCredentials)));
+        }
+        // Then every one was verified, never more than two at the same time
+        assert!(w.hashing.peak() <= 2, "peak {}", w.hashing.peak());
+    }
+
+    #[tokio::test]
+    async fn a_login_shed_for_want_of_a_hashing_slot_counts_for_nothing() {
+        // Given a pool whose only slot is taken and that sheds at once
+        let mut w = World::new();
+        w.hashing = HashPool::new(1, std::time::Duration::ZERO);
+        w.accounts()
+            .register(reg("ana@example.com"), HOME)
+            .await
+            .unwrap();
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let w = Arc::new(w);
+        let busy = {
+            let w = w.clone();
+            tokio::spawn(async move { w.hashing.run(move || hold.recv()).await })
+        };
+        while w.hashing.running() == 0 {
+            tokio::task::yield_now().await;
+        }
+        // When ten logins arrive while it is busy
+        for _ in 0..10 {
+            let err = w.login("wrong password", HOME).await.unwrap_err();
+            assert!(matches!(err, Error::Busy { .. }), "{err:?}");
+        }
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap().unwrap();
+        // Then none of them was counted against the address
+        assert!(w.login("a long passphrase", HOME).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn registrations_are_throttled_per_address() {
+        // Given the default of 20 registrations per address per hour
+        let w = World::new();
+        for i in 0..20 {
+            w.accounts()
+                .register(reg(&format!("u{i}@example.com")), HOME)
+                .await
+                .unwrap();
+        }
+        // Then the 21st from that address waits for the hour to pass
         let err = w
             .accounts()
-            .login(creds("ana@example.com", "a long passphrase"))
+            .register(reg("late@example.com"), HOME)
             .await
             .unwrap_err();
-        // Then it is refused, retry after the first failure leaves the 15-minute window
-        match err {
-            Error::TooManyAttempts { retry_after_secs } => assert_eq!(retry_after_secs, 10 * 60),
-            other => panic!("expected TooManyAttempts, got {other:?}"),
-        }
-        // And once that happens the right password works again
-        w.clock.advance(SignedDuration::from_mins(10));
+        assert!(matches!(
+            err,
+            Error::TooManyAttempts {
+                retry_after_secs: 3600
+            }
+        ));
+        // And another address is not affected
         assert!(
             w.accounts()
-                .login(creds("ana@example.com", "a long passphrase"))
+                .register(reg("late@example.com"), AWAY)
                 .await
                 .is_ok()
         );
     }
 
+    #[test]
+    fn the_registration_limit_comes_from_the_environment() {
+        assert_eq!(
+            AccountsConfig::from_vars(|_| None).unwrap(),
+            AccountsConfig::default()
+        );
+        let set = AccountsConfig::from_vars(|k| {
+            (k == "BOOKING_REGISTRATIONS_PER_HOUR").then(|| "500".into())
+        });
+        assert_eq!(set.unwrap().registrations_per_hour, 500);
+        let bad = AccountsConfig::from_vars(|_| Some("0".into())).unwrap_err();
+        assert!(bad.contains("BOOKING_REGISTRATIONS_PER_HOUR"));
+    }
+
     #[tokio::test]
-    async fn an_admin_cannot_change_their_own_role() {
+    async fn only_a_current_admin_changes_roles_and_never_their_own() {
+        // Given an admin and a customer
         let w = World::new();
-        let u = w.accounts().register(reg("ana@example.com")).await.unwrap();
-        assert!(
-            w.accounts()
-                .set_role(u.id, u.id, Role::Admin)
-                .await
-                .is_err()
-        );
-        let other = UserId::new();
-        assert!(
-            matches!(w.accounts().set_role(other, u.id, Role::Staff).await, Ok(u) if u.role == Role::Staff)
-        );
+        let admin = w
+            .accounts()
+            .create_account(reg("admin@example.com"), Role::Admin)
+            .await
+            .unwrap();
+        let u = w
+            .accounts()
+            .register(reg("ana@example.com"), HOME)
+            .await
+            .unwrap();
+        // Then the admin cannot change their own role, a customer cannot change any
+        assert!(matches!(
+            w.accounts().set_role(admin.id, admin.id, Role::Staff).await,
+            Err(Error::Conflict { field: "id", .. })
+        ));
+        assert!(matches!(
+            w.accounts().set_role(u.id, admin.id, Role::Customer).await,
+            Err(Error::Forbidden)
+        ));
+        // And the admin promotes the customer
+        let staff = w.accounts().set_role(admin.id, u.id, Role::Staff).await;
+        assert!(matches!(staff, Ok(u) if u.role == Role::Staff));
+        assert!(matches!(
+            w.accounts().set_role(admin.id, UserId::new(), Role::Staff).await,
+            Err(Error::NotFound("user"))
+        ));
     }
 }

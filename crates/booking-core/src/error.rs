@@ -39,9 +39,17 @@ pub enum Error {
     /// Unknown email or wrong password; deliberately indistinguishable.
     #[error("invalid email or password")]
     InvalidCredentials,
-    /// Too many failed attempts; the client may retry after the given number of seconds.
+    /// Too many attempts (failed logins, registrations); the client may retry after the
+    /// given number of seconds.
     #[error("too many attempts, retry after {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// The caller's current role does not allow the change (re-checked by the store).
+    #[error("your role does not allow this operation")]
+    Forbidden,
+    /// Every slot of a bounded resource (password hashing) stayed busy for the whole wait;
+    /// nothing was done and the client may retry after the given number of seconds.
+    #[error("busy, retry after {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     /// A rule of the business rejects an otherwise well-formed request (outside opening
     /// hours, inside the minimum notice, ...): HTTP 422.
     #[error("rule violated on {field}: {reason}")]

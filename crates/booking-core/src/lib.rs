@@ -9,6 +9,7 @@ pub mod availability;
 pub mod booking;
 pub mod catalog;
 pub mod error;
+pub mod hashing;
 pub mod ids;
 pub mod memory;
 pub mod money;

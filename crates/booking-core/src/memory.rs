@@ -9,7 +9,7 @@ use std::{
 };
 
 use async_trait::async_trait;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::{
     Error,
@@ -19,13 +19,13 @@ use crate::{
     notify::Notification,
     payment::{LedgerEntry, PaymentLedger, SimulatedGateway},
     ports::{
-        CatalogStore, ClaimCounts, ClaimReader, Clock, Held, HoldLimits, LoginAttempts,
+        Admission, Attempt, CatalogStore, ClaimCounts, ClaimReader, Clock, Held, HoldLimits,
         NotificationQueue, Page, ReservationCursor, ReservationFilter, ReservationStore,
-        SettingsStore, UserStore,
+        SettingsStore, Throttle, UserStore,
     },
     reservation::{Actor, Failure, Reservation, Status},
     settings::Settings,
-    user::{Email, Role, User},
+    user::{Email, Role, User, check_role_change},
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,46 +73,71 @@ impl UserStore for MemoryUsers {
         Ok(Page::from_overfetch(items, limit, |u| u.id.to_string()))
     }
 
-    async fn set_role(&self, id: UserId, role: Role) -> Result<Option<User>, Error> {
+    async fn set_role(&self, actor: UserId, id: UserId, role: Role) -> Result<User, Error> {
         let mut g = lock(&self.inner);
-        Ok(g.0.get_mut(&id).map(|u| {
-            u.role = role;
-            u.clone()
-        }))
+        let target = g.0.get(&id).ok_or(Error::NotFound("user"))?;
+        check_role_change(g.0.get(&actor), target)?;
+        let user = g.0.get_mut(&id).ok_or(Error::NotFound("user"))?;
+        user.role = role;
+        Ok(user.clone())
     }
+}
+
+/// Attempt counters in memory: (window start, window end, count) per key. Keys whose
+/// window has closed are dropped as the map grows, so it stays bounded by the keys active
+/// within one window.
+#[derive(Default)]
+pub struct MemoryThrottle {
+    inner: Mutex<ThrottleInner>,
 }
 
 #[derive(Default)]
-pub struct MemoryLoginAttempts {
-    inner: Mutex<HashMap<Email, Vec<Timestamp>>>,
+struct ThrottleInner {
+    windows: HashMap<String, (Timestamp, Timestamp, u32)>,
+    /// The size at which closed windows are swept next: twice what the last sweep left, so
+    /// sweeping costs O(1) per attempt on average however many keys are open.
+    sweep_at: usize,
 }
 
+const THROTTLE_MIN_SWEEP: usize = 4096;
+
 #[async_trait]
-impl LoginAttempts for MemoryLoginAttempts {
-    async fn failures_since(
+impl Throttle for MemoryThrottle {
+    async fn admit(
         &self,
-        email: &Email,
-        since: Timestamp,
-    ) -> Result<Vec<Timestamp>, Error> {
-        let g = lock(&self.inner);
-        Ok(g.get(email)
-            .map(|v| v.iter().copied().filter(|t| *t > since).collect())
-            .unwrap_or_default())
-    }
-
-    async fn record_failure(&self, email: &Email, at: Timestamp) -> Result<(), Error> {
+        key: &str,
+        limit: u32,
+        window: SignedDuration,
+        now: Timestamp,
+    ) -> Result<Admission, Error> {
         let mut g = lock(&self.inner);
-        let list = g.entry(email.clone()).or_default();
-        list.push(at);
-        // Only the recent past matters; keep the list from growing without bound.
-        if list.len() > 64 {
-            list.drain(..list.len() - 64);
+        if g.windows.len() >= g.sweep_at.max(THROTTLE_MIN_SWEEP) {
+            g.windows.retain(|_, (_, end, _)| *end > now);
+            g.sweep_at = g.windows.len() * 2;
         }
-        Ok(())
+        let entry = g.windows.entry(key.to_owned()).or_insert((now, now, 0));
+        if entry.1 <= now {
+            *entry = (now, crate::availability::plus(now, window), 0);
+        }
+        if entry.2 >= limit {
+            return Ok(Admission::Full {
+                window_start: entry.0,
+            });
+        }
+        entry.2 += 1;
+        Ok(Admission::Counted(Attempt {
+            key: key.to_owned(),
+            window_start: entry.0,
+        }))
     }
 
-    async fn clear(&self, email: &Email) -> Result<(), Error> {
-        lock(&self.inner).remove(email);
+    async fn give_back(&self, attempt: &Attempt) -> Result<(), Error> {
+        let mut g = lock(&self.inner);
+        if let Some((start, _, count)) = g.windows.get_mut(&attempt.key)
+            && *start == attempt.window_start
+        {
+            *count = count.saturating_sub(1);
+        }
         Ok(())
     }
 }

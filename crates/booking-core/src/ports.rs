@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::{
     Error,
@@ -53,21 +53,46 @@ pub trait UserStore: Send + Sync {
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, Error>;
     /// Users in id (hence creation) order, starting after the cursor.
     async fn list(&self, after: Option<UserId>, limit: usize) -> Result<Page<User>, Error>;
-    /// Changes a user's role; `None` when there is no such user.
-    async fn set_role(&self, id: UserId, role: Role) -> Result<Option<User>, Error>;
+    /// Gives user `id` a new role on behalf of `actor`, deciding with
+    /// [`crate::user::check_role_change`] on both users as stored, in the same atomic step
+    /// as the write: an actor demoted meanwhile changes nothing.
+    async fn set_role(&self, actor: UserId, id: UserId, role: Role) -> Result<User, Error>;
 }
 
-/// Failed logins per email, for the brute-force limit.
+/// What [`Throttle::admit`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// The attempt is counted in the window that opened at `window_start`.
+    Counted(Attempt),
+    /// The window that opened at `window_start` already holds `limit` attempts.
+    Full { window_start: Timestamp },
+}
+
+/// One counted attempt, which [`Throttle::give_back`] can take back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub key: String,
+    pub window_start: Timestamp,
+}
+
+/// Attempts per key in fixed windows: failed logins per (email, address) and per email,
+/// registrations per address. The rules (keys, limits, windows) are
+/// [`crate::accounts`]'s; a store only counts, atomically.
 #[async_trait]
-pub trait LoginAttempts: Send + Sync {
-    /// Failures recorded for this email strictly after `since`, oldest first.
-    async fn failures_since(
+pub trait Throttle: Send + Sync {
+    /// Counts one attempt under `key`, in one atomic step. A window opens at the first
+    /// attempt after the previous one closed and lasts `window`; while it is open it takes
+    /// at most `limit` attempts and refuses the rest with [`Admission::Full`].
+    async fn admit(
         &self,
-        email: &Email,
-        since: Timestamp,
-    ) -> Result<Vec<Timestamp>, Error>;
-    async fn record_failure(&self, email: &Email, at: Timestamp) -> Result<(), Error>;
-    async fn clear(&self, email: &Email) -> Result<(), Error>;
+        key: &str,
+        limit: u32,
+        window: SignedDuration,
+        now: Timestamp,
+    ) -> Result<Admission, Error>;
+    /// Takes one attempt back from the window it was counted in, if that window is still
+    /// the key's current one (a later window owes it nothing).
+    async fn give_back(&self, attempt: &Attempt) -> Result<(), Error>;
 }
 
 #[async_trait]

@@ -5,7 +5,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::{FieldError, ids::UserId, password::PasswordHash};
+use crate::{Error, FieldError, ids::UserId, password::PasswordHash};
 
 /// A syntactically valid, lower-cased email address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -131,6 +131,23 @@ pub struct User {
     pub created_at: Timestamp,
 }
 
+/// Whether `actor` may change `target`'s role: only a current admin may, and never their
+/// own role. Stores apply it to both users as read in the same atomic step as the write, so
+/// two admins demoting each other at once cannot both succeed, and the actor (an admin who
+/// keeps that role) guarantees that at least one admin remains after every change.
+pub fn check_role_change(actor: Option<&User>, target: &User) -> Result<(), Error> {
+    if !actor.is_some_and(|a| a.role == Role::Admin) {
+        return Err(Error::Forbidden);
+    }
+    if actor.is_some_and(|a| a.id == target.id) {
+        return Err(Error::Conflict {
+            field: "id",
+            reason: "you cannot change your own role".into(),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,3 +188,4 @@ mod tests {
         assert_eq!(parse_name("name", " Ana ").unwrap(), "Ana");
     }
 }
+

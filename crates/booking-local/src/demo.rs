@@ -71,18 +71,16 @@ pub async fn seed(
         } else {
             "Demo Customer"
         };
-        let user = state
+        let reg = Registration {
+            email: email.clone(),
+            password: password.clone(),
+            name: name.into(),
+        };
+        state
             .accounts()
-            .register(Registration {
-                email: email.clone(),
-                password: password.clone(),
-                name: name.into(),
-            })
+            .create_account(reg, role)
             .await
             .map_err(|e| format!("{prefix}_EMAIL / {prefix}_PASSWORD: {e}"))?;
-        if role != Role::Customer {
-            state.ports.users.set_role(user.id, role).await?;
-        }
         accounts.push((role.as_str(), email, password));
     }
     Ok(accounts)

@@ -17,9 +17,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     AppState,
-    extract::{Admin, Caller, JsonBody, PathId, QueryParams, path_id},
+    extract::{Admin, Caller, ClientAddr, JsonBody, PathId, QueryParams, path_id},
     openapi::{
-        Forbidden, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+        Forbidden, HashingBusy, InternalError, PayloadTooLarge, Unauthorized,
+        UnsupportedMediaType,
         schemas::{self, Ulid},
     },
     problem::Problem,
@@ -77,14 +78,18 @@ impl From<User> for UserView {
         (status = 409, description = "The email is already registered (`/problems/conflict`, `errors[0].field` is `email`).", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
+        (status = 429, description = "Too many registrations from this client address within the hour (`BOOKING_REGISTRATIONS_PER_HOUR`, default 20; `/problems/too-many-attempts`).", body = schemas::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until this address may register again (at least 1)."))),
         (status = 500, response = InternalError),
+        (status = 503, response = HashingBusy),
     )
 )]
 pub(crate) async fn register(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     JsonBody(reg): JsonBody<Registration>,
 ) -> Result<(StatusCode, Json<UserView>), Problem> {
-    let user = state.accounts().register(reg).await?;
+    let user = state.accounts().register(reg, client).await?;
     tracing::info!(user_id = %user.id, "user registered");
     Ok((StatusCode::CREATED, Json(user.into())))
 }
@@ -105,8 +110,10 @@ pub(crate) struct LoginResponse {
 
 /// Log in with email and password.
 ///
-/// Unknown emails and wrong passwords fail alike. After 5 failures for one email within
-/// 15 minutes, logins for it are refused with 429 until the oldest failure ages out.
+/// Unknown emails and wrong passwords fail alike. Attempts are counted as they arrive: after
+/// 5 failures for one email from one client address within 15 minutes, that address is
+/// refused for that email with 429 until the window closes; after 50 from all addresses,
+/// the email is refused everywhere. A successful login takes back only its own attempt.
 #[utoipa::path(
     post,
     path = "/api/auth/login",
@@ -120,16 +127,18 @@ pub(crate) struct LoginResponse {
             headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 429, description = "Too many failed logins for this email (`/problems/too-many-attempts`).", body = schemas::Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many failed logins: 5 for this email from this client address, or 50 for this email from all addresses, within 15 minutes (`/problems/too-many-attempts`).", body = schemas::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until a login for this email is accepted again (at least 1)."))),
         (status = 500, response = InternalError),
+        (status = 503, response = HashingBusy),
     )
 )]
 pub(crate) async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     JsonBody(creds): JsonBody<Credentials>,
 ) -> Result<Json<LoginResponse>, Problem> {
-    let user = state.accounts().login(creds).await?;
+    let user = state.accounts().login(creds, client).await?;
     let (token, expires_at) = state
         .jwt
         .issue(&user, state.ports.clock.now())

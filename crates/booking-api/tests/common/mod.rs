@@ -2,15 +2,17 @@
 //! clock the tests move, driven in-process with tower `oneshot`.
 #![allow(clippy::unwrap_used, dead_code)] // a test harness: a panic is a failed test
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     Router,
     body::Body,
+    extract::ConnectInfo,
     http::{HeaderMap, Method, Request, StatusCode, header},
 };
 use booking_api::{AppState, JwtConfig, Ports, app};
 use booking_core::{
+    accounts::{AccountsConfig, Registration},
     booking::BookingConfig,
     memory::{FixedClock, MemoryQueue},
     user::Role,
@@ -21,6 +23,10 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+/// The socket peer of every request the harness sends, unless a test sets its own
+/// `ConnectInfo` (booking-local's server sets the real one).
+pub const PEER: ([u8; 4], u16) = ([192, 0, 2, 10], 50000);
 
 pub struct World {
     pub state: AppState,
@@ -55,8 +61,12 @@ impl World {
             SignedDuration::from_hours(1),
         )
         .unwrap();
+        // Tests register many accounts from one address: the throttle has its own tests.
+        let accounts = AccountsConfig {
+            registrations_per_hour: 100_000,
+        };
         World {
-            state: AppState::new(ports, jwt),
+            state: AppState::new(ports, jwt).with_accounts(accounts),
             clock,
             queue,
         }
@@ -66,7 +76,11 @@ impl World {
         app(self.state.clone())
     }
 
-    pub async fn send_to(&self, router: Router, req: Request<Body>) -> Reply {
+    pub async fn send_to(&self, router: Router, mut req: Request<Body>) -> Reply {
+        if req.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            req.extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from(PEER)));
+        }
         let res = router.oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
@@ -144,13 +158,22 @@ impl World {
         .await
     }
 
-    /// Registers a user with `role` and returns (id, token).
+    /// Registers a user with `role` and returns (id, token): customers through the API,
+    /// others as booking-local seeds its demo admin.
     pub async fn user(&self, email: &str, role: Role) -> (String, String) {
-        let r = self.register(email).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        let id = r.body["id"].as_str().unwrap().to_owned();
-        let uid = booking_core::ids::UserId::parse("id", &id).unwrap();
-        self.state.ports.users.set_role(uid, role).await.unwrap();
+        let id = if role == Role::Customer {
+            let r = self.register(email).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            r.body["id"].as_str().unwrap().to_owned()
+        } else {
+            let reg = Registration {
+                email: email.into(),
+                password: "a long passphrase".into(),
+                name: "Test User".into(),
+            };
+            let user = self.state.accounts().create_account(reg, role).await;
+            user.unwrap().id.to_string()
+        };
         let token = self.login(email, "a long passphrase").await.body["token"]
             .as_str()
             .unwrap()

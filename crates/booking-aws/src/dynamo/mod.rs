@@ -12,7 +12,7 @@ pub use catalog::{DynamoCatalog, DynamoSettings};
 pub use ledger::DynamoLedger;
 pub use reservations::DynamoReservations;
 pub use sent::DynamoSentLog;
-pub use users::{DynamoLoginAttempts, DynamoUsers};
+pub use users::{DynamoThrottle, DynamoUsers};
 
 use std::collections::HashMap;
 
@@ -255,46 +255,4 @@ pub async fn backoff(attempt: u32) {
     let cap_ms = 20u64 << attempt.min(6);
     let random = u64::try_from(ulid::Ulid::generate().random() & u128::from(u64::MAX)).unwrap_or(0);
     tokio::time::sleep(std::time::Duration::from_millis(random % cap_ms)).await;
-}
-
-/// Deletes items by key with BatchWriteItem, 25 at a time, resubmitting what DynamoDB
-/// returns as unprocessed (with backoff) until none is left or the attempts run out.
-pub async fn delete_keys(table: &Table, keys: Vec<Item>) -> Result<(), Error> {
-    use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
-    let mut requests = Vec::with_capacity(keys.len());
-    for key in keys {
-        let delete = DeleteRequest::builder()
-            .set_key(Some(key))
-            .build()
-            .map_err(store_err)?;
-        requests.push(WriteRequest::builder().delete_request(delete).build());
-    }
-    for chunk in requests.chunks(25) {
-        let mut pending = chunk.to_vec();
-        let mut attempt = 0;
-        while !pending.is_empty() {
-            if attempt > 0 {
-                if attempt >= MAX_ATTEMPTS {
-                    return Err(store_err(anyhow::anyhow!(
-                        "{} deletes still unprocessed after {MAX_ATTEMPTS} attempts",
-                        pending.len()
-                    )));
-                }
-                backoff(attempt).await;
-            }
-            attempt += 1;
-            let out = table
-                .client
-                .batch_write_item()
-                .request_items(&table.name, pending)
-                .send()
-                .await
-                .map_err(sdk_err)?;
-            pending = out
-                .unprocessed_items
-                .and_then(|mut u| u.remove(&table.name))
-                .unwrap_or_default();
-        }
-    }
-    Ok(())
 }

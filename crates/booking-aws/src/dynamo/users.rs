@@ -1,26 +1,20 @@
-//! Users with their unique emails, and failed logins (docs/dynamodb.md: user, email
-//! uniqueness, failed login).
+//! Users with their unique emails, and the attempt counters of the throttle
+//! (docs/dynamodb.md: user, email uniqueness, throttle window).
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use booking_core::{
     Error,
     ids::UserId,
-    ports::{LoginAttempts, Page, UserStore},
-    user::{Email, Role, User},
+    ports::{Admission, Attempt, Page, Throttle, UserStore},
+    user::{Email, Role, User, check_role_change},
 };
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 use super::{
-    Item, MAX_ATTEMPTS, Table, backoff, cancellation_reasons, delete_keys, doc, from_doc, get_s,
-    is_condition_failed, n, padded_ms, query_items, s, sdk_err, store_err,
+    Item, MAX_ATTEMPTS, Table, backoff, cancellation_reasons, doc, from_doc, get_n, get_s,
+    is_condition_failed, n, query_items, s, sdk_err, store_err,
 };
-
-/// Failed logins older than this are of no interest to the lockout; DynamoDB's TTL removes
-/// them.
-const FAILURE_TTL_SECS: i64 = 24 * 60 * 60;
-/// At most this many recent failures are read back, as the in-memory adapter keeps.
-const MAX_FAILURES_READ: usize = 64;
 
 fn user_key(id: UserId) -> Item {
     Item::from([
@@ -34,10 +28,6 @@ fn email_key(email: &Email) -> Item {
         ("PK".into(), s(format!("EMAIL#{email}"))),
         ("SK".into(), s("EMAIL")),
     ])
-}
-
-fn login_pk(email: &Email) -> String {
-    format!("LOGIN#{email}")
 }
 
 fn put_new(table: &Table, item: Item) -> Result<TransactWriteItem, Error> {
@@ -172,25 +162,38 @@ impl UserStore for DynamoUsers {
         Ok(Page::from_overfetch(items, limit, |u| u.id.to_string()))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %id, role = role.as_str()))]
-    async fn set_role(&self, id: UserId, role: Role) -> Result<Option<User>, Error> {
+    #[tracing::instrument(skip_all, fields(actor_id = %actor, user_id = %id, role = role.as_str()))]
+    async fn set_role(&self, actor: UserId, id: UserId, role: Role) -> Result<User, Error> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let Some(item) = self.get_item(user_key(id)).await? else {
-                return Ok(None);
+            let Some(target_item) = self.get_item(user_key(id)).await? else {
+                return Err(Error::NotFound("user"));
             };
-            let mut user: User = from_doc(&item)?;
-            let old = item
+            let actor_item = self.get_item(user_key(actor)).await?;
+            let mut user: User = from_doc(&target_item)?;
+            let actor_user: Option<User> = actor_item.as_ref().map(from_doc).transpose()?;
+            check_role_change(actor_user.as_ref(), &user)?;
+            let (Some(actor_item), Some(old)) = (actor_item, target_item.get("doc").cloned())
+            else {
+                return Err(store_err(anyhow::anyhow!("user item without a doc")));
+            };
+            let actor_doc = actor_item
                 .get("doc")
                 .cloned()
                 .ok_or_else(|| store_err(anyhow::anyhow!("user item without a doc")))?;
             user.role = role;
-            // Conditioned on the doc just read: a concurrent change is never overwritten.
-            let result = self
-                .table
-                .client
-                .update_item()
+            // Both users as just read, or nothing: an actor demoted meanwhile (by the user
+            // they are demoting, say) fails the check, and the decision is taken again.
+            let check = ConditionCheck::builder()
+                .table_name(&self.table.name)
+                .set_key(Some(user_key(actor)))
+                .condition_expression("#doc = :actor")
+                .expression_attribute_names("#doc", "doc")
+                .expression_attribute_values(":actor", actor_doc)
+                .build()
+                .map_err(store_err)?;
+            let update = Update::builder()
                 .table_name(&self.table.name)
                 .set_key(Some(user_key(id)))
                 .update_expression("SET #doc = :new")
@@ -198,11 +201,20 @@ impl UserStore for DynamoUsers {
                 .expression_attribute_names("#doc", "doc")
                 .expression_attribute_values(":new", doc(&user)?)
                 .expression_attribute_values(":old", old)
+                .build()
+                .map_err(store_err)?;
+            let result = self
+                .table
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().condition_check(check).build())
+                .transact_items(TransactWriteItem::builder().update(update).build())
                 .send()
                 .await;
             match result {
-                Ok(_) => return Ok(Some(user)),
-                Err(e) if is_condition_failed(&e) && attempt < MAX_ATTEMPTS => {
+                Ok(_) => return Ok(user),
+                Err(e) if cancellation_reasons(&e).is_some() && attempt < MAX_ATTEMPTS => {
+                    tracing::debug!(attempt, "role change lost a race; deciding again");
                     backoff(attempt).await;
                 }
                 Err(e) => return Err(sdk_err(e)),
@@ -211,82 +223,152 @@ impl UserStore for DynamoUsers {
     }
 }
 
-/// [`LoginAttempts`] on the booking table: one item per failure under the email, which
-/// DynamoDB's TTL removes a day later.
+/// [`Throttle`] on the booking table: one item per key holding its current window
+/// (`windowStart`, `windowEnd`, epoch ms) and `count`. Counting is one conditional update
+/// whose condition holds the window and the limit (`windowEnd > now AND count < limit`);
+/// a closed or missing window is replaced by a conditional put. `ttl` only sweeps old
+/// items: DynamoDB deletes by TTL hours late, and correctness never depends on it.
 #[derive(Clone, Debug)]
-pub struct DynamoLoginAttempts {
+pub struct DynamoThrottle {
     table: Table,
 }
 
-impl DynamoLoginAttempts {
+impl DynamoThrottle {
     pub fn new(table: Table) -> Self {
-        DynamoLoginAttempts { table }
+        DynamoThrottle { table }
     }
 }
 
+/// How long a window's item outlives the window before TTL may sweep it (seconds).
+const THROTTLE_TTL_SECS: i64 = 24 * 60 * 60;
+
+fn throttle_key(key: &str) -> Item {
+    Item::from([
+        ("PK".into(), s(format!("THROTTLE#{key}"))),
+        ("SK".into(), s("THROTTLE")),
+    ])
+}
+
+fn ms_to_ts(ms: i64) -> Result<Timestamp, Error> {
+    Timestamp::from_millisecond(ms).map_err(store_err)
+}
+
 #[async_trait]
-impl LoginAttempts for DynamoLoginAttempts {
+impl Throttle for DynamoThrottle {
     #[tracing::instrument(skip_all)]
-    async fn failures_since(
+    async fn admit(
         &self,
-        email: &Email,
-        since: Timestamp,
-    ) -> Result<Vec<Timestamp>, Error> {
-        // The key narrows to the millisecond; the exact `at` decides "strictly after".
-        let query = self
-            .table
-            .client
-            .query()
-            .table_name(&self.table.name)
-            .consistent_read(true)
-            .key_condition_expression("PK = :pk AND SK > :since")
-            .expression_attribute_values(":pk", s(login_pk(email)))
-            .expression_attribute_values(":since", s(format!("FAIL#{}", padded_ms(since))))
-            .scan_index_forward(false)
-            .limit(i32::try_from(MAX_FAILURES_READ).unwrap_or(i32::MAX));
-        let mut failures = query_items(query, Some(MAX_FAILURES_READ))
-            .await?
-            .iter()
-            .map(|item| {
-                get_s(item, "at")
-                    .and_then(|at| at.parse::<Timestamp>().ok())
-                    .ok_or_else(|| store_err(anyhow::anyhow!("failed login without a valid at")))
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        failures.retain(|at| *at > since);
-        failures.sort();
-        Ok(failures)
+        key: &str,
+        limit: u32,
+        window: SignedDuration,
+        now: Timestamp,
+    ) -> Result<Admission, Error> {
+        use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+        let now_ms = now.as_millisecond();
+        let end_ms = now_ms.saturating_add(window.as_millis().try_into().unwrap_or(i64::MAX));
+        for _ in 0..MAX_ATTEMPTS {
+            // Count in the open window, if it has room.
+            let counted = self
+                .table
+                .client
+                .update_item()
+                .table_name(&self.table.name)
+                .set_key(Some(throttle_key(key)))
+                .update_expression("SET #count = #count + :one")
+                .condition_expression("#end > :now AND #count < :limit")
+                .expression_attribute_names("#count", "count")
+                .expression_attribute_names("#end", "windowEnd")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(now_ms))
+                .expression_attribute_values(":limit", n(limit))
+                .return_values(ReturnValue::AllNew)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .send()
+                .await;
+            let old = match counted {
+                Ok(out) => {
+                    let start = out
+                        .attributes
+                        .as_ref()
+                        .and_then(|a| get_n(a, "windowStart"))
+                        .ok_or_else(|| store_err(anyhow::anyhow!("window without a start")))?;
+                    return Ok(Admission::Counted(Attempt {
+                        key: key.to_owned(),
+                        window_start: ms_to_ts(start)?,
+                    }));
+                }
+                Err(e) if is_condition_failed(&e) => match e.into_service_error() {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item,
+                    _ => None,
+                },
+                Err(e) => return Err(sdk_err(e)),
+            };
+            // An open window that refused: it is full.
+            if let Some(old) = &old
+                && get_n(old, "windowEnd").is_some_and(|end| end > now_ms)
+            {
+                let start = get_n(old, "windowStart")
+                    .ok_or_else(|| store_err(anyhow::anyhow!("window without a start")))?;
+                return Ok(Admission::Full {
+                    window_start: ms_to_ts(start)?,
+                });
+            }
+            // No window, or a closed one: open a new one with this attempt in it, unless
+            // a concurrent attempt opened it first (then count in that one).
+            let opened = self
+                .table
+                .client
+                .put_item()
+                .table_name(&self.table.name)
+                .set_item(Some(throttle_key(key)))
+                .item("windowStart", n(now_ms))
+                .item("windowEnd", n(end_ms))
+                .item("count", n(1))
+                .item("ttl", n(end_ms / 1000 + THROTTLE_TTL_SECS))
+                .condition_expression("attribute_not_exists(PK) OR #end <= :now")
+                .expression_attribute_names("#end", "windowEnd")
+                .expression_attribute_values(":now", n(now_ms))
+                .send()
+                .await;
+            match opened {
+                Ok(_) => {
+                    return Ok(Admission::Counted(Attempt {
+                        key: key.to_owned(),
+                        window_start: ms_to_ts(now_ms)?,
+                    }));
+                }
+                Err(e) if is_condition_failed(&e) => continue,
+                Err(e) => return Err(sdk_err(e)),
+            }
+        }
+        Err(store_err(anyhow::anyhow!(
+            "the throttle window kept changing for {MAX_ATTEMPTS} attempts"
+        )))
     }
 
     #[tracing::instrument(skip_all)]
-    async fn record_failure(&self, email: &Email, at: Timestamp) -> Result<(), Error> {
-        let sk = format!("FAIL#{}#{}", padded_ms(at), ulid::Ulid::generate());
-        self.table
+    async fn give_back(&self, attempt: &Attempt) -> Result<(), Error> {
+        let result = self
+            .table
             .client
-            .put_item()
+            .update_item()
             .table_name(&self.table.name)
-            .item("PK", s(login_pk(email)))
-            .item("SK", s(sk))
-            .item("at", s(at.to_string()))
-            .item("ttl", n(at.as_second().saturating_add(FAILURE_TTL_SECS)))
+            .set_key(Some(throttle_key(&attempt.key)))
+            .update_expression("SET #count = #count - :one")
+            .condition_expression("windowStart = :start AND #count > :zero")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":start", n(attempt.window_start.as_millisecond()))
             .send()
-            .await
-            .map_err(sdk_err)?;
-        Ok(())
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn clear(&self, email: &Email) -> Result<(), Error> {
-        let query = self
-            .table
-            .client
-            .query()
-            .table_name(&self.table.name)
-            .consistent_read(true)
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(login_pk(email)))
-            .projection_expression("PK, SK");
-        let keys = query_items(query, None).await?;
-        delete_keys(&self.table, keys).await
+            .await;
+        match result {
+            // A later window (or none) owes this attempt nothing.
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Ok(()),
+            Err(e) => Err(sdk_err(e)),
+        }
     }
 }
