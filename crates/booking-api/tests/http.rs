@@ -397,6 +397,38 @@ async fn an_admin_creates_updates_and_deactivates_a_service() {
 }
 
 #[tokio::test]
+async fn an_overflowing_service_id_is_400_and_a_lower_case_one_finds_the_service() {
+    // Given a service
+    let w = World::new();
+    let admin = w.admin().await;
+    let id = w.service(&admin, haircut()).await;
+    // When it is asked for by `8` + the last 25 characters of its id (the same 128 bits
+    // once the overflow is dropped)
+    let alias = w
+        .call(
+            Method::GET,
+            &format!("/api/services/8{}", &id[1..]),
+            None,
+            None,
+        )
+        .await;
+    // Then that is a 400 naming the id, not the service
+    assert_problem(&alias, StatusCode::BAD_REQUEST, Some("id"));
+    // When it is asked for by its id in lower case
+    let lower = w
+        .call(
+            Method::GET,
+            &format!("/api/services/{}", id.to_ascii_lowercase()),
+            None,
+            None,
+        )
+        .await;
+    // Then it is found and its id comes back in the canonical upper case
+    assert_eq!(lower.status, StatusCode::OK, "{}", lower.body);
+    assert_eq!(lower.body["id"], id.to_ascii_uppercase().as_str());
+}
+
+#[tokio::test]
 async fn invalid_services_are_rejected_field_by_field() {
     let w = World::new();
     let admin = w.admin().await;
