@@ -10,7 +10,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 use booking_api::{AppState, Jwt, JwtConfig, app, auth_router, services_router};
-use booking_core::{ids::ServiceId, user::Role};
+use booking_core::{ids::ServiceId, ports::Clock, user::Role};
 use common::{World, assert_problem, haircut};
 use jiff::SignedDuration;
 use serde_json::json;
@@ -182,6 +182,39 @@ async fn a_token_signed_with_another_secret_is_401() {
         jwt: Arc::new(Jwt::new(other)),
     };
     assert_problem(&me(stranger).await, StatusCode::UNAUTHORIZED, None);
+}
+
+#[tokio::test]
+async fn a_token_whose_nbf_is_in_the_future_is_401_until_the_clock_reaches_it() {
+    // Given a token signed with our secret for an existing user, valid one minute from now
+    let w = World::new();
+    let (id, _) = w.user("ana@example.com", Role::Customer).await;
+    let now = w.clock.now();
+    let nbf = now + SignedDuration::from_mins(1);
+    let claims = json!({
+        "sub": id, "role": "customer", "iss": "booking-api", "aud": "booking-clients",
+        "iat": now.as_second(), "nbf": nbf.as_second(),
+        "exp": (now + SignedDuration::from_hours(1)).as_second(),
+    });
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(common::SECRET),
+    )
+    .unwrap();
+    // When it is presented now, then it is refused as not valid yet
+    let early = w
+        .call(Method::GET, "/api/auth/me", Some(&token), None)
+        .await;
+    assert_problem(&early, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(early.body["detail"], "the token is not valid yet");
+    // When the clock reaches its nbf, then it is accepted
+    w.clock.advance(SignedDuration::from_mins(1));
+    let on_time = w
+        .call(Method::GET, "/api/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(on_time.status, StatusCode::OK, "{}", on_time.body);
+    assert_eq!(on_time.body["id"], id.as_str());
 }
 
 // ---------- roles ----------
