@@ -60,6 +60,38 @@ async fn a_duplicate_email_is_409_and_weak_passwords_are_400() {
 }
 
 #[tokio::test]
+async fn blank_and_common_passwords_are_400_saying_why_and_register_no_one() {
+    let w = World::new();
+    for (password, why) in [
+        (
+            "          ",
+            "must not be only spaces or control characters",
+        ),
+        (
+            "\t\t\t\t\t\u{1}\u{2}\u{3}\u{7f}\n",
+            "must not be only spaces or control characters",
+        ),
+        ("1234567890", "is too common"),
+        ("QWERTYUIOP", "is too common"),
+    ] {
+        // Given a registration whose password is blank or on the common-password list
+        let body = json!({"email": "b@example.com", "password": password, "name": "B"});
+        // When it is posted
+        let r = w
+            .call(Method::POST, "/api/auth/register", None, Some(body))
+            .await;
+        // Then it is a 400 naming the password and why
+        assert_problem(&r, StatusCode::BAD_REQUEST, Some("password"));
+        assert_eq!(r.body["errors"][0]["reason"], why, "{password:?}");
+    }
+    // And no account was made: the email is still free
+    assert_eq!(
+        w.register("b@example.com").await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
 async fn login_returns_a_bearer_token_that_me_accepts() {
     let w = World::new();
     w.register("ana@example.com").await;
