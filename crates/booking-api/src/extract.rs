@@ -239,6 +239,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, Problem> 
     let id = state.jwt.verify(token, now).map_err(|e| match e {
         TokenError::Expired => Problem::unauthorized("the token has expired"),
         TokenError::Invalid => Problem::unauthorized("the token is invalid"),
+        TokenError::NotYetValid => Problem::unauthorized("the token is not valid yet"),
     })?;
     let user = state.ports.users.get(id).await?;
     user.map(Caller)

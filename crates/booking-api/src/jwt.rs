@@ -1,5 +1,5 @@
-//! Access tokens: HS256 JWTs with `sub`, `role`, `iss`, `aud`, `exp` and `iat`. The secret
-//! comes from configuration, is at least 32 bytes and is never logged.
+//! Access tokens: HS256 JWTs with `sub`, `role`, `iss`, `aud`, `exp`, `iat` and `nbf`. The
+//! secret comes from configuration, is at least 32 bytes and is never logged.
 
 use jiff::{SignedDuration, Timestamp};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -103,6 +103,9 @@ struct Claims {
     aud: String,
     exp: i64,
     iat: i64,
+    /// Not before (RFC 7519 4.1.5); optional, as tokens issued before it was added lack it.
+    #[serde(default)]
+    nbf: Option<i64>,
 }
 
 /// Signs and verifies tokens; build once per process.
@@ -118,6 +121,8 @@ pub struct Jwt {
 pub enum TokenError {
     Invalid,
     Expired,
+    /// Its `nbf` is still ahead of the clock.
+    NotYetValid,
 }
 
 impl Jwt {
@@ -126,8 +131,10 @@ impl Jwt {
         validation.set_issuer(&[&config.issuer]);
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        // Expiry is checked against the injected clock below, so tests control time.
+        // Expiry and not-before are checked against the injected clock below, so tests
+        // control time.
         validation.validate_exp = false;
+        validation.validate_nbf = false;
         Jwt {
             encoding: EncodingKey::from_secret(&config.secret),
             decoding: DecodingKey::from_secret(&config.secret),
@@ -150,15 +157,20 @@ impl Jwt {
             aud: self.config.audience.clone(),
             exp: expires.as_second(),
             iat: now.as_second(),
+            nbf: Some(now.as_second()),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, expires))
     }
 
-    /// The user id of a valid, unexpired token signed with our key for our audience.
+    /// The user id of a token signed with our key for our audience, valid at `now`: not
+    /// before its `nbf`, before its `exp`.
     pub fn verify(&self, token: &str, now: Timestamp) -> Result<UserId, TokenError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| TokenError::Invalid)?;
+        if data.claims.nbf.is_some_and(|nbf| nbf > now.as_second()) {
+            return Err(TokenError::NotYetValid);
+        }
         if data.claims.exp <= now.as_second() {
             return Err(TokenError::Expired);
         }
@@ -217,6 +229,60 @@ mod tests {
     fn an_expired_token_is_refused() {
         let (token, exp) = jwt().issue(&user(), now()).unwrap();
         assert_eq!(jwt().verify(&token, exp), Err(TokenError::Expired));
+    }
+
+    /// A token signed with `jwt()`'s key whose claims are exactly `claims`.
+    fn signed(claims: serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&[7; 32]),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_token_is_refused_before_its_nbf_and_accepted_from_it() {
+        // Given a token of ours that becomes valid one minute after now
+        let id = UserId::new();
+        let nbf = now() + SignedDuration::from_mins(1);
+        let token = signed(serde_json::json!({
+            "sub": id.to_string(), "role": "customer", "iss": "iss", "aud": "aud",
+            "iat": now().as_second(), "nbf": nbf.as_second(),
+            "exp": (now() + SignedDuration::from_hours(1)).as_second(),
+        }));
+        // When it is presented now, then it is not valid yet
+        assert_eq!(jwt().verify(&token, now()), Err(TokenError::NotYetValid));
+        assert_eq!(
+            jwt().verify(&token, nbf - SignedDuration::from_secs(1)),
+            Err(TokenError::NotYetValid)
+        );
+        // When the clock reaches its nbf, then it verifies
+        assert_eq!(jwt().verify(&token, nbf), Ok(id));
+    }
+
+    #[test]
+    fn an_issued_token_is_valid_from_its_issue_time_and_a_token_without_nbf_still_verifies() {
+        // Given a token we issue now, and one signed without nbf (as issued before it)
+        let u = user();
+        let (issued, _) = jwt().issue(&u, now()).unwrap();
+        let without_nbf = signed(serde_json::json!({
+            "sub": u.id.to_string(), "role": "admin", "iss": "iss", "aud": "aud",
+            "iat": now().as_second(),
+            "exp": (now() + SignedDuration::from_hours(1)).as_second(),
+        }));
+        // When they are presented, then ours carries nbf = iat and both verify from now on
+        let jwt = jwt();
+        let claims = jsonwebtoken::decode::<Claims>(&issued, &jwt.decoding, &jwt.validation)
+            .unwrap()
+            .claims;
+        assert_eq!(claims.nbf, Some(claims.iat));
+        assert_eq!(
+            jwt.verify(&issued, now() - SignedDuration::from_secs(1)),
+            Err(TokenError::NotYetValid)
+        );
+        assert_eq!(jwt.verify(&issued, now()), Ok(u.id));
+        assert_eq!(jwt.verify(&without_nbf, now()), Ok(u.id));
     }
 
     #[test]

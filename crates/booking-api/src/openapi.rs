@@ -39,8 +39,8 @@ refunds by policy.
 
 **Authentication.** `POST /api/auth/login` returns a JWT; send it as \
 `Authorization: Bearer <token>`. Operations with the `bearerAuth` requirement answer 401 \
-without a valid token (missing, malformed, tampered, wrongly signed or expired, or its user \
-deleted) and 403 when the caller's current role does not allow them; operations that take \
+without a valid token (missing, malformed, tampered, wrongly signed, not yet valid or \
+expired, or its user deleted) and 403 when the caller's current role does not allow them; operations that take \
 an optional token (both no security and `bearerAuth` listed) answer 401 to an invalid one. \
 Roles are re-read on every request, so a change takes effect at once.
 
@@ -211,8 +211,9 @@ fn www_authenticate() -> (&'static str, openapi::Header) {
 
 problem_responses! {
     /// 401 from an operation that requires a bearer token.
-    Unauthorized => "The bearer token is missing, malformed, tampered with, wrongly signed or \
-        expired, or its user no longer exists (`/problems/unauthorized`).",
+    Unauthorized => "The bearer token is missing, malformed, tampered with, wrongly signed, \
+        not yet valid (`nbf`) or expired, or its user no longer exists \
+        (`/problems/unauthorized`).",
         header www_authenticate();
     /// 403 from an admin-only operation.
     Forbidden => "The token is valid, but the caller's role does not allow this operation \

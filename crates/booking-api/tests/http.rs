@@ -10,7 +10,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 use booking_api::{AppState, Jwt, JwtConfig, app, auth_router, services_router};
-use booking_core::{ids::ServiceId, user::Role};
+use booking_core::{ids::ServiceId, ports::Clock, user::Role};
 use common::{World, assert_problem, haircut};
 use jiff::SignedDuration;
 use serde_json::json;
@@ -57,6 +57,38 @@ async fn a_duplicate_email_is_409_and_weak_passwords_are_400() {
         )
         .await;
     assert_problem(&bad_email, StatusCode::BAD_REQUEST, Some("email"));
+}
+
+#[tokio::test]
+async fn blank_and_common_passwords_are_400_saying_why_and_register_no_one() {
+    let w = World::new();
+    for (password, why) in [
+        (
+            "          ",
+            "must not be only spaces or control characters",
+        ),
+        (
+            "\t\t\t\t\t\u{1}\u{2}\u{3}\u{7f}\n",
+            "must not be only spaces or control characters",
+        ),
+        ("1234567890", "is too common"),
+        ("QWERTYUIOP", "is too common"),
+    ] {
+        // Given a registration whose password is blank or on the common-password list
+        let body = json!({"email": "b@example.com", "password": password, "name": "B"});
+        // When it is posted
+        let r = w
+            .call(Method::POST, "/api/auth/register", None, Some(body))
+            .await;
+        // Then it is a 400 naming the password and why
+        assert_problem(&r, StatusCode::BAD_REQUEST, Some("password"));
+        assert_eq!(r.body["errors"][0]["reason"], why, "{password:?}");
+    }
+    // And no account was made: the email is still free
+    assert_eq!(
+        w.register("b@example.com").await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -182,6 +214,39 @@ async fn a_token_signed_with_another_secret_is_401() {
         ..w.state.clone()
     };
     assert_problem(&me(stranger).await, StatusCode::UNAUTHORIZED, None);
+}
+
+#[tokio::test]
+async fn a_token_whose_nbf_is_in_the_future_is_401_until_the_clock_reaches_it() {
+    // Given a token signed with our secret for an existing user, valid one minute from now
+    let w = World::new();
+    let (id, _) = w.user("ana@example.com", Role::Customer).await;
+    let now = w.clock.now();
+    let nbf = now + SignedDuration::from_mins(1);
+    let claims = json!({
+        "sub": id, "role": "customer", "iss": "booking-api", "aud": "booking-clients",
+        "iat": now.as_second(), "nbf": nbf.as_second(),
+        "exp": (now + SignedDuration::from_hours(1)).as_second(),
+    });
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(common::SECRET),
+    )
+    .unwrap();
+    // When it is presented now, then it is refused as not valid yet
+    let early = w
+        .call(Method::GET, "/api/auth/me", Some(&token), None)
+        .await;
+    assert_problem(&early, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(early.body["detail"], "the token is not valid yet");
+    // When the clock reaches its nbf, then it is accepted
+    w.clock.advance(SignedDuration::from_mins(1));
+    let on_time = w
+        .call(Method::GET, "/api/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(on_time.status, StatusCode::OK, "{}", on_time.body);
+    assert_eq!(on_time.body["id"], id.as_str());
 }
 
 // ---------- roles ----------
@@ -394,6 +459,38 @@ async fn an_admin_creates_updates_and_deactivates_a_service() {
         .status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn an_overflowing_service_id_is_400_and_a_lower_case_one_finds_the_service() {
+    // Given a service
+    let w = World::new();
+    let admin = w.admin().await;
+    let id = w.service(&admin, haircut()).await;
+    // When it is asked for by `8` + the last 25 characters of its id (the same 128 bits
+    // once the overflow is dropped)
+    let alias = w
+        .call(
+            Method::GET,
+            &format!("/api/services/8{}", &id[1..]),
+            None,
+            None,
+        )
+        .await;
+    // Then that is a 400 naming the id, not the service
+    assert_problem(&alias, StatusCode::BAD_REQUEST, Some("id"));
+    // When it is asked for by its id in lower case
+    let lower = w
+        .call(
+            Method::GET,
+            &format!("/api/services/{}", id.to_ascii_lowercase()),
+            None,
+            None,
+        )
+        .await;
+    // Then it is found and its id comes back in the canonical upper case
+    assert_eq!(lower.status, StatusCode::OK, "{}", lower.body);
+    assert_eq!(lower.body["id"], id.to_ascii_uppercase().as_str());
 }
 
 #[tokio::test]

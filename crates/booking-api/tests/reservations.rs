@@ -209,6 +209,50 @@ async fn bad_requests_are_400_and_rule_violations_422_and_neither_holds_anything
 }
 
 #[tokio::test]
+async fn an_offset_beyond_23_59_is_400_naming_start_and_books_nothing() {
+    // Given a free Monday 10:00 in Madrid (09:00 UTC)
+    let shop = Shop::new(1).await;
+    let ana = shop.customer("ana@example.com").await;
+    // When it is asked for as Tuesday 10:00 at +25:00, the same instant by jiff's reading
+    let r = shop
+        .book(&ana, "2026-12-01T10:00:00+25:00", "pm_card_visa", "k1")
+        .await;
+    // Then that is a 400 on `start`, and nothing was held, charged or sent
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("start"));
+    assert!(
+        r.body["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("+23:59"),
+        "{}",
+        r.body
+    );
+    assert_eq!(shop.remaining("10:00").await, Some(1));
+    let mine = shop
+        .w
+        .call(Method::GET, "/api/reservations", Some(&ana), None)
+        .await;
+    assert_eq!(mine.body["items"], json!([]), "{}", mine.body);
+    assert!(shop.w.queue.sent().is_empty());
+    // And the list's bounds are read by the same rule
+    for (query, field) in [
+        ("from=2026-12-01T10:00:00%2B25:00", "from"),
+        ("to=2026-12-01T10:00:00-24:00", "to"),
+    ] {
+        let r = shop
+            .w
+            .call(
+                Method::GET,
+                &format!("/api/reservations?{query}"),
+                Some(&ana),
+                None,
+            )
+            .await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
+    }
+}
+
+#[tokio::test]
 async fn the_idempotency_key_is_required_and_bounded() {
     let shop = Shop::new(1).await;
     let ana = shop.customer("ana@example.com").await;

@@ -20,6 +20,7 @@ pub mod ports;
 pub mod reports;
 pub mod reservation;
 pub mod settings;
+pub mod time;
 pub mod user;
 pub mod workflow;
 

@@ -1,6 +1,6 @@
 //! Password policy and argon2id hashing with OWASP's parameters (m = 19 MiB, t = 2, p = 1).
 
-use std::sync::LazyLock;
+use std::{collections::HashSet, sync::LazyLock};
 
 use argon2::{
     Algorithm, Argon2, Params, Version,
@@ -10,6 +10,25 @@ use argon2::{
 use crate::{Error, FieldError, user::Email};
 
 const MIN_CHARS: usize = 10;
+
+/// The 1,000 most common passwords of SecLists (source and licence in `data/README.md`):
+/// the first guesses of any attacker, whatever their length.
+const COMMON_LIST: &str = include_str!("../data/common-passwords.txt");
+
+/// The list lower-cased, built on first use.
+static COMMON: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    COMMON_LIST
+        .lines()
+        .map(|l| l.trim().to_lowercase())
+        .filter(|l| !l.is_empty())
+        .collect()
+});
+
+/// Whether `raw`, trimmed and lower-cased, is on the list: a case change or a space typed
+/// around it does not make a common password any less guessable.
+fn is_common(raw: &str) -> bool {
+    COMMON.contains(&raw.trim().to_lowercase())
+}
 /// Hashing cost grows with input; a cap keeps one request from buying minutes of CPU.
 const MAX_BYTES: usize = 1024;
 
@@ -30,8 +49,19 @@ impl Password {
                 "must be at most 1024 bytes long",
             ));
         }
+        // Blanks and control characters pass the length rule but are one keystroke repeated,
+        // or invisible: nobody means them as a secret.
+        if raw.chars().all(|c| c.is_whitespace() || c.is_control()) {
+            return Err(FieldError::new(
+                "password",
+                "must not be only spaces or control characters",
+            ));
+        }
         if raw.trim().eq_ignore_ascii_case(email.as_str()) {
             return Err(FieldError::new("password", "must not be the email address"));
+        }
+        if is_common(raw) {
+            return Err(FieldError::new("password", "is too common"));
         }
         Ok(Password(raw.to_owned()))
     }
@@ -120,6 +150,69 @@ mod tests {
     fn a_short_password_is_rejected() {
         let err = Password::parse("123456789", &email()).unwrap_err();
         assert_eq!(err.field, "password");
+    }
+
+    fn reason(raw: &str) -> String {
+        let err = Password::parse(raw, &email()).unwrap_err();
+        assert_eq!(err.field, "password", "{raw:?}");
+        err.reason
+    }
+
+    #[test]
+    fn a_password_of_only_spaces_or_control_characters_is_refused() {
+        // Given passwords long enough but made only of blanks and control characters
+        for raw in [
+            "          ",
+            "\t\t\t\t\t\t\t\t\t\t",
+            "\u{1}\u{2}\u{3}\u{7}\u{8}\u{1b}\u{7f}\u{0}\r\n",
+            " \t \u{a0}\u{2003}\u{3000}\u{85} \t ",
+        ] {
+            // When they are parsed, then they are refused saying why
+            assert_eq!(
+                reason(raw),
+                "must not be only spaces or control characters",
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_common_password_is_refused_whatever_its_case_or_surrounding_spaces() {
+        // Given entries of the common-password list of at least 10 characters, as typed
+        for raw in [
+            "1234567890",
+            "qwertyuiop",
+            "QwertyUIOP",
+            "  1q2w3e4r5t ",
+            "1111111111",
+        ] {
+            // When they are parsed, then they are refused as too common
+            assert_eq!(reason(raw), "is too common", "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn every_entry_of_the_list_long_enough_to_pass_the_length_rule_is_too_common() {
+        // Given the committed list (a thousand entries, most under 10 characters)
+        let entries: Vec<&str> = COMMON_LIST.lines().filter(|l| !l.is_empty()).collect();
+        assert!(entries.len() >= 1000, "{}", entries.len());
+        for entry in entries {
+            // When an entry is parsed, then a short one fails on length, any other as common
+            let why = reason(entry);
+            if entry.chars().count() >= MIN_CHARS {
+                assert_eq!(why, "is too common", "{entry:?}");
+            } else {
+                assert_eq!(why, "must be at least 10 characters long", "{entry:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_uncommon_password_with_inner_spaces_is_accepted() {
+        // Given a passphrase that is neither blank nor on the list, when it is parsed
+        // Then it is accepted as typed
+        let pw = Password::parse("  correct horse battery  ", &email()).unwrap();
+        assert_eq!(pw.expose(), "  correct horse battery  ");
     }
 
     #[test]

@@ -409,7 +409,8 @@ pub struct Registration {
     /// Stored in lower case; at most 254 characters.
     #[schema(format = Email, max_length = 254)]
     email: String,
-    /// At least 10 characters, at most 1024 bytes, not the email address.
+    /// At least 10 characters, at most 1024 bytes, not only spaces or control characters,
+    /// not the email address, not one of the 1,000 most common passwords (any case).
     #[schema(min_length = 10)]
     password: String,
     /// 1 to 100 characters after trimming, no control characters.

@@ -74,7 +74,7 @@ impl From<User> for UserView {
     request_body = schemas::Registration,
     responses(
         (status = 201, description = "The account was created.", body = UserView),
-        (status = 400, description = "A field is invalid (email, a password under 10 characters or equal to the email, name), the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A field is invalid (email, a password under 10 characters, only spaces or control characters, equal to the email or one of the 1,000 most common passwords, name), the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is already registered (`/problems/conflict`, `errors[0].field` is `email`).", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),

@@ -14,6 +14,7 @@ use booking_core::{
     payment::{EntryKind, LedgerEntry, PaymentMethod},
     ports::ReservationFilter,
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
+    time::parse_instant,
     user::Role,
     workflow::Outcome,
 };
@@ -51,7 +52,7 @@ pub(crate) struct NewReservation {
     /// An active service.
     #[schema(value_type = Ulid)]
     service_id: String,
-    /// The start, RFC 3339 with an offset: one of the service's free slots (see its
+    /// The start, RFC 3339 with an offset within ±23:59: one of the service's free slots (see its
     /// availability).
     #[schema(format = DateTime)]
     start: String,
@@ -105,7 +106,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Problem> {
     security(("bearerAuth" = [])),
     responses(
         (status = 201, description = "Booked and paid: `CONFIRMED`, with the payment.", body = ReservationView),
-        (status = 400, description = "A field is invalid (`serviceId` not a ULID, `start` not RFC 3339 with an offset, an unknown `paymentMethod`), the `Idempotency-Key` header is missing or malformed, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A field is invalid (`serviceId` not a ULID, `start` not RFC 3339 with an offset within ±23:59, an unknown `paymentMethod`), the `Idempotency-Key` header is missing or malformed, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 402, description = "The card was declined (`/problems/payment-declined`); the place was released.", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 409, description = "No place left at that start (`/problems/slot-unavailable`), or the hold expired before the payment went through (`/problems/hold-expired`).", body = schemas::Problem, content_type = "application/problem+json"),
@@ -186,15 +187,6 @@ pub(crate) async fn create(
     ))
 }
 
-fn parse_instant(field: &str, s: &str) -> Result<Timestamp, booking_core::FieldError> {
-    s.parse::<Timestamp>().map_err(|_| {
-        booking_core::FieldError::new(
-            field,
-            "must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T10:00:00+01:00",
-        )
-    })
-}
-
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -242,7 +234,7 @@ pub(crate) struct ReservationPage {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of reservations.", body = ReservationPage),
-        (status = 400, description = "A bad query parameter (an unknown `status`, `serviceId` not a ULID, `from`/`to` not RFC 3339, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad query parameter (an unknown `status`, `serviceId` not a ULID, `from`/`to` not RFC 3339 with an offset within ±23:59, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 500, response = InternalError),
     )
