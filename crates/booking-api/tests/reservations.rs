@@ -452,3 +452,63 @@ async fn the_reserve_function_serves_only_reservation_routes() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn both_passes_of_the_repeated_autumn_hour_are_bookable_and_different_slots() {
+    // Given Madrid open on Sundays 01:00-04:00, across the hour 2027-10-31 repeats, and a
+    // 30-minute service with one place
+    let w = World::new();
+    let admin = w.admin().await;
+    let r = w
+        .call(
+            Method::PUT,
+            "/api/settings",
+            Some(&admin),
+            Some(json!({"timeZone": "Europe/Madrid", "slotMinutes": 30,
+                "weeklyHours": {"sun": [{"open": "01:00", "close": "04:00"}]}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let service = w
+        .service(
+            &admin,
+            json!({"name": "Night shift", "durationMinutes": 30, "priceMinor": 2000,
+                "currency": "EUR", "capacity": 1, "maxAdvanceDays": 730}),
+        )
+        .await;
+    let free = || async {
+        let uri = format!("/api/services/{service}/availability?from=2027-10-31&to=2027-10-31");
+        let r = w.call(Method::GET, &uri, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["start"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // Then the four real hours offer eight starts, 02:00 and 02:30 with each offset
+    let before = free().await;
+    assert_eq!(before.len(), 8, "{before:?}");
+    let first = "2027-10-31T02:30:00+02:00";
+    let second = "2027-10-31T02:30:00+01:00";
+    assert!(before.iter().any(|s| s == first) && before.iter().any(|s| s == second));
+    // When Ana books 02:30 after the clocks went back
+    let ana = w.user("ana@example.com", Role::Customer).await.1;
+    let r = w.book(&ana, &service, second, "pm_card_visa", "a").await;
+    // Then it is confirmed at that instant, and the first 02:30 is still free
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["status"], "CONFIRMED");
+    assert_eq!(r.body["start"], second);
+    assert_eq!(r.body["end"], "2027-10-31T03:00:00+01:00");
+    let after_one = free().await;
+    assert!(!after_one.iter().any(|s| s == second), "{after_one:?}");
+    assert!(after_one.iter().any(|s| s == first), "{after_one:?}");
+    // And Bob books the first 02:30 on the same one-place service
+    let bob = w.user("bob@example.com", Role::Customer).await.1;
+    let r = w.book(&bob, &service, first, "pm_card_visa", "b").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["start"], first);
+    assert_eq!(r.body["end"], "2027-10-31T02:00:00+01:00");
+    assert_eq!(free().await.len(), 6);
+}

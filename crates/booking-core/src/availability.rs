@@ -1,15 +1,22 @@
-//! Availability: every bookable start of a service, computed on the business's local slot
-//! grid and converted to instants with the zone's rules, so daylight-saving days neither
-//! invent a slot at a non-existent local time nor show a repeated local time twice.
+//! Availability: every bookable start of a service. A real instant is open when its
+//! wall-clock reading in the business zone lies inside that date's opening hours, and every
+//! open instant on the slot grid is offered exactly once: nothing at a local time that a
+//! spring-forward gap skips, and both passes of an hour that a fall-back fold repeats, each
+//! with its own offset (docs/adr/0007-every-instant-once.md).
 
 use jiff::{
     SignedDuration, Timestamp,
     civil::{Date, DateTime, Time},
-    tz::{AmbiguousOffset, TimeZone},
+    tz::{AmbiguousOffset, Offset, TimeZone},
 };
 use serde::{Serialize, Serializer};
 
-use crate::{Error, FieldError, catalog::Service, ports::ClaimCounts, settings::Settings};
+use crate::{
+    Error, FieldError,
+    catalog::Service,
+    ports::ClaimCounts,
+    settings::{OpenInterval, Settings},
+};
 
 /// The longest range one availability request may ask for.
 pub const MAX_RANGE_DAYS: i32 = 31;
@@ -92,8 +99,9 @@ pub(crate) fn local_midnight(tz: &TimeZone, date: Date) -> Timestamp {
     resolve_compatible(tz, date.to_datetime(Time::midnight()))
 }
 
-/// Local wall-clock time to instant; a time in a gap moves forward, a repeated one takes
-/// its first occurrence (RFC 5545 "compatible").
+/// Local wall-clock time to instant for day boundaries; a time in a gap moves forward, a
+/// repeated one takes its first occurrence (RFC 5545 "compatible"). Opening hours do not use
+/// it: see [`open_pieces`].
 fn resolve_compatible(tz: &TimeZone, dt: DateTime) -> Timestamp {
     match tz.to_ambiguous_timestamp(dt).offset() {
         AmbiguousOffset::Unambiguous { offset } | AmbiguousOffset::Fold { before: offset, .. } => {
@@ -120,50 +128,97 @@ fn minutes(m: u32) -> SignedDuration {
     SignedDuration::from_mins(i64::from(m))
 }
 
-/// Every start of a local date that honours opening hours and breaks, closures, and the
-/// service's duration plus buffer fitting before its interval closes; nothing else.
-fn starts_on(settings: &Settings, service: &Service, date: Date) -> Vec<Timestamp> {
-    let tz = settings.time_zone();
-    let slot = settings.slot_minutes();
-    let block = minutes(service.duration_minutes + service.buffer_minutes);
+/// A stretch `[start, end)` of real time during which the zone keeps one offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    start: Timestamp,
+    end: Timestamp,
+    offset: Offset,
+}
+
+/// The real time an opening interval of `date` is open: every instant whose wall-clock
+/// reading lies in `[open, close)`, as pieces of one offset each, in order. An interval
+/// across a fold holds both passes (two pieces that touch), an end inside a fold applies to
+/// both passes (the pieces leave a hole: the clock read past closing time), and a skipped
+/// local time holds nothing, so an end inside a gap falls on the jump.
+fn open_pieces(tz: &TimeZone, date: Date, iv: &OpenInterval) -> Vec<Piece> {
+    let from = at_minute(date, iv.open.minutes());
+    let to = at_minute(date, iv.close.minutes());
+    // No zone's offset reaches 26 hours, so these bound every instant reading [from, to).
+    let margin = SignedDuration::from_hours(26);
+    let (Ok(lo), Ok(hi)) = (Offset::UTC.to_timestamp(from), Offset::UTC.to_timestamp(to)) else {
+        return Vec::new();
+    };
+    let lo = lo.checked_sub(margin).unwrap_or(Timestamp::MIN);
+    let hi = plus(hi, margin);
+    let ends = tz
+        .following(lo)
+        .map(|t| t.timestamp())
+        .take_while(|t| *t < hi)
+        .chain(std::iter::once(hi));
     let mut out = Vec::new();
-    for iv in settings.hours_on(date) {
-        let close = resolve_compatible(tz, at_minute(date, iv.close.minutes()));
-        let mut m = iv.open.minutes();
-        while m < iv.close.minutes() {
-            let local = at_minute(date, m);
-            m += slot;
-            let start = match tz.to_ambiguous_timestamp(local).offset() {
-                AmbiguousOffset::Gap { .. } => continue,
-                AmbiguousOffset::Unambiguous { offset }
-                | AmbiguousOffset::Fold { before: offset, .. } => {
-                    match offset.to_timestamp(local) {
-                        Ok(ts) => ts,
-                        Err(_) => continue,
-                    }
-                }
-            };
-            if plus(start, block) <= close {
-                out.push(start);
+    let mut cur = lo;
+    for next in ends {
+        let offset = tz.to_offset(cur);
+        if let (Ok(a), Ok(b)) = (offset.to_timestamp(from), offset.to_timestamp(to)) {
+            let (start, end) = (a.max(cur), b.min(next));
+            if start < end {
+                out.push(Piece { start, end, offset });
             }
         }
+        cur = next;
     }
     out
 }
 
-/// How many real minutes a local date is open: its intervals measured between the instants
-/// their ends fall on, so an interval across a daylight-saving change counts the hour that
-/// was skipped or repeated correctly.
+/// Every start of a local date that honours opening hours and breaks, closures, and the
+/// service's duration plus buffer fitting in the interval without crossing a stretch of
+/// closed time; nothing else. Sorted by instant, each once.
+fn starts_on(settings: &Settings, service: &Service, date: Date) -> Vec<Timestamp> {
+    let tz = settings.time_zone();
+    let step = i64::from(settings.slot_minutes()) * 60;
+    let block = minutes(service.duration_minutes + service.buffer_minutes);
+    let mut out = Vec::new();
+    for iv in settings.hours_on(date) {
+        let pieces = open_pieces(tz, date, iv);
+        // A booking may run across an offset change but not across a hole in the interval.
+        for run in pieces.chunk_by(|a, b| a.end == b.start) {
+            let Some(close) = run.last().map(|p| p.end) else {
+                continue;
+            };
+            for p in run {
+                // The grid is on the wall clock: readings a whole number of slots after
+                // midnight, which is what `check_start` asks of a start too.
+                let off = i64::from(p.offset.seconds());
+                let first = p.start.as_second() + off;
+                let mut reading = first + (-first).rem_euclid(step);
+                while let Ok(start) = Timestamp::from_second(reading - off) {
+                    if start >= p.end {
+                        break;
+                    }
+                    if start >= p.start && plus(start, block) <= close {
+                        out.push(start);
+                    }
+                    reading += step;
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// How many real minutes a local date is open: the real time of its intervals as
+/// [`open_pieces`] finds it, the same time its starts are offered in, so a repeated hour
+/// counts twice and a skipped one not at all.
 pub fn open_minutes_on(settings: &Settings, date: Date) -> i64 {
     let tz = settings.time_zone();
     settings
         .hours_on(date)
         .iter()
-        .map(|iv| {
-            let open = resolve_compatible(tz, at_minute(date, iv.open.minutes()));
-            let close = resolve_compatible(tz, at_minute(date, iv.close.minutes()));
-            close.duration_since(open).as_mins().max(0)
-        })
+        .flat_map(|iv| open_pieces(tz, date, iv))
+        .map(|p| p.end.duration_since(p.start).as_mins())
         .sum()
 }
 
@@ -209,6 +264,8 @@ pub fn slots(
             }
         }
     }
+    // Each date's starts are in order; a fold across midnight could interleave two dates.
+    out.sort_by_key(|s| s.start);
     out
 }
 
@@ -258,7 +315,10 @@ pub fn check_start(
     if local.second() != 0 || local.subsec_nanosecond() != 0 || minute_of_day % slot != 0 {
         return rule(format!("is not on the {slot}-minute slot grid"));
     }
-    if !starts_on(settings, service, local.date()).contains(&start) {
+    if starts_on(settings, service, local.date())
+        .binary_search(&start)
+        .is_err()
+    {
         return rule(
             "is not a bookable start: outside opening hours, or the service does not end \
              before closing"
@@ -345,6 +405,15 @@ mod tests {
         );
     }
 
+    /// Every start a distinct instant, in order.
+    fn assert_in_order_once(slots: &[Slot]) {
+        assert!(
+            slots.windows(2).all(|w| w[0].start < w[1].start),
+            "starts out of order or repeated: {:?}",
+            starts(slots)
+        );
+    }
+
     #[test]
     fn open_minutes_count_real_minutes_across_daylight_saving_changes() {
         // Given Madrid open all day, every day
@@ -396,9 +465,10 @@ mod tests {
     }
 
     #[test]
-    fn madrid_fall_back_lists_the_repeated_hour_once() {
-        // Given 2026-10-25 in Madrid, where 03:00 goes back to 02:00
+    fn madrid_fall_back_offers_both_passes_of_the_repeated_hour() {
+        // Given 30-minute slots all day in Madrid, where 2026-10-25 03:00 goes back to 02:00
         let s = all_day("Europe/Madrid", 30);
+        // When the availability of that Sunday is computed
         let slots = slots(
             &s,
             &service(30, 0, 1),
@@ -406,19 +476,27 @@ mod tests {
             long_ago(),
             &ClaimCounts::new(),
         );
-        // Then every local time appears once, the repeated ones at their first occurrence
-        assert_eq!(slots.len(), 48);
-        assert_each_local_time_once(&slots);
+        // Then its 25 hours hold 50 starts: 02:00 and 02:30 twice, once with each offset
+        assert_eq!(slots.len(), 50);
         let st = starts(&slots);
-        assert!(st.contains(&"2026-10-25T02:30:00+02:00".to_owned()));
-        assert!(st.contains(&"2026-10-25T03:00:00+01:00".to_owned()));
-        assert!(!st.contains(&"2026-10-25T02:30:00+01:00".to_owned()));
-        // And the end carries the offset in force at the end instant
-        let s230 = slots
+        for pass in [
+            "2026-10-25T02:00:00+02:00",
+            "2026-10-25T02:30:00+02:00",
+            "2026-10-25T02:00:00+01:00",
+            "2026-10-25T02:30:00+01:00",
+        ] {
+            assert_eq!(st.iter().filter(|x| *x == pass).count(), 1, "{pass}");
+        }
+        assert_in_order_once(&slots);
+        // And the end of the first 02:30 carries the offset in force at the end instant
+        let first_230 = slots
             .iter()
-            .find(|x| rfc3339(x.start, &x.tz).contains("T02:30"))
+            .find(|x| rfc3339(x.start, &x.tz) == "2026-10-25T02:30:00+02:00")
             .unwrap();
-        assert_eq!(rfc3339(s230.end, &s230.tz), "2026-10-25T02:00:00+01:00");
+        assert_eq!(
+            rfc3339(first_230.end, &first_230.tz),
+            "2026-10-25T02:00:00+01:00"
+        );
     }
 
     #[test]
@@ -447,8 +525,10 @@ mod tests {
     }
 
     #[test]
-    fn new_york_fall_back_lists_the_repeated_hour_once() {
+    fn new_york_fall_back_offers_both_passes_of_the_repeated_hour() {
+        // Given 15-minute slots all day in New York, where 2026-11-01 02:00 goes back to 01:00
         let s = all_day("America/New_York", 15);
+        // When the availability of that Sunday is computed for a 15-minute service
         let slots = slots(
             &s,
             &service(15, 0, 1),
@@ -456,12 +536,123 @@ mod tests {
             long_ago(),
             &ClaimCounts::new(),
         );
-        assert_eq!(slots.len(), 96);
-        assert_each_local_time_once(&slots);
+        // Then its 25 hours hold 100 starts, 01:00 to 01:45 once at -04:00 and once at -05:00
+        assert_eq!(slots.len(), 100);
+        assert_in_order_once(&slots);
         let st = starts(&slots);
         assert!(st.contains(&"2026-11-01T01:30:00-04:00".to_owned()));
+        assert!(st.contains(&"2026-11-01T01:30:00-05:00".to_owned()));
         assert!(st.contains(&"2026-11-01T02:00:00-05:00".to_owned()));
-        assert!(!st.contains(&"2026-11-01T01:30:00-05:00".to_owned()));
+        let repeated = local_times(&slots)
+            .into_iter()
+            .filter(|t| t.starts_with("01:"))
+            .count();
+        assert_eq!(repeated, 8);
+    }
+
+    #[test]
+    fn sellable_minutes_equal_open_minutes_across_daylight_saving_changes() {
+        // Given a service as long as a slot, on ordinary, spring-forward and fall-back days
+        // in Madrid and New York, with hours around, across and inside the changed hour
+        let days = [
+            ("Europe/Madrid", "2026-03-28"),
+            ("Europe/Madrid", "2026-03-29"),
+            ("Europe/Madrid", "2026-10-25"),
+            ("Europe/Madrid", "2027-10-31"),
+            ("America/New_York", "2026-03-08"),
+            ("America/New_York", "2026-11-01"),
+        ];
+        let hours = [
+            serde_json::json!([{"open": "00:00", "close": "24:00"}]),
+            serde_json::json!([{"open": "01:00", "close": "04:00"}]),
+            serde_json::json!([{"open": "00:00", "close": "02:30"},
+                               {"open": "02:30", "close": "24:00"}]),
+            serde_json::json!([{"open": "01:30", "close": "02:30"},
+                               {"open": "03:00", "close": "05:00"}]),
+            serde_json::json!([{"open": "02:00", "close": "03:00"}]),
+        ];
+        for (tz, date) in days {
+            for h in &hours {
+                for slot in [15, 30] {
+                    let week = serde_json::json!({
+                        "mon": h, "tue": h, "wed": h, "thu": h, "fri": h, "sat": h, "sun": h
+                    });
+                    let s = settings(tz, slot, week);
+                    let date: Date = date.parse().unwrap();
+                    // When its starts are listed and the day's open minutes are measured
+                    let slots = slots(
+                        &s,
+                        &service(u32::from(slot), 0, 1),
+                        DateRange::new(date, date).unwrap(),
+                        long_ago(),
+                        &ClaimCounts::new(),
+                    );
+                    // Then every open minute lies in exactly one sellable start, each start
+                    // a distinct instant
+                    assert_in_order_once(&slots);
+                    let sellable = i64::try_from(slots.len()).unwrap() * i64::from(slot);
+                    assert_eq!(
+                        sellable,
+                        open_minutes_on(&s, date),
+                        "{tz} {date} {h} every {slot} minutes: {:?}",
+                        starts(&slots)
+                    );
+                }
+            }
+        }
+        // And the hour 01:00-04:00 is four real hours when the clock goes back, two when
+        // it jumps forward, and 02:00-03:00 is two hours or none
+        let early =
+            |h: serde_json::Value| settings("Europe/Madrid", 30, serde_json::json!({ "sun": h }));
+        let at = |d: &str| d.parse::<Date>().unwrap();
+        let across = early(serde_json::json!([{"open": "01:00", "close": "04:00"}]));
+        assert_eq!(open_minutes_on(&across, at("2027-10-31")), 240);
+        assert_eq!(open_minutes_on(&across, at("2027-03-28")), 120);
+        let inside = early(serde_json::json!([{"open": "02:00", "close": "03:00"}]));
+        assert_eq!(open_minutes_on(&inside, at("2027-10-31")), 120);
+        assert_eq!(open_minutes_on(&inside, at("2027-03-28")), 0);
+    }
+
+    #[test]
+    fn an_interval_ending_inside_a_changed_hour_ends_by_the_wall_clock() {
+        // Given Madrid open on Sundays 01:00-02:30, and the hour from 02:00 that 2027-10-31
+        // repeats and 2027-03-28 skips
+        let s = settings(
+            "Europe/Madrid",
+            30,
+            serde_json::json!({"sun": [{"open": "01:00", "close": "02:30"}]}),
+        );
+        let list = |date: DateRange, duration: u32| {
+            starts(&slots(
+                &s,
+                &service(duration, 0, 1),
+                date,
+                long_ago(),
+                &ClaimCounts::new(),
+            ))
+        };
+        // When the clock goes back, both passes of 02:00 are open but not the first 02:30,
+        // when the clock read past closing time
+        assert_eq!(
+            list(day(2027, 10, 31), 30),
+            [
+                "2027-10-31T01:00:00+02:00",
+                "2027-10-31T01:30:00+02:00",
+                "2027-10-31T02:00:00+02:00",
+                "2027-10-31T02:00:00+01:00",
+            ]
+        );
+        // So an hour-long visit cannot start at the first 02:00 and run across it
+        assert_eq!(
+            list(day(2027, 10, 31), 60),
+            ["2027-10-31T01:00:00+02:00", "2027-10-31T01:30:00+02:00"]
+        );
+        // And when the clock jumps forward the interval closes at the jump, 03:00+02:00
+        assert_eq!(
+            list(day(2027, 3, 28), 30),
+            ["2027-03-28T01:00:00+01:00", "2027-03-28T01:30:00+01:00"]
+        );
+        assert_eq!(list(day(2027, 3, 28), 60), ["2027-03-28T01:00:00+01:00"]);
     }
 
     #[test]
@@ -625,5 +816,40 @@ mod tests {
             check_start(&s, &svc, "2026-11-30T09:30:00Z".parse().unwrap(), now).unwrap();
         assert_eq!(end, "2026-11-30T10:30:00Z".parse::<Timestamp>().unwrap());
         assert_eq!(units.len(), 3);
+    }
+
+    #[test]
+    fn either_pass_of_a_repeated_hour_is_a_start_and_a_skipped_hour_is_none() {
+        // Given Madrid open on Sundays 02:00-03:00, the hour that 2027-10-31 repeats and
+        // 2027-03-28 skips, and a 30-minute service
+        let s = settings(
+            "Europe/Madrid",
+            30,
+            serde_json::json!({"sun": [{"open": "02:00", "close": "03:00"}]}),
+        );
+        let svc = service(30, 0, 1);
+        let check = |start: &str| check_start(&s, &svc, start.parse().unwrap(), long_ago());
+        // When 02:30 is booked at either pass of the repeated hour
+        let (end_first, units_first) = check("2027-10-31T02:30:00+02:00").unwrap();
+        let (end_second, units_second) = check("2027-10-31T02:30:00+01:00").unwrap();
+        // Then both are starts, an hour of real time apart, claiming different units
+        assert_eq!(
+            end_second.duration_since(end_first),
+            SignedDuration::from_hours(1)
+        );
+        assert_ne!(units_first, units_second);
+        assert!(check("2027-10-31T02:00:00+01:00").is_ok());
+        // And an off-grid time in the fold is still refused
+        let Err(Error::Rule { reason, .. }) = check("2027-10-31T02:40:00+01:00") else {
+            panic!("02:40 is off the grid");
+        };
+        assert!(reason.contains("slot grid"), "{reason}");
+        // And on the spring-forward day nothing is a start: 02:30+01:00 is 03:30+02:00
+        for start in ["2027-03-28T02:30:00+01:00", "2027-03-28T02:00:00+01:00"] {
+            let Err(Error::Rule { reason, .. }) = check(start) else {
+                panic!("{start} lies outside the hours that exist");
+            };
+            assert!(reason.contains("opening hours"), "{reason}");
+        }
     }
 }
