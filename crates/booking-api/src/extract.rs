@@ -175,16 +175,23 @@ impl FromRequestParts<AppState> for ClientAddr {
         }
         let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
             // A runtime that passes no address is a wiring bug of ours: a 500, logged.
-            return Err(booking_core::Error::Store("the request carries no client address".into()).into());
+            return Err(
+                booking_core::Error::Store("the request carries no client address".into()).into(),
+            );
         };
         let peer = peer.ip().to_canonical();
-        if state.trusted_proxy.is_some_and(|proxy| proxy.to_canonical() == peer) {
-            return forwarded_for(&parts.headers).map(ClientAddr).ok_or_else(|| {
-                booking_core::Error::Store(
-                    "the trusted proxy sent no valid X-Forwarded-For".into(),
-                )
-                .into()
-            });
+        if state
+            .trusted_proxy
+            .is_some_and(|proxy| proxy.to_canonical() == peer)
+        {
+            return forwarded_for(&parts.headers)
+                .map(ClientAddr)
+                .ok_or_else(|| {
+                    booking_core::Error::Store(
+                        "the trusted proxy sent no valid X-Forwarded-For".into(),
+                    )
+                    .into()
+                });
         }
         Ok(ClientAddr(peer))
     }

@@ -236,7 +236,11 @@ fn retry_after() -> (&'static str, openapi::Header) {
     (
         "Retry-After",
         HeaderBuilder::new()
-            .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)))
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1)),
+            )
             .description(Some("Seconds to wait before trying again."))
             .build(),
     )

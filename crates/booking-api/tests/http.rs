@@ -137,6 +137,207 @@ async fn the_sixth_failed_login_within_15_minutes_is_429_with_retry_after() {
     );
 }
 
+/// `POST path` with a JSON body from the socket peer `peer`, carrying `headers`.
+async fn post_from(
+    w: &World,
+    peer: &str,
+    path: &str,
+    body: serde_json::Value,
+    headers: &[(&str, &str)],
+) -> common::Reply {
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut req = req.body(Body::from(body.to_string())).unwrap();
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    w.send_to(w.app(), req).await
+}
+
+fn ana(password: &str) -> serde_json::Value {
+    json!({"email": "ana@example.com", "password": password})
+}
+
+#[tokio::test]
+async fn failed_logins_lock_one_address_not_the_owner_everywhere() {
+    // Given five wrong passwords for Ana from one address
+    let w = World::new();
+    w.register("ana@example.com").await;
+    for _ in 0..5 {
+        let r = post_from(
+            &w,
+            "198.51.100.7",
+            "/api/auth/login",
+            ana("wrong password"),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Then that address is refused even with the right password
+    let r = post_from(
+        &w,
+        "198.51.100.7",
+        "/api/auth/login",
+        ana("a long passphrase"),
+        &[],
+    )
+    .await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
+    // And Ana signs in from her own address
+    let r = post_from(
+        &w,
+        "203.0.113.20",
+        "/api/auth/login",
+        ana("a long passphrase"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_for_does_not_change_the_client_address() {
+    // Given five failures from one address, each claiming another in X-Forwarded-For
+    let w = World::new();
+    w.register("ana@example.com").await;
+    for i in 0..5 {
+        let forged = format!("10.0.0.{i}");
+        let r = post_from(
+            &w,
+            "198.51.100.7",
+            "/api/auth/login",
+            ana("wrong password"),
+            &[("x-forwarded-for", &forged)],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Then the socket peer is what counted: it is locked out, whatever it claims
+    let r = post_from(
+        &w,
+        "198.51.100.7",
+        "/api/auth/login",
+        ana("a long passphrase"),
+        &[("x-forwarded-for", "10.0.0.99")],
+    )
+    .await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
+}
+
+#[tokio::test]
+async fn behind_the_trusted_proxy_the_client_is_the_address_it_appended() {
+    // Given booking-local behind a reverse proxy at 127.0.0.1
+    let mut w = World::new();
+    w.state = w
+        .state
+        .clone()
+        .with_trusted_proxy(Some("127.0.0.1".parse().unwrap()));
+    w.register("ana@example.com").await;
+    // When five failures arrive through it for one client, each with a forged prefix
+    for i in 0..5 {
+        let xff = format!("10.0.0.{i}, 198.51.100.7");
+        let r = post_from(
+            &w,
+            "127.0.0.1",
+            "/api/auth/login",
+            ana("wrong password"),
+            &[("x-forwarded-for", &xff)],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Then that client is locked out and another client through the same proxy is not
+    let r = post_from(
+        &w,
+        "127.0.0.1",
+        "/api/auth/login",
+        ana("a long passphrase"),
+        &[("x-forwarded-for", "198.51.100.7")],
+    )
+    .await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
+    let r = post_from(
+        &w,
+        "127.0.0.1",
+        "/api/auth/login",
+        ana("a long passphrase"),
+        &[("x-forwarded-for", "203.0.113.20")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn registrations_beyond_the_hourly_limit_are_429_with_retry_after() {
+    // Given a limit of three registrations per address per hour
+    let mut w = World::new();
+    let config = booking_core::accounts::AccountsConfig {
+        registrations_per_hour: 3,
+    };
+    w.state = w.state.clone().with_accounts(config);
+    let reg = |i: u32| {
+        json!({"email": format!("u{i}@example.com"),
+        "password": "a long passphrase", "name": "U"})
+    };
+    for i in 0..3 {
+        let r = post_from(&w, "198.51.100.7", "/api/auth/register", reg(i), &[]).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    // Then the fourth from that address waits an hour, and creates no account
+    let r = post_from(&w, "198.51.100.7", "/api/auth/register", reg(3), &[]).await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(r.headers[header::RETRY_AFTER], "3600");
+    let login = post_from(
+        &w,
+        "203.0.113.20",
+        "/api/auth/login",
+        json!({"email": "u3@example.com", "password": "a long passphrase"}),
+        &[],
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::UNAUTHORIZED);
+    // And another address still registers
+    let r = post_from(&w, "203.0.113.20", "/api/auth/register", reg(3), &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_login_that_finds_every_hashing_slot_busy_is_503_with_retry_after() {
+    // Given a pool of one slot that sheds at once, its slot held
+    let mut w = World::new();
+    w.register("ana@example.com").await;
+    w.state = w
+        .state
+        .clone()
+        .with_hashing(booking_core::hashing::HashPool::new(
+            1,
+            std::time::Duration::ZERO,
+        ));
+    let (release, hold) = std::sync::mpsc::channel::<()>();
+    let hashing = w.state.hashing.clone();
+    let busy = tokio::spawn(async move { hashing.run(move || hold.recv()).await });
+    while w.state.hashing.running() == 0 {
+        tokio::task::yield_now().await;
+    }
+    // When Ana logs in
+    let r = w.login("ana@example.com", "a long passphrase").await;
+    // Then she is told to come back in a second
+    assert_problem(&r, StatusCode::SERVICE_UNAVAILABLE, None);
+    assert_eq!(r.headers[header::RETRY_AFTER], "1");
+    release.send(()).unwrap();
+    busy.await.unwrap().unwrap().unwrap();
+    assert_eq!(
+        w.login("ana@example.com", "a long passphrase").await.status,
+        StatusCode::OK
+    );
+}
+
 // ---------- tokens ----------
 
 #[tokio::test]

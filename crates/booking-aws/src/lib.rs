@@ -5,6 +5,7 @@
 
 pub mod dynamo;
 pub mod env;
+pub mod http;
 pub mod secrets;
 pub mod ses;
 pub mod sfn;

@@ -129,8 +129,7 @@ async fn of_thirty_attempts_at_once_exactly_the_limit_is_counted(store: &dyn Thr
         // When thirty attempts arrive at once on each
         for key in [&fresh, &stale] {
             let results =
-                common::join_all((0..30).map(|_| store.admit(key, 5, WINDOW, t1)).collect())
-                    .await;
+                common::join_all((0..30).map(|_| store.admit(key, 5, WINDOW, t1)).collect()).await;
 
             // Then exactly five are counted, all in one new window, and the rest refused
             let counted: Vec<_> = results
@@ -141,7 +140,10 @@ async fn of_thirty_attempts_at_once_exactly_the_limit_is_counted(store: &dyn Thr
                 })
                 .collect();
             assert_eq!(counted.len(), 5, "round {round}: {results:?}");
-            assert!(counted.iter().all(|s| *s == t1), "round {round}: {counted:?}");
+            assert!(
+                counted.iter().all(|s| *s == t1),
+                "round {round}: {counted:?}"
+            );
         }
     }
 }

@@ -214,7 +214,10 @@ async fn only_a_current_admin_may_change_a_role_and_never_their_own(store: &dyn 
         Err(Error::Conflict { field: "id", .. })
     ));
     // And nothing changed
-    assert_eq!(store.get(ana.id).await.unwrap().unwrap().role, Role::Customer);
+    assert_eq!(
+        store.get(ana.id).await.unwrap().unwrap().role,
+        Role::Customer
+    );
     assert_eq!(store.get(boss.id).await.unwrap().unwrap().role, Role::Admin);
 }
 
@@ -234,9 +237,7 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(store: &dyn User
         let won = results.iter().filter(|r| r.is_ok()).count();
         assert_eq!(won, 1, "round {round}: {results:?}");
         assert!(
-            results
-                .iter()
-                .any(|r| matches!(r, Err(Error::Forbidden))),
+            results.iter().any(|r| matches!(r, Err(Error::Forbidden))),
             "round {round}: {results:?}"
         );
         let roles = [

@@ -128,7 +128,10 @@ impl Accounts<'_> {
         if self.users.find_by_email(&email).await?.is_some() {
             return Err(email_taken());
         }
-        let password_hash = self.hashing.run(move || password::hash(&password)).await??;
+        let password_hash = self
+            .hashing
+            .run(move || password::hash(&password))
+            .await??;
         let user = User {
             id: UserId::new(),
             email,
@@ -482,7 +485,11 @@ mod tests {
         let mut tries = tokio::task::JoinSet::new();
         for i in 0..30 {
             let w = w.clone();
-            let password = if i == 17 { "a long passphrase" } else { "wrong password" };
+            let password = if i == 17 {
+                "a long passphrase"
+            } else {
+                "wrong password"
+            };
             tries.spawn(async move { w.login(password, HOME).await });
         }
         // Then 25 are refused while the first five still wait for a slot
@@ -633,7 +640,9 @@ mod tests {
         let staff = w.accounts().set_role(admin.id, u.id, Role::Staff).await;
         assert!(matches!(staff, Ok(u) if u.role == Role::Staff));
         assert!(matches!(
-            w.accounts().set_role(admin.id, UserId::new(), Role::Staff).await,
+            w.accounts()
+                .set_role(admin.id, UserId::new(), Role::Staff)
+                .await,
             Err(Error::NotFound("user"))
         ));
     }

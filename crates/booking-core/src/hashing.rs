@@ -143,7 +143,12 @@ mod tests {
             .await
             .unwrap_err();
         // Then it is shed with a retry hint and its work never ran
-        assert!(matches!(shed, Error::Busy { retry_after_secs: 1 }));
+        assert!(matches!(
+            shed,
+            Error::Busy {
+                retry_after_secs: 1
+            }
+        ));
         assert_eq!(ran.load(Ordering::SeqCst), 0);
         release.send(()).unwrap();
         busy.await.unwrap().unwrap().unwrap();

@@ -188,4 +188,3 @@ mod tests {
         assert_eq!(parse_name("name", " Ana ").unwrap(), "Ana");
     }
 }
-

@@ -4,5 +4,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let state = booking_aws::env::Aws::load().await?.http_state().await?;
-    lambda_http::run(booking_api::services_router(state)).await
+    booking_aws::http::serve(booking_api::services_router(state)).await
 }

@@ -19,8 +19,7 @@ use crate::{
     AppState,
     extract::{Admin, Caller, ClientAddr, JsonBody, PathId, QueryParams, path_id},
     openapi::{
-        Forbidden, HashingBusy, InternalError, PayloadTooLarge, Unauthorized,
-        UnsupportedMediaType,
+        Forbidden, HashingBusy, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
         schemas::{self, Ulid},
     },
     problem::Problem,
