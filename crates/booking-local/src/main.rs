@@ -7,7 +7,7 @@ mod dev;
 use std::{net::SocketAddr, sync::Arc};
 
 use booking_api::{AppState, JwtConfig, Ports, app, openapi::openapi_router};
-use booking_core::booking::BookingConfig;
+use booking_core::{accounts::AccountsConfig, booking::BookingConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,7 +28,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let outbox = dev::Outbox::default();
     let config = BookingConfig::from_vars(var)?;
-    let state = AppState::new(Ports::in_memory(Arc::new(outbox.clone()), config, 1.0), jwt);
+    let trusted_proxy = match var("BOOKING_TRUSTED_PROXY") {
+        Some(v) => Some(
+            v.parse::<std::net::IpAddr>()
+                .map_err(|e| format!("BOOKING_TRUSTED_PROXY must be an IP address: {e}"))?,
+        ),
+        None => None,
+    };
+    let state = AppState::new(Ports::in_memory(Arc::new(outbox.clone()), config, 1.0), jwt)
+        .with_accounts(AccountsConfig::from_vars(var)?)
+        .with_trusted_proxy(trusted_proxy);
     let accounts = demo::seed(&state, &var).await?;
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -42,7 +51,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let routes = app(state)
         .merge(dev::routes(outbox, ledger))
         .merge(openapi_router());
-    axum::serve(listener, routes)
+    axum::serve(
+        listener,
+        routes.into_make_service_with_connect_info::<SocketAddr>(),
+    )
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())
