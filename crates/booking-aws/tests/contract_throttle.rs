@@ -4,10 +4,13 @@
 
 mod common;
 
-use booking_aws::dynamo::DynamoThrottle;
+use booking_aws::dynamo::{DynamoThrottle, DynamoUsers};
 use booking_core::{
-    memory::MemoryThrottle,
-    ports::{Admission, Attempt, Throttle},
+    Error,
+    accounts::{Accounts, AccountsConfig, Credentials, Registration},
+    hashing::HashPool,
+    memory::{FixedClock, MemoryThrottle, MemoryUsers},
+    ports::{Admission, Attempt, Throttle, UserStore},
 };
 use jiff::{SignedDuration, Timestamp};
 
@@ -148,6 +151,54 @@ async fn of_thirty_attempts_at_once_exactly_the_limit_is_counted(store: &dyn Thr
     }
 }
 
+async fn of_thirty_guesses_at_once_from_one_address_five_are_judged(
+    store: &dyn Throttle,
+    users: &dyn UserStore,
+) {
+    // Given a registered email and the login use case over these stores
+    let clock = FixedClock::new(at("2026-11-28T10:00:00Z"));
+    let hashing = HashPool::new(2, std::time::Duration::from_secs(60));
+    let accounts = Accounts {
+        users,
+        throttle: store,
+        hashing: &hashing,
+        clock: &clock,
+        config: AccountsConfig::default(),
+    };
+    let email = format!("burst.{}@example.com", ulid::Ulid::generate());
+    let reg = Registration {
+        email: email.clone(),
+        password: "a long passphrase".into(),
+        name: "Ana".into(),
+    };
+    let from: std::net::IpAddr = "198.51.100.7".parse().unwrap();
+    accounts.register(reg, from).await.unwrap();
+
+    // When 29 wrong passwords and the right one arrive at once from one address
+    let tries = (0..30)
+        .map(|i| {
+            let password = if i == 29 {
+                "a long passphrase"
+            } else {
+                "wrong password"
+            };
+            let creds = Credentials {
+                email: email.clone(),
+                password: password.into(),
+            };
+            accounts.login(creds, from)
+        })
+        .collect();
+    let results = common::join_all(tries).await;
+
+    // Then only five were judged; the other 25 were refused on arrival
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::TooManyAttempts { .. })))
+        .count();
+    assert_eq!((30 - refused, refused), (5, 25), "{results:?}");
+}
+
 async fn suite(store: &dyn Throttle) {
     a_window_takes_the_limit_and_refuses_the_rest(store).await;
     a_closed_window_gives_way_to_a_new_one(store).await;
@@ -159,11 +210,18 @@ async fn suite(store: &dyn Throttle) {
 
 #[tokio::test]
 async fn memory() {
-    suite(&MemoryThrottle::default()).await;
+    let store = MemoryThrottle::default();
+    suite(&store).await;
+    of_thirty_guesses_at_once_from_one_address_five_are_judged(&store, &MemoryUsers::default())
+        .await;
 }
 
 #[tokio::test]
 #[ignore = "needs the local cloud (moto): scripts/test runs it"]
 async fn dynamodb() {
-    suite(&DynamoThrottle::new(common::fresh_table().await)).await;
+    let table = common::fresh_table().await;
+    let store = DynamoThrottle::new(table.clone());
+    suite(&store).await;
+    of_thirty_guesses_at_once_from_one_address_five_are_judged(&store, &DynamoUsers::new(table))
+        .await;
 }

@@ -55,8 +55,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         listener,
         routes.into_make_service_with_connect_info::<SocketAddr>(),
     )
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(())
 }
 
