@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod dev;
+pub mod server;
 
 use axum::Router;
 use booking_api::{AppState, app, openapi::openapi_router};

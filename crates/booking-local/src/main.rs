@@ -5,7 +5,10 @@ use std::{net::SocketAddr, sync::Arc};
 
 use booking_api::{AppState, JwtConfig, Ports};
 use booking_core::booking::BookingConfig;
-use booking_local::{demo, dev, router};
+use booking_local::{
+    demo, dev, router,
+    server::{self, Limits},
+};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,9 +39,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {role}: {email} / {password}");
     }
     tracing::info!(addr = %local, "ready");
-    axum::serve(listener, router(state, outbox))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    server::serve(
+        listener,
+        router(state, outbox),
+        Limits::default(),
+        shutdown(),
+    )
+    .await?;
     Ok(())
 }
 
