@@ -1,6 +1,7 @@
 //! The HTTP API: one axum router per endpoint group, shared by the Lambda functions (through
 //! lambda_http) and by booking-local, so there is a single HTTP code path.
 
+pub mod cache;
 pub mod extract;
 pub mod jwt;
 pub mod openapi;
@@ -190,6 +191,7 @@ fn finish(routes: Router<AppState>, state: AppState) -> Router {
         .fallback(|| async { Problem::not_found("route") })
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(cache::cache_control))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }

@@ -59,7 +59,13 @@ Dates are `YYYY-MM-DD` in the business time zone. Money is an integer of minor u
 ISO 4217 code (`\"priceMinor\": 2500, \"currency\": \"EUR\"` is 25.00 EUR).
 
 **Lists** are cursor-paginated: pass the `nextCursor` of a page as `cursor` for the next; it \
-is `null` on the last page.";
+is `null` on the last page.
+
+**Caching.** Every response carries `Cache-Control`. It is `no-store` for anything sent with \
+an `Authorization` header, for every error, and for every operation but four: without a \
+token, `listServices`, `getService` and `getSettings` answer `public, max-age=60` and \
+`getAvailability` answers `no-cache` (a cache must ask again each time, so a booking shows \
+at once); those four add `Vary: Authorization`.";
 
 /// The description: every operation of the HTTP API, its schemas and security scheme.
 #[derive(OpenApi)]

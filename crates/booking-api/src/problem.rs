@@ -107,6 +107,17 @@ impl Problem {
         )
     }
 
+    /// 408 from a server that gives each request a deadline (booking-local; on AWS, API
+    /// Gateway has its own).
+    pub fn request_timeout() -> Self {
+        Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "/problems/request-timeout",
+            "Request timeout",
+            "the request took too long to arrive or to be answered".into(),
+        )
+    }
+
     pub fn unsupported_media_type() -> Self {
         Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

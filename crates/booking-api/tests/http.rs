@@ -1011,3 +1011,167 @@ async fn each_function_serves_only_its_own_routes() {
         StatusCode::NOT_FOUND
     );
 }
+
+// ---------- caching ----------
+
+/// The `Cache-Control` of a reply, or "(none)".
+fn cache_control(r: &common::Reply) -> &str {
+    r.headers
+        .get(header::CACHE_CONTROL)
+        .map_or("(none)", |v| v.to_str().unwrap())
+}
+
+#[tokio::test]
+async fn every_answer_that_depends_on_the_caller_says_no_store() {
+    // Given an admin, a customer with a booking, and a service
+    let w = World::new();
+    let admin = w.admin().await;
+    w.open_every_day(&admin).await;
+    let customer = w.customer().await;
+    let service = w.service(&admin, haircut()).await;
+    let booked = w
+        .book(
+            &customer,
+            &service,
+            "2026-11-30T10:00:00+01:00",
+            "pm_card_visa",
+            "key-1",
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+    let reservation = booked.body["id"].as_str().unwrap().to_owned();
+    let period = "from=2026-11-28&to=2026-12-31";
+
+    // When each personal route is called (and the registration and login themselves)
+    let mut replies = vec![
+        ("register", w.register("new@example.com").await),
+        (
+            "login",
+            w.login("customer@example.com", "a long passphrase").await,
+        ),
+        ("booking", booked),
+    ];
+    for (what, token, uri) in [
+        ("me", &customer, "/api/auth/me".to_owned()),
+        ("users", &admin, "/api/users".to_owned()),
+        ("reservations", &customer, "/api/reservations".to_owned()),
+        (
+            "a reservation",
+            &customer,
+            format!("/api/reservations/{reservation}"),
+        ),
+        ("history", &customer, "/api/reservations/history".to_owned()),
+        (
+            "the summary",
+            &admin,
+            format!("/api/reports/summary?{period}"),
+        ),
+        (
+            "the report",
+            &admin,
+            format!("/api/reports/reservations?{period}"),
+        ),
+        (
+            "the CSV report",
+            &admin,
+            format!("/api/reports/reservations?{period}&format=csv"),
+        ),
+    ] {
+        replies.push((what, w.call(Method::GET, &uri, Some(token), None).await));
+    }
+
+    // Then every answer says no-store
+    for (what, r) in &replies {
+        assert!(r.status.is_success(), "{what}: {} {}", r.status, r.body);
+        assert_eq!(cache_control(r), "no-store", "{what}");
+    }
+}
+
+#[tokio::test]
+async fn errors_and_health_say_no_store() {
+    // Given a service
+    let w = World::new();
+    let admin = w.admin().await;
+    let service = w.service(&admin, haircut()).await;
+
+    // When requests fail in each way (wrong login, no token, bad input, unknown service,
+    // route or method), and when health is asked
+    let replies = [
+        w.login("admin@example.com", "wrong password").await,
+        w.call(Method::GET, "/api/auth/me", None, None).await,
+        w.raw(Method::POST, "/api/auth/login", "application/json", "{")
+            .await,
+        w.call(
+            Method::GET,
+            &format!("/api/services/{}", ServiceId::new()),
+            None,
+            None,
+        )
+        .await,
+        w.call(
+            Method::GET,
+            &format!("/api/services/{service}/availability?from=tomorrow"),
+            None,
+            None,
+        )
+        .await,
+        w.call(Method::GET, "/api/nope", None, None).await,
+        w.call(Method::DELETE, "/api/settings", None, None).await,
+        w.call(Method::GET, "/api/health", None, None).await,
+    ];
+
+    // Then none of them may be stored
+    for r in &replies {
+        assert_eq!(cache_control(r), "no-store", "{} {}", r.status, r.text);
+    }
+}
+
+#[tokio::test]
+async fn anonymous_catalogue_answers_may_be_cached_briefly_and_availability_is_revalidated() {
+    // Given a service
+    let w = World::new();
+    let admin = w.admin().await;
+    let service = w.service(&admin, haircut()).await;
+
+    // When the catalogue, a service and the settings are read without a token
+    for uri in [
+        "/api/services".to_owned(),
+        format!("/api/services/{service}"),
+        "/api/settings".to_owned(),
+    ] {
+        let r = w.call(Method::GET, &uri, None, None).await;
+        // Then any cache may keep them for a minute, apart from token holders' answers
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert_eq!(cache_control(&r), "public, max-age=60", "{uri}");
+        assert_eq!(r.headers[header::VARY], "Authorization", "{uri}");
+    }
+
+    // When availability is read without a token
+    let uri = format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30");
+    let r = w.call(Method::GET, &uri, None, None).await;
+    // Then a cache must ask again every time, so a booking shows at once
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(cache_control(&r), "no-cache");
+}
+
+#[tokio::test]
+async fn the_same_catalogue_request_with_a_token_says_no_store() {
+    // Given a service and a customer
+    let w = World::new();
+    let admin = w.admin().await;
+    let customer = w.customer().await;
+    let service = w.service(&admin, haircut()).await;
+
+    // When the public routes are read with a token
+    for uri in [
+        "/api/services".to_owned(),
+        format!("/api/services/{service}"),
+        "/api/settings".to_owned(),
+        format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30"),
+    ] {
+        let r = w.call(Method::GET, &uri, Some(&customer), None).await;
+        // Then the answer is the caller's and is not stored
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert_eq!(cache_control(&r), "no-store", "{uri}");
+    }
+}

@@ -1,16 +1,23 @@
 //! booking-local's development routes and its stand-in for SQS -> notify -> SES:
 //! notifications are delivered in process, at most once per (reservation, event), to an
 //! outbox readable at `GET /api/dev/outbox`; `GET /api/dev/ledger` shows every movement of
-//! money. Neither route exists in the Lambda functions.
+//! money. Both show every customer's emails and payments, so only an admin may read them.
+//! Neither route exists in the Lambda functions.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{
+    Json, Router,
+    extract::State,
+    middleware,
+    routing::{MethodRouter, get},
+};
+use booking_api::{AppState, extract::Admin};
 use booking_core::{
     Error,
     notify::{MemoryOutbox, MemorySentLog, Notification, deliver},
-    payment::{LedgerEntry, PaymentLedger},
+    payment::LedgerEntry,
     ports::NotificationQueue,
 };
 use jiff::Timestamp;
@@ -40,30 +47,33 @@ struct EmailView {
     html: String,
 }
 
-/// `GET /api/dev/outbox` and `GET /api/dev/ledger`, oldest first. booking-local only.
-pub fn routes(outbox: Outbox, ledger: Arc<dyn PaymentLedger>) -> Router {
+/// `GET /api/dev/outbox` and `GET /api/dev/ledger`, oldest first, for an admin's token
+/// (401 without one, 403 for anyone else, as problems). booking-local only.
+pub fn routes(state: AppState, outbox: Outbox) -> Router {
     Router::new()
-        .route("/api/dev/outbox", get(emails))
-        .with_state(outbox)
-        .merge(
-            Router::new()
-                .route("/api/dev/ledger", get(entries))
-                .with_state(ledger),
-        )
+        .route("/api/dev/outbox", emails(outbox))
+        .route("/api/dev/ledger", get(entries))
+        .layer(middleware::from_fn(booking_api::cache::cache_control))
+        .with_state(state)
 }
 
 async fn entries(
-    State(ledger): State<Arc<dyn PaymentLedger>>,
+    State(state): State<AppState>,
+    _: Admin,
 ) -> Result<Json<Vec<LedgerEntry>>, booking_api::Problem> {
+    let ledger = &state.ports.ledger;
     Ok(Json(ledger.between(Timestamp::MIN, Timestamp::MAX).await?))
 }
 
-async fn emails(State(outbox): State<Outbox>) -> Json<Vec<EmailView>> {
-    let emails = outbox.mailer.sent().into_iter().map(|e| EmailView {
-        to: e.to,
-        subject: e.subject,
-        text: e.text,
-        html: e.html,
-    });
-    Json(emails.collect())
+/// The outbox is not part of the AppState, so its handler holds it.
+fn emails(outbox: Outbox) -> MethodRouter<AppState> {
+    get(move |_: Admin| async move {
+        let emails = outbox.mailer.sent().into_iter().map(|e| EmailView {
+            to: e.to,
+            subject: e.subject,
+            text: e.text,
+            html: e.html,
+        });
+        Json(emails.collect::<Vec<_>>())
+    })
 }

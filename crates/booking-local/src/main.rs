@@ -1,13 +1,14 @@
 //! The embedded default: every router of the API in one process on 127.0.0.1, over
 //! in-memory adapters, with demo data. Nothing to install but cargo.
 
-mod demo;
-mod dev;
-
 use std::{net::SocketAddr, sync::Arc};
 
-use booking_api::{AppState, JwtConfig, Ports, app, openapi::openapi_router};
+use booking_api::{AppState, JwtConfig, Ports};
 use booking_core::{accounts::AccountsConfig, booking::BookingConfig};
+use booking_local::{
+    demo, dev, router,
+    server::{self, Limits},
+};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -47,15 +48,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {role}: {email} / {password}");
     }
     tracing::info!(addr = %local, "ready");
-    let ledger = state.ports.ledger.clone();
-    let routes = app(state)
-        .merge(dev::routes(outbox, ledger))
-        .merge(openapi_router());
-    axum::serve(
+    server::serve(
         listener,
-        routes.into_make_service_with_connect_info::<SocketAddr>(),
+        router(state, outbox),
+        Limits::default(),
+        shutdown(),
     )
-    .with_graceful_shutdown(shutdown())
     .await?;
     Ok(())
 }
