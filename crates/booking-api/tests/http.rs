@@ -321,7 +321,7 @@ async fn a_login_that_finds_every_hashing_slot_busy_is_503_with_retry_after() {
         ));
     let (release, hold) = std::sync::mpsc::channel::<()>();
     let hashing = w.state.hashing.clone();
-    let busy = tokio::spawn(async move { hashing.run(move || hold.recv()).await });
+    let busy = tokio::spawn(async move { hashing.run(move |_| hold.recv()).await });
     while w.state.hashing.running() == 0 {
         tokio::task::yield_now().await;
     }

@@ -16,7 +16,7 @@ use crate::{
     error::Problems,
     hashing::HashPool,
     ids::UserId,
-    password::{self, Password, PasswordHash},
+    password::{self, Memory, Password, PasswordHash},
     ports::{Admission, Attempt, Clock, Page, Throttle, UserStore},
     user::{Email, Role, User, parse_name},
 };
@@ -130,7 +130,7 @@ impl Accounts<'_> {
         }
         let password_hash = self
             .hashing
-            .run(move || password::hash(&password))
+            .run(move |memory| password::hash(&password, memory))
             .await??;
         let user = User {
             id: UserId::new(),
@@ -191,7 +191,7 @@ impl Accounts<'_> {
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let ok = self
             .hashing
-            .run(move || verify(&candidate, stored.as_ref()))
+            .run(move |memory| verify(&candidate, stored.as_ref(), memory))
             .await?;
         match user {
             Some(user) if ok => Ok(user),
@@ -260,11 +260,11 @@ fn email_taken() -> Error {
 
 /// A verification against the stored hash, or against a dummy one for unknown emails, so
 /// that the time taken does not tell which emails are registered.
-fn verify(candidate: &str, stored: Option<&PasswordHash>) -> bool {
+fn verify(candidate: &str, stored: Option<&PasswordHash>, memory: &mut Memory) -> bool {
     match stored {
-        Some(hash) => password::verify(candidate, hash),
+        Some(hash) => password::verify(candidate, hash, memory),
         None => {
-            password::verify_dummy(candidate);
+            password::verify_dummy(candidate, memory);
             false
         }
     }
@@ -473,7 +473,7 @@ mod tests {
                 let (w, hold) = (w.clone(), hold.clone());
                 tokio::spawn(async move {
                     w.hashing
-                        .run(move || hold.lock().is_ok_and(|h| h.recv().is_ok()))
+                        .run(move |_| hold.lock().is_ok_and(|h| h.recv().is_ok()))
                         .await
                 })
             })
@@ -552,7 +552,7 @@ mod tests {
         let w = Arc::new(w);
         let busy = {
             let w = w.clone();
-            tokio::spawn(async move { w.hashing.run(move || hold.recv()).await })
+            tokio::spawn(async move { w.hashing.run(move |_| hold.recv()).await })
         };
         while w.hashing.running() == 0 {
             tokio::task::yield_now().await;

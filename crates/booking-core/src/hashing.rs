@@ -2,11 +2,13 @@
 //! per hash, so a burst of logins or registrations on an unbounded blocking pool grows the
 //! process by a gigabyte and starves every other request. At most `slots` hashes run at
 //! once (one per core by default); a request waits for a slot up to `wait`, then is shed
-//! with [`Error::Busy`] (503 + `Retry-After`) having done nothing.
+//! with [`Error::Busy`] (503 + `Retry-After`) having done nothing. Each slot's 19 MiB of
+//! argon2 memory is allocated once and reused, so the process grows by `slots` x 19 MiB
+//! at most, however long the burst.
 
 use std::{
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
     time::Duration,
@@ -14,7 +16,7 @@ use std::{
 
 use tokio::sync::Semaphore;
 
-use crate::Error;
+use crate::{Error, password::Memory};
 
 /// How long a request waits for a hashing slot before it is shed.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(2);
@@ -27,6 +29,8 @@ pub struct HashPool {
     size: usize,
     wait: Duration,
     gauge: Arc<Gauge>,
+    /// The argon2 memory of the slots not in use; at most `size` ever exist.
+    memories: Arc<Mutex<Vec<Memory>>>,
 }
 
 /// Hashes running now and the most that ever ran at once (what the tests assert).
@@ -44,6 +48,7 @@ impl HashPool {
             size,
             wait,
             gauge: Arc::default(),
+            memories: Arc::default(),
         }
     }
 
@@ -67,12 +72,13 @@ impl HashPool {
         self.gauge.peak.load(Ordering::SeqCst)
     }
 
-    /// Runs `work` (a hash or a verification) on the blocking pool once a slot is free.
-    /// The slot travels with the work: a caller that gives up (a closed connection drops
-    /// its future) cannot free it while the hash still runs.
+    /// Runs `work` (a hash or a verification) on the blocking pool once a slot is free,
+    /// with that slot's argon2 memory. The slot and its memory travel with the work: a
+    /// caller that gives up (a closed connection drops its future) cannot free the slot
+    /// while the hash still runs.
     pub async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<T, Error> {
         let permit = match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await
         {
@@ -86,10 +92,14 @@ impl HashPool {
             }
         };
         let gauge = self.gauge.clone();
+        let memories = self.memories.clone();
         tokio::task::spawn_blocking(move || {
             let running = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
             gauge.peak.fetch_max(running, Ordering::SeqCst);
-            let out = work();
+            let spare = lock(&memories).pop();
+            let mut memory = spare.unwrap_or_default();
+            let out = work(&mut memory);
+            lock(&memories).push(memory);
             gauge.now.fetch_sub(1, Ordering::SeqCst);
             drop(permit);
             out
@@ -97,6 +107,10 @@ impl HashPool {
         .await
         .map_err(|e| Error::Store(Box::new(e)))
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -110,7 +124,7 @@ mod tests {
         let jobs = (0..16).map(|_| {
             let pool = pool.clone();
             tokio::spawn(async move {
-                pool.run(|| std::thread::sleep(Duration::from_millis(20)))
+                pool.run(|_| std::thread::sleep(Duration::from_millis(20)))
                     .await
             })
         });
@@ -118,9 +132,10 @@ mod tests {
         for job in jobs.collect::<Vec<_>>() {
             job.await.unwrap().unwrap();
         }
-        // Then at most two ran at the same time
+        // Then at most two ran at the same time, with at most two memories between them
         assert!(pool.peak() <= 2, "peak {}", pool.peak());
         assert!(pool.peak() >= 1);
+        assert!(lock(&pool.memories).len() <= 2);
     }
 
     #[tokio::test]
@@ -130,7 +145,7 @@ mod tests {
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let busy = {
             let pool = pool.clone();
-            tokio::spawn(async move { pool.run(move || hold.recv()).await })
+            tokio::spawn(async move { pool.run(move |_| hold.recv()).await })
         };
         while pool.running() == 0 {
             tokio::task::yield_now().await;
@@ -139,7 +154,7 @@ mod tests {
         let ran = Arc::new(AtomicUsize::new(0));
         let r = ran.clone();
         let shed = pool
-            .run(move || r.fetch_add(1, Ordering::SeqCst))
+            .run(move |_| r.fetch_add(1, Ordering::SeqCst))
             .await
             .unwrap_err();
         // Then it is shed with a retry hint and its work never ran

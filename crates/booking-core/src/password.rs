@@ -3,8 +3,8 @@
 use std::{collections::HashSet, sync::LazyLock};
 
 use argon2::{
-    Algorithm, Argon2, Params, Version,
-    password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash as Phc},
+    Algorithm, Argon2, Block, Params, Version,
+    password_hash::phc::{Output, ParamsString, PasswordHash as Phc, Salt},
 };
 
 use crate::{Error, FieldError, user::Email};
@@ -98,43 +98,104 @@ impl std::fmt::Debug for PasswordHash {
     }
 }
 
-fn hasher() -> Argon2<'static> {
+fn params() -> Params {
     // The parameters are constants within argon2's documented bounds.
     #[allow(clippy::unwrap_used)]
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    Params::new(19 * 1024, 2, 1, None).unwrap()
 }
 
-/// Hashes with a fresh random salt. CPU-heavy: call it off the async executor.
-pub fn hash(password: &Password) -> Result<PasswordHash, Error> {
-    hasher()
-        .hash_password(password.expose().as_bytes())
-        .map(|h| PasswordHash(h.to_string()))
-        .map_err(|e| Error::Store(format!("argon2 hashing failed: {e}").into()))
+fn hasher() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
 }
 
-/// Checks a candidate password; a malformed stored hash counts as a mismatch.
-pub fn verify(candidate: &str, stored: &PasswordHash) -> bool {
-    match Phc::new(stored.as_str()) {
-        Ok(phc) => hasher().verify_password(candidate.as_bytes(), &phc).is_ok(),
-        Err(_) => false,
+/// The working memory of one argon2 run with our parameters (19 MiB). Each hashing slot
+/// keeps one and reuses it ([`crate::hashing::HashPool`]): allocating and freeing 19 MiB
+/// per request leaves the freed blocks in glibc's per-thread arenas, and a burst of 64
+/// logins grew the process by 600-800 MiB even with two hashes at a time.
+pub struct Memory(Vec<Block>);
+
+impl Memory {
+    pub fn new() -> Self {
+        Memory(vec![Block::new(); params().block_count()])
     }
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory::new()
+    }
+}
+
+fn hashing_failed(e: impl std::fmt::Display) -> Error {
+    Error::Store(format!("argon2 hashing failed: {e}").into())
+}
+
+/// Hashes with a fresh random salt into a PHC string. CPU-heavy: call it off the async
+/// executor, through the hashing pool.
+pub fn hash(password: &Password, memory: &mut Memory) -> Result<PasswordHash, Error> {
+    let salt = Salt::generate();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    hasher()
+        .hash_password_into_with_memory(
+            password.expose().as_bytes(),
+            &salt,
+            &mut out,
+            &mut memory.0,
+        )
+        .map_err(hashing_failed)?;
+    let phc = Phc {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params()).map_err(hashing_failed)?,
+        salt: Some(salt),
+        hash: Some(Output::new(&out).map_err(hashing_failed)?),
+    };
+    Ok(PasswordHash(phc.to_string()))
+}
+
+/// Checks a candidate password against a stored PHC string, with the algorithm, version
+/// and parameters it names (a hash made with other parameters gets memory of its own);
+/// the outputs are compared in constant time. A malformed stored hash is a mismatch.
+pub fn verify(candidate: &str, stored: &PasswordHash, memory: &mut Memory) -> bool {
+    let Ok(phc) = Phc::new(stored.as_str()) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(phc.algorithm.as_str()),
+        Params::try_from(&phc),
+    ) else {
+        return false;
+    };
+    let version = match phc.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let blocks = params.block_count();
+    let argon = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let ran = if blocks == memory.0.len() {
+        argon.hash_password_into_with_memory(candidate.as_bytes(), salt, &mut out, &mut memory.0)
+    } else {
+        argon.hash_password_into(candidate.as_bytes(), salt, &mut out)
+    };
+    ran.is_ok() && Output::new(&out).is_ok_and(|computed| computed == *expected)
 }
 
 /// A hash of a random password, used to spend the same time on unknown emails as on
 /// known ones so that login timing does not reveal which emails are registered.
 static DUMMY: LazyLock<Option<PasswordHash>> = LazyLock::new(|| {
-    let raw = ulid::Ulid::generate().to_string();
-    hasher()
-        .hash_password(raw.as_bytes())
-        .ok()
-        .map(|h| PasswordHash(h.to_string()))
+    let raw = Password(ulid::Ulid::generate().to_string());
+    hash(&raw, &mut Memory::new()).ok()
 });
 
 /// Burns one verification's worth of time; always false.
-pub fn verify_dummy(candidate: &str) {
+pub fn verify_dummy(candidate: &str, memory: &mut Memory) {
     if let Some(dummy) = DUMMY.as_ref() {
-        let _ = verify(candidate, dummy);
+        let _ = verify(candidate, dummy, memory);
     }
 }
 
@@ -223,14 +284,40 @@ mod tests {
     #[test]
     fn a_hash_is_argon2id_with_owasp_parameters_and_verifies_only_its_password() {
         let pw = Password::parse("correct horse battery", &email()).unwrap();
-        let h = hash(&pw).unwrap();
+        let mut memory = Memory::new();
+        let h = hash(&pw, &mut memory).unwrap();
         assert!(
             h.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{}",
             h.as_str()
         );
-        assert!(verify("correct horse battery", &h));
-        assert!(!verify("correct horse batterY", &h));
-        assert!(!verify("x", &PasswordHash::from_phc("garbage".into())));
+        assert!(verify("correct horse battery", &h, &mut memory));
+        assert!(!verify("correct horse batterY", &h, &mut memory));
+        assert!(!verify(
+            "x",
+            &PasswordHash::from_phc("garbage".into()),
+            &mut memory
+        ));
+    }
+
+    #[test]
+    fn a_hash_made_by_the_argon2_crate_itself_verifies_and_so_do_other_parameters() {
+        use argon2::password_hash::PasswordHasher;
+        // Given a hash made the way accounts were hashed before slots kept their memory
+        let phc = hasher().hash_password(b"correct horse battery").unwrap();
+        let stored = PasswordHash::from_phc(phc.to_string());
+        let mut memory = Memory::new();
+        assert!(verify("correct horse battery", &stored, &mut memory));
+        assert!(!verify("correct horse batterx", &stored, &mut memory));
+        // And one with other parameters (m = 8 MiB) verifies with memory of its own
+        let small = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
+        let other =
+            PasswordHash::from_phc(small.hash_password(b"x y z w v u").unwrap().to_string());
+        assert!(verify("x y z w v u", &other, &mut memory));
+        assert!(!verify("x y z w v", &other, &mut memory));
     }
 }
