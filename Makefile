@@ -26,8 +26,9 @@ lint: ## rustfmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Benchmarks: medians of the report and availability paths (figures, no asserts)
+bench: ## Benchmarks: report and availability paths, RSS and latency under a login burst (figures, no asserts)
 	$(CARGO) bench -p booking-core --bench reports
+	CARGO="$(CARGO)" scripts/bench-login-burst
 
 build: ## Release build of every crate
 	$(CARGO) build --workspace --release --locked
