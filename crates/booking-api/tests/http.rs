@@ -771,6 +771,76 @@ async fn invalid_services_are_rejected_field_by_field() {
     );
 }
 
+#[tokio::test]
+async fn a_service_blocks_at_most_450_minutes_with_its_buffer() {
+    // Given an admin, on the default 15-minute grid
+    let w = World::new();
+    let admin = w.admin().await;
+    let create = |duration: u32, buffer: u32| {
+        w.call(
+            Method::POST,
+            "/api/services",
+            Some(&admin),
+            Some(json!({"name": "Long", "durationMinutes": duration,
+                "bufferMinutes": buffer, "priceMinor": 10, "currency": "EUR"})),
+        )
+    };
+    let reason = |r: &common::Reply| r.body["errors"][0]["reason"].as_str().unwrap().to_owned();
+
+    // When services of 450 + 5, 450 + 0, 480 + 0 and 480 + 15 minutes are created
+    let over = create(450, 5).await;
+    let most = create(450, 0).await;
+    let long = create(480, 0).await;
+    let longer = create(480, 15).await;
+
+    // Then 450 in all is accepted; past it the buffer is named, with the sum's limit
+    assert_eq!(most.status, StatusCode::CREATED, "{}", most.body);
+    assert_problem(&over, StatusCode::BAD_REQUEST, Some("bufferMinutes"));
+    assert!(
+        reason(&over).contains("at most 450 minutes"),
+        "{}",
+        over.body
+    );
+    // And a duration over 450 on its own is refused by name
+    for r in [&long, &longer] {
+        assert_problem(r, StatusCode::BAD_REQUEST, Some("durationMinutes"));
+        assert!(reason(r).contains("450"), "{}", r.body);
+        assert_eq!(r.body["errors"].as_array().unwrap().len(), 1, "{}", r.body);
+    }
+
+    // When the 450-minute service is patched to a 5-minute buffer, or a shorter one to a
+    // 480-minute duration or to 450 + 15
+    let uri = |id: &str| format!("/api/services/{id}");
+    let most_id = most.body["id"].as_str().unwrap();
+    let buffer_5 = Some(json!({"bufferMinutes": 5}));
+    let buffered = w
+        .call(Method::PATCH, &uri(most_id), Some(&admin), buffer_5)
+        .await;
+    let short = w.service(&admin, haircut()).await;
+    let to_480 = Some(json!({"durationMinutes": 480}));
+    let lengthened = w
+        .call(Method::PATCH, &uri(&short), Some(&admin), to_480)
+        .await;
+    let to_465 = Some(json!({"durationMinutes": 450, "bufferMinutes": 15}));
+    let both = w
+        .call(Method::PATCH, &uri(&short), Some(&admin), to_465)
+        .await;
+
+    // Then each is refused naming the same field as on creation, and nothing changed
+    assert_problem(&buffered, StatusCode::BAD_REQUEST, Some("bufferMinutes"));
+    assert_problem(
+        &lengthened,
+        StatusCode::BAD_REQUEST,
+        Some("durationMinutes"),
+    );
+    assert_problem(&both, StatusCode::BAD_REQUEST, Some("bufferMinutes"));
+    let stored = w
+        .call(Method::GET, &format!("/api/services/{short}"), None, None)
+        .await;
+    assert_eq!(stored.body["durationMinutes"], 60, "{}", stored.body);
+    assert_eq!(stored.body["bufferMinutes"], 0, "{}", stored.body);
+}
+
 // ---------- availability and settings ----------
 
 #[tokio::test]
@@ -822,7 +892,7 @@ async fn availability_lists_local_starts_and_honours_claims() {
         .iter()
         .map(|s| s["start"].as_str().unwrap()[11..16].to_owned())
         .collect();
-    // 10:00 + 60 + 30 claims 10:00, 10:30 and 11:00: every start touching them is full
+    // 10:00 + 60 + 30 blocks 10:00-11:30: every start overlapping it is full
     assert_eq!(starts.len(), 7);
     for gone in ["09:00", "09:30", "10:00", "10:30", "11:00"] {
         assert!(

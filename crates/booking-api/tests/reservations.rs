@@ -512,3 +512,133 @@ async fn both_passes_of_the_repeated_autumn_hour_are_bookable_and_different_slot
     assert_eq!(r.body["end"], "2027-10-31T02:00:00+01:00");
     assert_eq!(free().await.len(), 6);
 }
+
+/// Madrid open 09:00-18:00 every day on a `slot`-minute grid, and a service of `duration`
+/// minutes (no buffer) with two places; returns the world, the admin and the service.
+async fn two_places(slot: u16, duration: u32) -> (World, String, String) {
+    let w = World::new();
+    let admin = w.admin().await;
+    put_hours(&w, &admin, "Europe/Madrid", slot).await;
+    let service = w
+        .service(
+            &admin,
+            json!({"name": "Class", "durationMinutes": duration, "priceMinor": 2000,
+                "currency": "EUR", "capacity": 2}),
+        )
+        .await;
+    (w, admin, service)
+}
+
+async fn put_hours(w: &World, admin: &str, zone: &str, slot: u16) {
+    let day = json!([{"open": "09:00", "close": "18:00"}]);
+    let r = w
+        .call(
+            Method::PUT,
+            "/api/settings",
+            Some(admin),
+            Some(json!({"timeZone": zone, "slotMinutes": slot, "weeklyHours": {
+                "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day
+            }})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+/// The starts availability offers on Monday 2026-11-30, with their places left.
+async fn offered(w: &World, service: &str) -> Vec<(String, u64)> {
+    let uri = format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30");
+    let r = w.call(Method::GET, &uri, None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let start = s["start"].as_str().unwrap().to_owned();
+            (start, s["remaining"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_finer_grid_does_not_reopen_a_full_slot() {
+    // Given a 15-minute class with two places on a 15-minute grid, both taken at 10:00
+    let (w, admin, service) = two_places(15, 15).await;
+    for (email, key) in [("ana@example.com", "a"), ("bob@example.com", "b")] {
+        let token = w.user(email, Role::Customer).await.1;
+        let r = w
+            .book(&token, &service, MONDAY_10, "pm_card_visa", key)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+
+    // When the admin moves to a 5-minute grid and a third customer asks for 10:05
+    put_hours(&w, &admin, "Europe/Madrid", 5).await;
+    let carla = w.user("carla@example.com", Role::Customer).await.1;
+    let r = w
+        .book(
+            &carla,
+            &service,
+            "2026-11-30T10:05:00+01:00",
+            "pm_card_visa",
+            "c",
+        )
+        .await;
+
+    // Then that is 409 slot-unavailable: 10:05-10:20 overlaps the two from 10:00 to 10:15
+    assert_problem(&r, StatusCode::CONFLICT, None);
+    assert_eq!(r.body["type"], "/problems/slot-unavailable", "{}", r.body);
+    // And availability offers nothing that overlaps them, and the starts around them in full
+    let slots = offered(&w, &service).await;
+    let at = |t: &str| {
+        let start = format!("2026-11-30T{t}:00+01:00");
+        slots.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
+    };
+    for t in ["09:50", "09:55", "10:00", "10:05", "10:10"] {
+        assert_eq!(at(t), None, "{t} is offered: {slots:?}");
+    }
+    assert_eq!((at("09:45"), at("10:15")), (Some(2), Some(2)), "{slots:?}");
+}
+
+#[tokio::test]
+async fn a_zone_change_off_the_grid_does_not_reopen_a_full_slot() {
+    // Given an hour-long class with two places on a 30-minute grid in Madrid, both taken at
+    // 10:00 (09:00-10:00 UTC)
+    let (w, admin, service) = two_places(30, 60).await;
+    for (email, key) in [("ana@example.com", "a"), ("bob@example.com", "b")] {
+        let token = w.user(email, Role::Customer).await.1;
+        let r = w
+            .book(&token, &service, MONDAY_10, "pm_card_visa", key)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+
+    // When the business moves to Kathmandu (+05:45, 4:45 ahead: off the 30-minute grid), open
+    // 09:00-18:00 there, and a third customer asks for 15:00 (09:15-10:15 UTC)
+    put_hours(&w, &admin, "Asia/Kathmandu", 30).await;
+    let carla = w.user("carla@example.com", Role::Customer).await.1;
+    let r = w
+        .book(
+            &carla,
+            &service,
+            "2026-11-30T15:00:00+05:45",
+            "pm_card_visa",
+            "c",
+        )
+        .await;
+
+    // Then that is 409 slot-unavailable
+    assert_problem(&r, StatusCode::CONFLICT, None);
+    assert_eq!(r.body["type"], "/problems/slot-unavailable", "{}", r.body);
+    // And the starts of the new grid that overlap 09:00-10:00 UTC are not offered, while
+    // the ones on either side are, in full
+    let slots = offered(&w, &service).await;
+    let at = |t: &str| {
+        let start = format!("2026-11-30T{t}:00+05:45");
+        slots.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
+    };
+    for t in ["14:00", "14:30", "15:00", "15:30"] {
+        assert_eq!(at(t), None, "{t} is offered: {slots:?}");
+    }
+    assert_eq!((at("13:30"), at("16:00")), (Some(2), Some(2)), "{slots:?}");
+}

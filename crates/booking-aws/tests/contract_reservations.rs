@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Instant;
 
-use booking_aws::dynamo::reservations::DynamoReservations;
+use booking_aws::dynamo::reservations::{DynamoReservations, MAX_UNITS};
 use booking_core::{
     Error,
     ids::{ReservationId, ServiceId, UserId},
@@ -34,6 +34,9 @@ const ROOMY: HoldLimits = HoldLimits {
 };
 
 const HOLD: SignedDuration = SignedDuration::from_mins(5);
+
+/// The most units a reservation claims (booking-core's cap), as a count of [`unit`]s.
+const MOST: i64 = MAX_UNITS as i64;
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -1125,10 +1128,10 @@ async fn claim_counts_show_the_live_claims_in_the_window_only(store: &dyn Store)
     );
 }
 
-async fn a_reservation_of_ninety_eight_units_is_held_and_confirmed(store: &dyn Store) {
-    // Given a reservation of 98 units, the most one DynamoDB transaction takes
+async fn a_reservation_of_the_most_units_a_service_claims_is_held_and_confirmed(store: &dyn Store) {
+    // Given a reservation of as many units as the longest service claims
     let service = ServiceId::new();
-    let most = res(UserId::new(), service, 0, 98, now());
+    let most = res(UserId::new(), service, 0, MOST, now());
 
     // When it is held and confirmed
     let outcome = store.hold(&most, 1, ROOMY, now()).await.unwrap();
@@ -1141,24 +1144,30 @@ async fn a_reservation_of_ninety_eight_units_is_held_and_confirmed(store: &dyn S
         .claims(service, unit(0), unit(200), now())
         .await
         .unwrap();
-    assert_eq!(claimed.len(), 98);
+    assert_eq!(claimed.len(), MAX_UNITS);
     assert!(claimed.values().all(|c| *c == 1));
 }
 
-/// Not part of the contract: the in-memory store has no such limit.
+/// Not part of the contract: the in-memory store has no such limit, and no service of the
+/// catalog claims that many.
 #[tokio::test]
 #[ignore = "needs the local cloud (moto): scripts/test runs it"]
-async fn dynamodb_refuses_a_reservation_of_more_units_than_one_transaction_takes() {
-    // Given a reservation of 99 units
+async fn dynamodb_refuses_a_reservation_of_more_units_than_the_longest_service_claims() {
+    // Given a reservation of one unit more
     let store = DynamoReservations::new(common::fresh_table().await);
-    let too_many = res(UserId::new(), ServiceId::new(), 0, 99, now());
+    let too_many = res(UserId::new(), ServiceId::new(), 0, MOST + 1, now());
 
     // When it is held
     let outcome = store.hold(&too_many, 1, ROOMY, now()).await;
 
     // Then that is refused as a storage limit, and nothing is stored or claimed
     match outcome {
-        Err(Error::Store(e)) => assert!(e.to_string().contains("at most 98"), "{e}"),
+        Err(Error::Store(e)) => {
+            assert!(
+                e.to_string().contains(&format!("at most {MAX_UNITS}")),
+                "{e}"
+            )
+        }
         other => panic!("expected a storage error, got {other:?}"),
     }
     assert_eq!(store.get(too_many.id).await.unwrap(), None);
@@ -1219,5 +1228,5 @@ contract!(
     concurrent_holds_of_one_customer_stop_at_the_hold_limit,
     listings_are_ordered_filtered_and_paged_to_the_end,
     claim_counts_show_the_live_claims_in_the_window_only,
-    a_reservation_of_ninety_eight_units_is_held_and_confirmed,
+    a_reservation_of_the_most_units_a_service_claims_is_held_and_confirmed,
 );

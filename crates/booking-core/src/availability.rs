@@ -82,11 +82,12 @@ pub fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
     ts.display_with_offset(tz.to_offset(ts)).to_string()
 }
 
-/// The instants that bound a local date range (with a day's margin for bookings that run
-/// past midnight), to fetch the claims that can touch it.
+/// The instants that bound a local date range (from the claim unit of its first midnight,
+/// with a day's margin for bookings that run past midnight), to fetch the claims that can
+/// touch it.
 pub fn window(settings: &Settings, range: DateRange) -> Result<(Timestamp, Timestamp), Error> {
     let tz = settings.time_zone();
-    let start = local_midnight(tz, range.from);
+    let start = unit_of(local_midnight(tz, range.from));
     let end = range
         .to
         .checked_add(jiff::Span::new().days(2))
@@ -222,17 +223,45 @@ pub fn open_minutes_on(settings: &Settings, date: Date) -> i64 {
         .sum()
 }
 
-/// The slot units a booking starting at `start` claims: its duration plus buffer, rounded
-/// up to whole slots.
-pub fn units(settings: &Settings, service: &Service, start: Timestamp) -> Vec<Timestamp> {
-    let slot = u32::from(settings.slot_minutes());
-    let n = (service.duration_minutes + service.buffer_minutes).div_ceil(slot);
-    (0..n).map(|k| plus(start, minutes(k * slot))).collect()
+/// The claim unit: slot claims count the places taken per bucket of this many minutes of
+/// absolute time, aligned to the Unix epoch. It is the finest grid a business may choose,
+/// and it depends on neither the grid nor the zone in force, so a settings change moves no
+/// claim: two bookings that overlap at any instant claim a bucket in common, whenever and
+/// under whatever settings each was made (ADR 5).
+pub const CLAIM_UNIT_MINUTES: u32 = 5;
+
+/// The most a service may block per booking, duration plus buffer: its claims, with the
+/// reservation and the customer's counters, must fit one DynamoDB transaction of 100 items.
+pub const MAX_BLOCK_MINUTES: u32 = 450;
+
+/// The most claim units one booking takes: 90 for a block of [`MAX_BLOCK_MINUTES`] from a
+/// start on a unit boundary, as every start is in a zone whose offset is whole 5 minutes
+/// (every zone today); one more covers a start between boundaries.
+pub const MAX_CLAIM_UNITS: usize = (MAX_BLOCK_MINUTES / CLAIM_UNIT_MINUTES) as usize + 1;
+
+/// The start of the claim unit that holds `t`.
+pub fn unit_of(t: Timestamp) -> Timestamp {
+    let unit = i128::from(CLAIM_UNIT_MINUTES) * 60 * 1_000_000_000;
+    Timestamp::from_nanosecond(t.as_nanosecond().div_euclid(unit) * unit).unwrap_or(Timestamp::MIN)
+}
+
+/// The claim units a booking of `service` starting at `start` takes: every bucket that its
+/// duration plus buffer, `[start, start + duration + buffer)`, overlaps.
+pub fn units(service: &Service, start: Timestamp) -> Vec<Timestamp> {
+    let end = plus(
+        start,
+        minutes(service.duration_minutes + service.buffer_minutes),
+    );
+    let step = minutes(CLAIM_UNIT_MINUTES);
+    std::iter::successors(Some(unit_of(start)), |u| u.checked_add(step).ok())
+        .take_while(|u| *u < end)
+        .collect()
 }
 
 /// Every start in `range` that honours opening hours and breaks, closures, the service's
 /// duration plus buffer fitting before the interval closes, minimum notice, maximum
-/// advance and the capacity left by existing claims. Fully booked starts are omitted.
+/// advance and the capacity left by existing claims: the places left at a start are the
+/// fewest any of its claim units has. Fully booked starts are omitted.
 pub fn slots(
     settings: &Settings,
     service: &Service,
@@ -248,7 +277,7 @@ pub fn slots(
             if start < earliest || start > latest {
                 continue;
             }
-            let taken = units(settings, service, start)
+            let taken = units(service, start)
                 .iter()
                 .map(|u| claims.get(u).copied().unwrap_or(0))
                 .max()
@@ -327,7 +356,7 @@ pub fn check_start(
     }
     Ok((
         plus(start, minutes(service.duration_minutes)),
-        units(settings, service, start),
+        units(service, start),
     ))
 }
 
@@ -753,6 +782,105 @@ mod tests {
     }
 
     #[test]
+    fn claim_units_are_five_minute_buckets_of_absolute_time() {
+        let at = |t: &str| -> Timestamp { t.parse().unwrap() };
+        // Given a 60-minute service with a 5-minute buffer
+        let svc = service(60, 5, 1);
+        // When it starts at 10:00 UTC, or at that instant read in Kathmandu
+        let utc = units(&svc, at("2026-12-01T10:00:00Z"));
+        let kathmandu = units(&svc, at("2026-12-01T15:45:00+05:45"));
+        // Then it claims the 13 buckets from 10:00 to 11:00, each on the 5-minute epoch grid
+        assert_eq!(utc, kathmandu);
+        assert_eq!(utc.len(), 13);
+        assert_eq!(utc[0], at("2026-12-01T10:00:00Z"));
+        assert_eq!(utc[12], at("2026-12-01T11:00:00Z"));
+        assert!(
+            utc.iter()
+                .all(|u| u.as_second() % 300 == 0 && *u == unit_of(*u))
+        );
+        // And a start between boundaries claims the bucket it starts in and the one it ends in
+        let odd = units(&svc, at("2026-12-01T10:02:30Z"));
+        assert_eq!(odd.len(), 14);
+        assert_eq!(
+            (odd[0], odd[13]),
+            (at("2026-12-01T10:00:00Z"), at("2026-12-01T11:05:00Z"))
+        );
+        // And the longest block a service may have takes at most MAX_CLAIM_UNITS
+        let longest = service(MAX_BLOCK_MINUTES - 30, 30, 1);
+        assert_eq!(units(&longest, at("2026-12-01T10:00:00Z")).len(), 90);
+        assert_eq!(
+            units(&longest, at("2026-12-01T10:00:01Z")).len(),
+            MAX_CLAIM_UNITS
+        );
+        assert_eq!(
+            unit_of(at("1969-12-31T23:59:59.5Z")),
+            at("1969-12-31T23:55:00Z")
+        );
+    }
+
+    /// The claims of `n` bookings of `service` at `start` under `booked_on`, as a store
+    /// counts them.
+    fn claims_of(booked_on: &Settings, service: &Service, start: &str, n: u32) -> ClaimCounts {
+        let (_, units) =
+            check_start(booked_on, service, start.parse().unwrap(), long_ago()).unwrap();
+        units.into_iter().map(|u| (u, n)).collect()
+    }
+
+    #[test]
+    fn a_full_start_stays_full_on_a_finer_grid() {
+        // Given a 30-minute service with two places, taken twice at 10:00 on a 15-minute grid
+        let svc = service(30, 0, 2);
+        let claims = claims_of(&all_day("UTC", 15), &svc, "2026-12-01T10:00:00Z", 2);
+        // When availability is computed on a 5-minute grid
+        let slots = slots(
+            &all_day("UTC", 5),
+            &svc,
+            day(2026, 12, 1),
+            long_ago(),
+            &claims,
+        );
+        // Then no start that overlaps 10:00-10:30 is offered, and those beside it are free
+        let remaining = |t: &str| {
+            let at: Timestamp = format!("2026-12-01T{t}:00Z").parse().unwrap();
+            slots.iter().find(|x| x.start == at).map(|x| x.remaining)
+        };
+        for t in ["09:35", "09:55", "10:00", "10:05", "10:25"] {
+            assert_eq!(remaining(t), None, "{t}");
+        }
+        assert_eq!((remaining("09:30"), remaining("10:30")), (Some(2), Some(2)));
+    }
+
+    #[test]
+    fn a_full_start_stays_full_in_a_zone_whose_offset_is_off_the_grid() {
+        // Given an hour-long service with one place, taken at 10:00 in Madrid (09:00 UTC) on a
+        // 30-minute grid, and a buffer of 5 minutes
+        let svc = service(60, 5, 1);
+        let claims = claims_of(
+            &all_day("Europe/Madrid", 30),
+            &svc,
+            "2026-12-01T09:00:00Z",
+            1,
+        );
+        // When the business moves to Kathmandu (+05:45), on the same grid
+        let kathmandu = all_day("Asia/Kathmandu", 30);
+        let slots = slots(&kathmandu, &svc, day(2026, 12, 1), long_ago(), &claims);
+        // Then the starts of its grid that overlap 09:00-10:05 UTC are not offered
+        let offered = |t: &str| {
+            let at: Timestamp = t.parse().unwrap();
+            slots.iter().any(|x| x.start == at)
+        };
+        for t in [
+            "2026-12-01T08:15:00Z",
+            "2026-12-01T08:45:00Z",
+            "2026-12-01T09:15:00Z",
+            "2026-12-01T09:45:00Z",
+        ] {
+            assert!(!offered(t), "{t} is offered");
+        }
+        assert!(offered("2026-12-01T07:45:00Z") && offered("2026-12-01T10:15:00Z"));
+    }
+
+    #[test]
     fn a_range_longer_than_31_days_is_rejected() {
         assert!(DateRange::new(Date::constant(2026, 1, 1), Date::constant(2026, 1, 31)).is_ok());
         let err =
@@ -815,7 +943,7 @@ mod tests {
         let (end, units) =
             check_start(&s, &svc, "2026-11-30T09:30:00Z".parse().unwrap(), now).unwrap();
         assert_eq!(end, "2026-11-30T10:30:00Z".parse::<Timestamp>().unwrap());
-        assert_eq!(units.len(), 3);
+        assert_eq!(units.len(), 18, "60 + 30 minutes in 5-minute units");
     }
 
     #[test]

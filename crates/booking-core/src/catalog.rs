@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Error, FieldError,
-    availability::{self, DateRange, Slot},
+    availability::{self, DateRange, MAX_BLOCK_MINUTES, Slot},
     error::Problems,
     ids::ServiceId,
     money::Currency,
@@ -121,10 +121,11 @@ impl NewService {
             ));
         }
         let slot = u32::from(slot_minutes);
-        if !(5..=480).contains(&self.duration_minutes) {
+        let duration_fits = (5..=MAX_BLOCK_MINUTES).contains(&self.duration_minutes);
+        if !duration_fits {
             p.push(FieldError::new(
                 "durationMinutes",
-                "must be between 5 and 480",
+                format!("must be between 5 and {MAX_BLOCK_MINUTES}"),
             ));
         } else if !self.duration_minutes.is_multiple_of(slot) {
             p.push(FieldError::new(
@@ -136,6 +137,16 @@ impl NewService {
             p.push(FieldError::new(
                 "bufferMinutes",
                 "must be a multiple of 5 between 0 and 240",
+            ));
+        } else if duration_fits && self.duration_minutes + self.buffer_minutes > MAX_BLOCK_MINUTES {
+            // The duration alone fits, so the buffer is what takes the block past the cap.
+            p.push(FieldError::new(
+                "bufferMinutes",
+                format!(
+                    "durationMinutes + bufferMinutes must be at most {MAX_BLOCK_MINUTES} \
+                     minutes, and durationMinutes is {}",
+                    self.duration_minutes
+                ),
             ));
         }
         if !(0..=MAX_PRICE_MINOR).contains(&self.price_minor) {
@@ -348,6 +359,32 @@ mod tests {
         .build(ServiceId::new(), 15, Timestamp::UNIX_EPOCH)
         .unwrap_err();
         assert_eq!(fields(err), ["durationMinutes"]);
+    }
+
+    #[test]
+    fn a_service_blocks_at_most_450_minutes_with_its_buffer() {
+        let build = |duration: u32, buffer: u32| {
+            new_service(serde_json::json!({
+                "name": "Long", "durationMinutes": duration, "bufferMinutes": buffer,
+                "priceMinor": 10, "currency": "EUR"
+            }))
+            .build(ServiceId::new(), 5, Timestamp::UNIX_EPOCH)
+        };
+        // Up to 450 minutes in all is a service
+        assert!(build(450, 0).is_ok());
+        assert!(build(445, 5).is_ok());
+        assert!(build(210, 240).is_ok());
+        // Past it, the buffer is named when the duration alone fits, the duration otherwise
+        let Err(Error::Invalid(errors)) = build(450, 5) else {
+            panic!("450 + 5 minutes is a service");
+        };
+        assert_eq!(errors[0].field, "bufferMinutes");
+        assert!(
+            errors[0].reason.contains("at most 450 minutes"),
+            "{errors:?}"
+        );
+        assert_eq!(fields(build(480, 0).unwrap_err()), ["durationMinutes"]);
+        assert_eq!(fields(build(455, 15).unwrap_err()), ["durationMinutes"]);
     }
 
     #[test]

@@ -111,7 +111,8 @@ pub trait SettingsStore: Send + Sync {
     async fn put(&self, settings: &Settings) -> Result<(), Error>;
 }
 
-/// Places taken per slot unit (keyed by the unit's start instant).
+/// Places taken per claim unit, keyed by the unit's start instant (5-minute buckets of
+/// absolute time: [`crate::availability::units`]).
 pub type ClaimCounts = BTreeMap<Timestamp, u32>;
 
 /// Read side of slot claims; the booking workflow writes them through [`ReservationStore`].

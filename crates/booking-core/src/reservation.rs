@@ -116,7 +116,8 @@ pub struct Reservation {
     pub time_zone: String,
     pub start: Timestamp,
     pub end: Timestamp,
-    /// Start instants of every slot unit claimed (duration plus buffer).
+    /// Start instants of every claim unit it takes (duration plus buffer, in 5-minute
+    /// buckets of absolute time: [`crate::availability::units`]).
     pub units: Vec<Timestamp>,
     pub status: Status,
     pub amount_minor: i64,

@@ -53,8 +53,8 @@ async fn a_paid_booking_is_confirmed_charged_once_and_announced() {
     assert_eq!(r.end, "2026-12-01T10:00:00Z".parse::<Timestamp>().unwrap());
     assert_eq!(
         r.units.len(),
-        3,
-        "60 minutes + 30 buffer on a 30-minute grid"
+        18,
+        "60 minutes + 30 buffer in 5-minute claim units"
     );
     assert_eq!(w.ledger.all().len(), 1);
     assert_eq!(w.queue.sent()[0].event, NotificationEvent::Confirmed);

@@ -179,9 +179,10 @@ pub struct Service {
     name: String,
     description: String,
     /// A multiple of the settings' `slotMinutes`.
-    #[schema(minimum = 5, maximum = 480)]
+    #[schema(minimum = 5, maximum = 450)]
     duration_minutes: u32,
-    /// Time blocked after each appointment (cleaning, notes); not sold.
+    /// Time blocked after each appointment (cleaning, notes); not sold. With
+    /// `durationMinutes`, at most 450 minutes in all.
     #[schema(minimum = 0, maximum = 240, multiple_of = 5)]
     buffer_minutes: u32,
     /// The price in the currency's minor units (cents for EUR).
@@ -226,9 +227,11 @@ pub struct NewService {
     #[serde(default)]
     #[schema(default = "", max_length = 2000)]
     description: String,
-    /// 5 to 480, and a multiple of the settings' `slotMinutes`.
-    #[schema(minimum = 5, maximum = 480)]
+    /// 5 to 450, and a multiple of the settings' `slotMinutes`.
+    #[schema(minimum = 5, maximum = 450)]
     duration_minutes: u32,
+    /// A multiple of 5 up to 240; `durationMinutes + bufferMinutes` is at most 450 (a 400
+    /// naming `bufferMinutes` otherwise).
     #[serde(default)]
     #[schema(minimum = 0, maximum = 240, multiple_of = 5, default = 0)]
     buffer_minutes: u32,
@@ -268,7 +271,7 @@ pub struct ServicePatch {
     name: Option<String>,
     #[schema(max_length = 2000)]
     description: Option<String>,
-    #[schema(minimum = 5, maximum = 480)]
+    #[schema(minimum = 5, maximum = 450)]
     duration_minutes: Option<u32>,
     #[schema(minimum = 0, maximum = 240, multiple_of = 5)]
     buffer_minutes: Option<u32>,

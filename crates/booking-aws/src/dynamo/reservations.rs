@@ -38,8 +38,20 @@ use super::{
     query_items, s, sdk_err, store_err,
 };
 
-/// One TransactWriteItems takes 100 items: the reservation, its units and the customer's.
-pub const MAX_UNITS: usize = 98;
+/// The most slot units a reservation claims: what booking-core's cap on a service's
+/// duration plus buffer allows (ADR 5). A hold writes them in one TransactWriteItems with
+/// the reservation and the customer's bookings item, after reading the same items in one
+/// BatchGetItem.
+pub const MAX_UNITS: usize = booking_core::availability::MAX_CLAIM_UNITS;
+
+/// The most items one TransactWriteItems (and one BatchGetItem) takes.
+const MAX_TRANSACTION_ITEMS: usize = 100;
+
+const _: () = assert!(
+    MAX_UNITS + 2 <= MAX_TRANSACTION_ITEMS,
+    "the longest service's claims, its reservation and the customer's item must fit one \
+     transaction: lower availability::MAX_BLOCK_MINUTES"
+);
 
 /// Reads and conditional writes tried per operation before it gives up. More than the other
 /// adapters' [`super::MAX_ATTEMPTS`]: a hold contends on each of its units and on the
@@ -466,8 +478,8 @@ impl ReservationStore for DynamoReservations {
         let units: &BTreeSet<Timestamp> = &reservation.units.iter().copied().collect();
         if units.len() > MAX_UNITS {
             return Err(store_err(anyhow!(
-                "a reservation claiming {} slot units cannot be held: one transaction takes \
-                 at most {MAX_UNITS}",
+                "a reservation claiming {} slot units cannot be held: the longest service \
+                 claims at most {MAX_UNITS}",
                 units.len()
             )));
         }
