@@ -159,8 +159,15 @@ async fn post_from(
     w.send_to(w.app(), req).await
 }
 
-fn ana(password: &str) -> serde_json::Value {
-    json!({"email": "ana@example.com", "password": password})
+/// Ana's login from the socket peer `peer`.
+async fn login_from(
+    w: &World,
+    peer: &str,
+    password: &str,
+    headers: &[(&str, &str)],
+) -> common::Reply {
+    let body = json!({"email": "ana@example.com", "password": password});
+    post_from(w, peer, "/api/auth/login", body, headers).await
 }
 
 #[tokio::test]
@@ -169,35 +176,14 @@ async fn failed_logins_lock_one_address_not_the_owner_everywhere() {
     let w = World::new();
     w.register("ana@example.com").await;
     for _ in 0..5 {
-        let r = post_from(
-            &w,
-            "198.51.100.7",
-            "/api/auth/login",
-            ana("wrong password"),
-            &[],
-        )
-        .await;
+        let r = login_from(&w, "198.51.100.7", "wrong password", &[]).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     // Then that address is refused even with the right password
-    let r = post_from(
-        &w,
-        "198.51.100.7",
-        "/api/auth/login",
-        ana("a long passphrase"),
-        &[],
-    )
-    .await;
+    let r = login_from(&w, "198.51.100.7", "a long passphrase", &[]).await;
     assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
     // And Ana signs in from her own address
-    let r = post_from(
-        &w,
-        "203.0.113.20",
-        "/api/auth/login",
-        ana("a long passphrase"),
-        &[],
-    )
-    .await;
+    let r = login_from(&w, "203.0.113.20", "a long passphrase", &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
@@ -208,22 +194,20 @@ async fn a_forged_forwarded_for_does_not_change_the_client_address() {
     w.register("ana@example.com").await;
     for i in 0..5 {
         let forged = format!("10.0.0.{i}");
-        let r = post_from(
+        let r = login_from(
             &w,
             "198.51.100.7",
-            "/api/auth/login",
-            ana("wrong password"),
+            "wrong password",
             &[("x-forwarded-for", &forged)],
         )
         .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     // Then the socket peer is what counted: it is locked out, whatever it claims
-    let r = post_from(
+    let r = login_from(
         &w,
         "198.51.100.7",
-        "/api/auth/login",
-        ana("a long passphrase"),
+        "a long passphrase",
         &[("x-forwarded-for", "10.0.0.99")],
     )
     .await;
@@ -242,31 +226,28 @@ async fn behind_the_trusted_proxy_the_client_is_the_address_it_appended() {
     // When five failures arrive through it for one client, each with a forged prefix
     for i in 0..5 {
         let xff = format!("10.0.0.{i}, 198.51.100.7");
-        let r = post_from(
+        let r = login_from(
             &w,
             "127.0.0.1",
-            "/api/auth/login",
-            ana("wrong password"),
+            "wrong password",
             &[("x-forwarded-for", &xff)],
         )
         .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     // Then that client is locked out and another client through the same proxy is not
-    let r = post_from(
+    let r = login_from(
         &w,
         "127.0.0.1",
-        "/api/auth/login",
-        ana("a long passphrase"),
+        "a long passphrase",
         &[("x-forwarded-for", "198.51.100.7")],
     )
     .await;
     assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
-    let r = post_from(
+    let r = login_from(
         &w,
         "127.0.0.1",
-        "/api/auth/login",
-        ana("a long passphrase"),
+        "a long passphrase",
         &[("x-forwarded-for", "203.0.113.20")],
     )
     .await;

@@ -560,30 +560,32 @@ async fn offered(w: &World, service: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// Two customers take both places of `service` on Monday at 10:00.
+async fn fill_at_monday_10(w: &World, service: &str) {
+    for (email, key) in [("ana@example.com", "a"), ("bob@example.com", "b")] {
+        let token = w.user(email, Role::Customer).await.1;
+        let r = w
+            .book(&token, service, MONDAY_10, "pm_card_visa", key)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+}
+
+/// A third customer asks for `start`.
+async fn third_customer_books(w: &World, service: &str, start: &str) -> Reply {
+    let carla = w.user("carla@example.com", Role::Customer).await.1;
+    w.book(&carla, service, start, "pm_card_visa", "c").await
+}
+
 #[tokio::test]
 async fn a_finer_grid_does_not_reopen_a_full_slot() {
     // Given a 15-minute class with two places on a 15-minute grid, both taken at 10:00
     let (w, admin, service) = two_places(15, 15).await;
-    for (email, key) in [("ana@example.com", "a"), ("bob@example.com", "b")] {
-        let token = w.user(email, Role::Customer).await.1;
-        let r = w
-            .book(&token, &service, MONDAY_10, "pm_card_visa", key)
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    }
+    fill_at_monday_10(&w, &service).await;
 
     // When the admin moves to a 5-minute grid and a third customer asks for 10:05
     put_hours(&w, &admin, "Europe/Madrid", 5).await;
-    let carla = w.user("carla@example.com", Role::Customer).await.1;
-    let r = w
-        .book(
-            &carla,
-            &service,
-            "2026-11-30T10:05:00+01:00",
-            "pm_card_visa",
-            "c",
-        )
-        .await;
+    let r = third_customer_books(&w, &service, "2026-11-30T10:05:00+01:00").await;
 
     // Then that is 409 slot-unavailable: 10:05-10:20 overlaps the two from 10:00 to 10:15
     assert_problem(&r, StatusCode::CONFLICT, None);
@@ -605,27 +607,12 @@ async fn a_zone_change_off_the_grid_does_not_reopen_a_full_slot() {
     // Given an hour-long class with two places on a 30-minute grid in Madrid, both taken at
     // 10:00 (09:00-10:00 UTC)
     let (w, admin, service) = two_places(30, 60).await;
-    for (email, key) in [("ana@example.com", "a"), ("bob@example.com", "b")] {
-        let token = w.user(email, Role::Customer).await.1;
-        let r = w
-            .book(&token, &service, MONDAY_10, "pm_card_visa", key)
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    }
+    fill_at_monday_10(&w, &service).await;
 
     // When the business moves to Kathmandu (+05:45, 4:45 ahead: off the 30-minute grid), open
     // 09:00-18:00 there, and a third customer asks for 15:00 (09:15-10:15 UTC)
     put_hours(&w, &admin, "Asia/Kathmandu", 30).await;
-    let carla = w.user("carla@example.com", Role::Customer).await.1;
-    let r = w
-        .book(
-            &carla,
-            &service,
-            "2026-11-30T15:00:00+05:45",
-            "pm_card_visa",
-            "c",
-        )
-        .await;
+    let r = third_customer_books(&w, &service, "2026-11-30T15:00:00+05:45").await;
 
     // Then that is 409 slot-unavailable
     assert_problem(&r, StatusCode::CONFLICT, None);

@@ -305,6 +305,12 @@ mod tests {
                 config: AccountsConfig::default(),
             }
         }
+        async fn register_ana(&self) -> User {
+            self.accounts()
+                .register(reg("ana@example.com"), HOME)
+                .await
+                .unwrap()
+        }
         async fn login(&self, password: &str, from: IpAddr) -> Result<User, Error> {
             self.accounts()
                 .login(creds("ana@example.com", password), from)
@@ -354,10 +360,7 @@ mod tests {
     #[tokio::test]
     async fn a_duplicate_email_is_a_conflict() {
         let w = World::new();
-        w.accounts()
-            .register(reg("ana@example.com"), HOME)
-            .await
-            .unwrap();
+        w.register_ana().await;
         let err = w
             .accounts()
             .register(reg("ANA@example.com"), HOME)
@@ -369,10 +372,7 @@ mod tests {
     #[tokio::test]
     async fn unknown_email_and_wrong_password_fail_alike() {
         let w = World::new();
-        w.accounts()
-            .register(reg("ana@example.com"), HOME)
-            .await
-            .unwrap();
+        w.register_ana().await;
         let wrong = w.login("not the one!", HOME).await.unwrap_err();
         let unknown = w
             .accounts()
@@ -387,10 +387,7 @@ mod tests {
     async fn five_failures_lock_the_address_until_the_window_closes() {
         // Given five failures from one address, one minute apart
         let w = World::new();
-        w.accounts()
-            .register(reg("ana@example.com"), HOME)
-            .await
-            .unwrap();
+        w.register_ana().await;
         for _ in 0..5 {
             let _ = w.login("wrong password", HOME).await;
             w.clock.advance(SignedDuration::from_mins(1));
@@ -407,10 +404,7 @@ mod tests {
     async fn failures_from_one_address_do_not_lock_the_owner_out_elsewhere() {
         // Given five wrong passwords from one address
         let w = World::new();
-        w.accounts()
-            .register(reg("ana@example.com"), HOME)
-            .await
-            .unwrap();
+        w.register_ana().await;
         for _ in 0..5 {
             let _ = w.login("wrong password", AWAY).await;
         }
@@ -423,10 +417,7 @@ mod tests {
     async fn fifty_failures_across_addresses_lock_the_email_everywhere() {
         // Given 50 wrong passwords for one email from 50 addresses
         let w = World::new();
-        w.accounts()
-            .register(reg("ana@example.com"), HOME)
-            .await
-            .unwrap();
+        w.register_ana().await;
         for i in 0..50u32 {
             let from = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
             let err = w.login("wrong password", from).await.unwrap_err();
@@ -443,10 +434,7 @@ mod tests {
     async fn a_success_gives_back_its_own_attempt_and_nothing_else() {
         // Given four failures from one address
         let w = World::new();
-        w.accounts()
-            .register(reg("ana@example.com"), HOME)
-            .await
-            .unwrap();
+        w.register_ana().await;
         for _ in 0..4 {
             let _ = w.login("wrong password", HOME).await;
         }
@@ -462,10 +450,7 @@ mod tests {
     async fn a_burst_of_guesses_is_counted_as_it_arrives() {
         // Given a registered email and both hashing slots busy, so nothing is judged yet
         let w = Arc::new(World::new());
-        w.accounts()
-            .register(reg("ana@example.com"), HOME)
-            .await
-            .unwrap();
+        w.register_ana().await;
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let hold = Arc::new(Mutex::new(hold));
         let blockers: Vec<_> = (0..2)
@@ -544,10 +529,7 @@ mod tests {
         // Given a pool whose only slot is taken and that sheds at once
         let mut w = World::new();
         w.hashing = HashPool::new(1, std::time::Duration::ZERO);
-        w.accounts()
-            .register(reg("ana@example.com"), HOME)
-            .await
-            .unwrap();
+        w.register_ana().await;
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let w = Arc::new(w);
         let busy = {
