@@ -1226,3 +1226,38 @@ async fn the_same_catalogue_request_with_a_token_says_no_store() {
         assert_eq!(cache_control(&r), "no-store", "{uri}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_guesses_at_once_from_one_address_judge_only_five() {
+    // Given Ana's account
+    let w = World::new();
+    w.register("ana@example.com").await;
+    // When 29 wrong passwords and the right one arrive at once from one address
+    let mut tries = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let password = if i == 29 {
+            "a long passphrase"
+        } else {
+            "wrong password"
+        };
+        let body = json!({"email": "ana@example.com", "password": password});
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let peer = std::net::SocketAddr::from(([198, 51, 100, 7], 40000));
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let app = w.app();
+        tries.spawn(async move { tower::ServiceExt::oneshot(app, req).await.unwrap().status() });
+    }
+    let statuses = tries.join_all().await;
+    // Then 25 are refused on arrival and only five are judged at all
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(refused, 25, "{statuses:?}");
+}
