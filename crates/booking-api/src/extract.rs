@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::{
     body::Bytes,
     extract::{
-        ConnectInfo, FromRequest, FromRequestParts, Path, Request,
+        ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Request,
         rejection::{BytesRejection, PathRejection},
     },
     http::{StatusCode, header, request::Parts},
@@ -17,7 +17,7 @@ use booking_core::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::{AppState, BODY_LIMIT, jwt::TokenError, problem::Problem};
+use crate::{BODY_LIMIT, jwt::TokenError, problem::Problem, state::Authn};
 
 /// A JSON body: wrong content type 415, too large 413, malformed or unknown fields 400.
 pub struct JsonBody<T>(pub T);
@@ -166,10 +166,14 @@ pub fn path_id<T>(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
 
-impl FromRequestParts<AppState> for ClientAddr {
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr
+where
+    Authn: FromRef<S>,
+{
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let state = Authn::from_ref(state);
         if let Some(addr) = parts.extensions.get::<ClientAddr>() {
             return Ok(*addr);
         }
@@ -241,25 +245,28 @@ fn bearer(parts: &Parts) -> Option<Result<&str, Problem>> {
     )
 }
 
-async fn authenticate(state: &AppState, token: &str) -> Result<Caller, Problem> {
-    let now = state.ports.clock.now();
+async fn authenticate(state: &Authn, token: &str) -> Result<Caller, Problem> {
+    let now = state.clock.now();
     let id = state.jwt.verify(token, now).map_err(|e| match e {
         TokenError::Expired => Problem::unauthorized("the token has expired"),
         TokenError::Invalid => Problem::unauthorized("the token is invalid"),
         TokenError::NotYetValid => Problem::unauthorized("the token is not valid yet"),
     })?;
-    let user = state.ports.users.get(id).await?;
+    let user = state.users.get(id).await?;
     user.map(Caller)
         .ok_or_else(|| Problem::unauthorized("the token's user no longer exists"))
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl<S: Send + Sync> FromRequestParts<S> for Caller
+where
+    Authn: FromRef<S>,
+{
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         match bearer(parts) {
             None => Err(Problem::unauthorized("a bearer token is required")),
-            Some(token) => authenticate(state, token?).await,
+            Some(token) => authenticate(&Authn::from_ref(state), token?).await,
         }
     }
 }
@@ -267,13 +274,16 @@ impl FromRequestParts<AppState> for Caller {
 /// An optional caller: no Authorization header is fine, a bad one is still a 401.
 pub struct MaybeCaller(pub Option<Caller>);
 
-impl FromRequestParts<AppState> for MaybeCaller {
+impl<S: Send + Sync> FromRequestParts<S> for MaybeCaller
+where
+    Authn: FromRef<S>,
+{
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         match bearer(parts) {
             None => Ok(MaybeCaller(None)),
-            Some(token) => authenticate(state, token?)
+            Some(token) => authenticate(&Authn::from_ref(state), token?)
                 .await
                 .map(|c| MaybeCaller(Some(c))),
         }
@@ -283,10 +293,13 @@ impl FromRequestParts<AppState> for MaybeCaller {
 /// A caller whose current role is admin; anyone else gets 403.
 pub struct Admin(pub Caller);
 
-impl FromRequestParts<AppState> for Admin {
+impl<S: Send + Sync> FromRequestParts<S> for Admin
+where
+    Authn: FromRef<S>,
+{
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         let caller = Caller::from_request_parts(parts, state).await?;
         caller.require(&[Role::Admin])?;
         Ok(Admin(caller))

@@ -9,7 +9,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use booking_api::{AppState, Jwt, JwtConfig, app, auth_router, services_router};
+use booking_api::{Jwt, JwtConfig, auth_router, services_router};
 use booking_core::{ids::ServiceId, ports::Clock, user::Role};
 use common::{World, assert_problem, haircut};
 use jiff::SignedDuration;
@@ -261,7 +261,7 @@ async fn registrations_beyond_the_hourly_limit_are_429_with_retry_after() {
     let config = booking_core::accounts::AccountsConfig {
         registrations_per_hour: 3,
     };
-    w.state = w.state.clone().with_accounts(config);
+    w.state.auth = w.state.auth.clone().with_accounts(config);
     let reg = |i: u32| {
         json!({"email": format!("u{i}@example.com"),
         "password": "a long passphrase", "name": "U"})
@@ -293,17 +293,18 @@ async fn a_login_that_finds_every_hashing_slot_busy_is_503_with_retry_after() {
     // Given a pool of one slot that sheds at once, its slot held
     let mut w = World::new();
     w.register("ana@example.com").await;
-    w.state = w
+    w.state.auth = w
         .state
+        .auth
         .clone()
         .with_hashing(booking_core::hashing::HashPool::new(
             1,
             std::time::Duration::ZERO,
         ));
     let (release, hold) = std::sync::mpsc::channel::<()>();
-    let hashing = w.state.hashing.clone();
+    let hashing = w.state.auth.hashing.clone();
     let busy = tokio::spawn(async move { hashing.run(move |_| hold.recv()).await });
-    while w.state.hashing.running() == 0 {
+    while w.state.auth.hashing.running() == 0 {
         tokio::task::yield_now().await;
     }
     // When Ana logs in
@@ -374,15 +375,15 @@ async fn a_token_signed_with_another_secret_is_401() {
     // Given a valid token for an existing user
     let w = World::new();
     let token = w.customer().await;
-    let me = |state: AppState| {
+    let me = |state: booking_api::AuthState| {
         let req = Request::builder()
             .uri("/api/auth/me")
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
             .body(Body::empty())
             .unwrap();
-        w.send_to(app(state), req)
+        w.send_to(auth_router(state), req)
     };
-    assert_eq!(me(w.state.clone()).await.status, StatusCode::OK);
+    assert_eq!(me(w.state.auth.clone()).await.status, StatusCode::OK);
     // When the same stores sit behind a different secret, the token no longer verifies
     let other = JwtConfig::new(
         vec![9; 32],
@@ -391,10 +392,8 @@ async fn a_token_signed_with_another_secret_is_401() {
         SignedDuration::from_hours(1),
     )
     .unwrap();
-    let stranger = AppState {
-        jwt: Arc::new(Jwt::new(other)),
-        ..w.state.clone()
-    };
+    let mut stranger = w.state.auth.clone();
+    stranger.authn.jwt = Arc::new(Jwt::new(other));
     assert_problem(&me(stranger).await, StatusCode::UNAUTHORIZED, None);
 }
 
@@ -1038,27 +1037,33 @@ async fn each_function_serves_only_its_own_routes() {
     let w = World::new();
     let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
     assert_eq!(
-        w.send_to(auth_router(w.state.clone()), get("/api/services"))
+        w.send_to(auth_router(w.state.auth.clone()), get("/api/services"))
             .await
             .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        w.send_to(auth_router(w.state.clone()), get("/api/auth/me"))
+        w.send_to(auth_router(w.state.auth.clone()), get("/api/auth/me"))
             .await
             .status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        w.send_to(services_router(w.state.clone()), get("/api/services"))
-            .await
-            .status,
+        w.send_to(
+            services_router(w.state.services.clone()),
+            get("/api/services")
+        )
+        .await
+        .status,
         StatusCode::OK
     );
     assert_eq!(
-        w.send_to(services_router(w.state.clone()), get("/api/auth/me"))
-            .await
-            .status,
+        w.send_to(
+            services_router(w.state.services.clone()),
+            get("/api/auth/me")
+        )
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
 }

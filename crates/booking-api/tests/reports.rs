@@ -90,7 +90,7 @@ impl Shop {
 async fn ledger_by_service(w: &World) -> BTreeMap<String, Vec<(EntryKind, i64, String)>> {
     let all = w
         .state
-        .ports
+        .services
         .ledger
         .between(
             Timestamp::UNIX_EPOCH,
@@ -264,7 +264,7 @@ async fn a_random_mix_of_bookings_and_cancellations_adds_up_to_the_ledger_to_the
         let stored = shop
             .w
             .state
-            .ports
+            .services
             .reservations
             .list(&ReservationFilter::default(), None, 1000)
             .await

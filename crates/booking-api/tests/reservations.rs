@@ -103,7 +103,7 @@ async fn replaying_an_idempotency_key_returns_the_same_201_and_charges_once() {
     let ledger = shop
         .w
         .state
-        .ports
+        .reservations
         .ledger
         .between(jiff::Timestamp::MIN, jiff::Timestamp::MAX);
     assert_eq!(ledger.await.unwrap().len(), 1);
@@ -439,7 +439,7 @@ async fn the_reserve_function_serves_only_reservation_routes() {
             .body(axum::body::Body::empty())
             .unwrap()
     };
-    let router = || reservations_router(shop.w.state.clone());
+    let router = || reservations_router(shop.w.state.reservations.clone());
     assert_eq!(
         shop.w
             .send_to(router(), get("/api/reservations"))

@@ -1,13 +1,11 @@
 //! AWS adapters for the ports of booking-core (DynamoDB stores, the SQS notification queue,
-//! the SES mailer, the Step Functions workflow, the Secrets Manager JWT secret) and the glue
-//! between Lambda and the workflow tasks. A separate crate, so that the AWS SDK never slows
-//! down the build of the core or of the embedded local server.
+//! the SES mailer, the Step Functions workflow, the Secrets Manager JWT secret). It knows
+//! booking-core alone: the functions are composed in booking-lambda. A separate crate, so
+//! that the AWS SDK never slows down the build of the core or of the embedded local server.
 
 pub mod dynamo;
 pub mod env;
-pub mod http;
 pub mod secrets;
 pub mod ses;
 pub mod sfn;
 pub mod sqs;
-pub mod task;

@@ -1,6 +1,5 @@
 //! Demo data for booking-local: opening hours, three services, an admin and a customer.
 
-use booking_api::AppState;
 use booking_core::{
     accounts::Registration, catalog::NewService, settings::SettingsDoc, user::Role,
 };
@@ -15,10 +14,10 @@ pub fn random_secret() -> Result<Vec<u8>, getrandom::Error> {
 
 /// Seeds the stores and returns the demo accounts to print: (role, email, password).
 pub async fn seed(
-    state: &AppState,
+    local: &crate::Local,
     var: &impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<(&'static str, String, String)>, Box<dyn std::error::Error>> {
-    let catalog = state.catalog();
+    let catalog = local.services.catalog();
     let doc: SettingsDoc = serde_json::from_value(serde_json::json!({
         "timeZone": "Europe/Madrid",
         "slotMinutes": 15,
@@ -76,7 +75,8 @@ pub async fn seed(
             password: password.clone(),
             name: name.into(),
         };
-        state
+        local
+            .auth
             .accounts()
             .create_account(reg, role)
             .await

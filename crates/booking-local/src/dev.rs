@@ -13,7 +13,7 @@ use axum::{
     middleware,
     routing::{MethodRouter, get},
 };
-use booking_api::{AppState, extract::Admin};
+use booking_api::{ServicesState, extract::Admin};
 use booking_core::{
     Error,
     notify::{MemoryOutbox, MemorySentLog, Notification, deliver},
@@ -49,7 +49,7 @@ struct EmailView {
 
 /// `GET /api/dev/outbox` and `GET /api/dev/ledger`, oldest first, for an admin's token
 /// (401 without one, 403 for anyone else, as problems). booking-local only.
-pub fn routes(state: AppState, outbox: Outbox) -> Router {
+pub fn routes(state: ServicesState, outbox: Outbox) -> Router {
     Router::new()
         .route("/api/dev/outbox", emails(outbox))
         .route("/api/dev/ledger", get(entries))
@@ -58,15 +58,15 @@ pub fn routes(state: AppState, outbox: Outbox) -> Router {
 }
 
 async fn entries(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     _: Admin,
 ) -> Result<Json<Vec<LedgerEntry>>, booking_api::Problem> {
-    let ledger = &state.ports.ledger;
+    let ledger = &state.ledger;
     Ok(Json(ledger.between(Timestamp::MIN, Timestamp::MAX).await?))
 }
 
-/// The outbox is not part of the AppState, so its handler holds it.
-fn emails(outbox: Outbox) -> MethodRouter<AppState> {
+/// The outbox is not part of the router's state, so its handler holds it.
+fn emails(outbox: Outbox) -> MethodRouter<ServicesState> {
     get(move |_: Admin| async move {
         let emails = outbox.mailer.sent().into_iter().map(|e| EmailView {
             to: e.to,

@@ -1,16 +1,87 @@
-//! booking-local as a library: the demo data, the development routes and the whole router,
-//! so that the binary stays short and the tests can build the same router.
+//! booking-local as a library: its wiring (every store in memory, the in-process workflow),
+//! the demo data, the development routes and the whole router, so that the binary stays
+//! short and the tests can build the same router.
 
 pub mod demo;
 pub mod dev;
 pub mod server;
 
+use std::sync::Arc;
+
 use axum::Router;
-use booking_api::{AppState, app, openapi::openapi_router};
+use booking_api::{
+    AuthState, Authn, JwtConfig, ReservationsState, ServicesState, app, openapi::openapi_router,
+};
+use booking_core::{
+    booking::BookingConfig,
+    memory::{MemoryStores, MemoryThrottle},
+    ports::{Clock, NotificationQueue},
+    workflow::InProcessWorkflow,
+};
+
+/// The state of every router booking-local serves.
+#[derive(Clone)]
+pub struct Local {
+    pub auth: AuthState,
+    pub services: ServicesState,
+    pub reservations: ReservationsState,
+}
+
+impl Local {
+    /// Every port on its in-memory adapter, the simulated payment gateway and the in-process
+    /// workflow, which puts its notifications on `queue`. `retry_time_scale` multiplies the
+    /// state machine's retry intervals (1.0 waits as Step Functions would; tests pass 0.0).
+    pub fn in_memory(
+        jwt: JwtConfig,
+        queue: Arc<dyn NotificationQueue>,
+        config: BookingConfig,
+        retry_time_scale: f64,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let stores = MemoryStores::default();
+        let authn = Authn::new(jwt, stores.users.clone(), clock.clone());
+        let booking = stores.booking(queue, clock, config);
+        Local {
+            auth: AuthState::new(authn.clone(), Arc::new(MemoryThrottle::default())),
+            services: ServicesState {
+                authn: authn.clone(),
+                catalog: stores.catalog,
+                settings: stores.settings,
+                claims: stores.reservations.clone(),
+                reservations: stores.reservations.clone(),
+                ledger: stores.ledger.clone(),
+            },
+            reservations: ReservationsState {
+                authn,
+                reservations: stores.reservations,
+                ledger: stores.ledger,
+                workflow: Arc::new(InProcessWorkflow::new(booking, retry_time_scale)),
+            },
+        }
+    }
+}
+
+impl Local {
+    /// Trusts `X-Forwarded-For` from `proxy` on every router.
+    pub fn with_trusted_proxy(mut self, proxy: Option<std::net::IpAddr>) -> Self {
+        for authn in [
+            &mut self.auth.authn,
+            &mut self.services.authn,
+            &mut self.reservations.authn,
+        ] {
+            authn.trusted_proxy = proxy;
+        }
+        self
+    }
+}
 
 /// Every route booking-local serves: the API, the development routes and the description.
-pub fn router(state: AppState, outbox: dev::Outbox) -> Router {
-    app(state.clone())
-        .merge(dev::routes(state, outbox))
-        .merge(openapi_router())
+pub fn router(local: &Local, outbox: dev::Outbox) -> Router {
+    app(
+        local.auth.clone(),
+        local.services.clone(),
+        local.reservations.clone(),
+    )
+    .merge(dev::routes(local.services.clone(), outbox))
+    .merge(openapi_router())
 }

@@ -3,10 +3,10 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use booking_api::{AppState, JwtConfig, Ports};
-use booking_core::{accounts::AccountsConfig, booking::BookingConfig};
+use booking_api::JwtConfig;
+use booking_core::{accounts::AccountsConfig, booking::BookingConfig, ports::SystemClock};
 use booking_local::{
-    demo, dev, router,
+    Local, demo, dev, router,
     server::{self, Limits},
 };
 
@@ -36,21 +36,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         None => None,
     };
-    let state = AppState::new(Ports::in_memory(Arc::new(outbox.clone()), config, 1.0), jwt)
-        .with_accounts(AccountsConfig::from_vars(var)?)
-        .with_trusted_proxy(trusted_proxy);
-    let accounts = demo::seed(&state, &var).await?;
+    let mut local = Local::in_memory(
+        jwt,
+        Arc::new(outbox.clone()),
+        config,
+        1.0,
+        Arc::new(SystemClock),
+    )
+    .with_trusted_proxy(trusted_proxy);
+    local.auth = local.auth.with_accounts(AccountsConfig::from_vars(var)?);
+    let accounts = demo::seed(&local, &var).await?;
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    println!("booking-local listening on http://{local}");
+    let bound = listener.local_addr()?;
+    println!("booking-local listening on http://{bound}");
     for (role, email, password) in &accounts {
         println!("  {role}: {email} / {password}");
     }
-    tracing::info!(addr = %local, "ready");
+    tracing::info!(addr = %bound, "ready");
     server::serve(
         listener,
-        router(state, outbox),
+        router(&local, outbox),
         Limits::default(),
         shutdown(),
     )

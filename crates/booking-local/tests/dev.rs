@@ -9,9 +9,9 @@ use axum::{
     body::Body,
     http::{HeaderMap, Method, Request, StatusCode, header},
 };
-use booking_api::{AppState, JwtConfig, Ports};
-use booking_core::booking::BookingConfig;
-use booking_local::{demo, dev, router};
+use booking_api::JwtConfig;
+use booking_core::{booking::BookingConfig, ports::SystemClock};
+use booking_local::{Local, demo, dev, router};
 use http_body_util::BodyExt;
 use jiff::SignedDuration;
 use serde_json::{Value, json};
@@ -20,7 +20,6 @@ use tower::ServiceExt;
 /// booking-local's router over fresh in-memory state with the demo accounts.
 async fn local() -> Router {
     let outbox = dev::Outbox::default();
-    let ports = Ports::in_memory(Arc::new(outbox.clone()), BookingConfig::default(), 0.0);
     let jwt = JwtConfig::new(
         vec![7; 32],
         "booking-api".into(),
@@ -28,9 +27,16 @@ async fn local() -> Router {
         SignedDuration::from_hours(1),
     )
     .unwrap();
-    let state = AppState::new(ports, jwt);
-    demo::seed(&state, &|_| None).await.unwrap();
-    router(state, outbox)
+    let queue = Arc::new(outbox.clone());
+    let local = Local::in_memory(
+        jwt,
+        queue,
+        BookingConfig::default(),
+        0.0,
+        Arc::new(SystemClock),
+    );
+    demo::seed(&local, &|_| None).await.unwrap();
+    router(&local, outbox)
 }
 
 /// Sends a request from a loopback peer (what booking-local's server attaches) and returns

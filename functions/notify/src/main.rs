@@ -7,7 +7,7 @@ use lambda_runtime::{Error, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let (mailer, sent) = booking_aws::env::Aws::load().await?.notifier()?;
+    let (mailer, sent) = booking_lambda::env::Aws::load().await?.notifier()?;
     let (mailer, sent) = (&mailer, &sent);
     lambda_runtime::run(service_fn(move |event| notify::handle(event, mailer, sent))).await
 }

@@ -3,6 +3,9 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let state = booking_aws::env::Aws::load().await?.http_state().await?;
-    booking_aws::http::serve(booking_api::reservations_router(state)).await
+    let state = booking_lambda::env::Aws::load()
+        .await?
+        .reservations_state()
+        .await?;
+    booking_lambda::http::serve(booking_api::reservations_router(state)).await
 }

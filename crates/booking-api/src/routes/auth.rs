@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    AppState,
+    AuthState,
     extract::{Admin, Caller, ClientAddr, JsonBody, PathId, QueryParams, path_id},
     openapi::{
         Forbidden, HashingBusy, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
@@ -25,7 +25,7 @@ use crate::{
     problem::Problem,
 };
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<AuthState> {
     Router::new()
         .route("/api/auth/register", post(register))
         .route("/api/auth/login", post(login))
@@ -84,7 +84,7 @@ impl From<User> for UserView {
     )
 )]
 pub(crate) async fn register(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     ClientAddr(client): ClientAddr,
     JsonBody(reg): JsonBody<Registration>,
 ) -> Result<(StatusCode, Json<UserView>), Problem> {
@@ -133,14 +133,15 @@ pub(crate) struct LoginResponse {
     )
 )]
 pub(crate) async fn login(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     ClientAddr(client): ClientAddr,
     JsonBody(creds): JsonBody<Credentials>,
 ) -> Result<Json<LoginResponse>, Problem> {
     let user = state.accounts().login(creds, client).await?;
     let (token, expires_at) = state
+        .authn
         .jwt
-        .issue(&user, state.ports.clock.now())
+        .issue(&user, state.authn.clock.now())
         .map_err(|e| booking_core::Error::Store(Box::new(e)))?;
     Ok(Json(LoginResponse {
         token,
@@ -210,7 +211,7 @@ pub(crate) struct UserPage {
     )
 )]
 pub(crate) async fn list_users(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     _: Admin,
     QueryParams(q): QueryParams<PageQuery>,
 ) -> Result<Json<UserPage>, Problem> {
@@ -266,7 +267,7 @@ pub(crate) struct RoleChange {
     )
 )]
 pub(crate) async fn set_role(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     Admin(admin): Admin,
     PathId(id): PathId,
     JsonBody(body): JsonBody<RoleChange>,

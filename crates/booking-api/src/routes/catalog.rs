@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    AppState,
+    ServicesState,
     extract::{Admin, JsonBody, MaybeCaller, PathId, QueryParams, path_id},
     openapi::{
         Forbidden, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
@@ -26,7 +26,7 @@ use crate::{
     problem::Problem,
 };
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ServicesState> {
     Router::new()
         .route("/api/services", get(list).post(create))
         .route(
@@ -78,7 +78,7 @@ pub(crate) struct ServiceList {
     )
 )]
 pub(crate) async fn list(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     caller: MaybeCaller,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ServiceList>, Problem> {
@@ -116,7 +116,7 @@ pub(crate) async fn list(
     )
 )]
 pub(crate) async fn show(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     caller: MaybeCaller,
     PathId(id): PathId,
 ) -> Result<Json<Service>, Problem> {
@@ -144,7 +144,7 @@ pub(crate) async fn show(
     )
 )]
 pub(crate) async fn create(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     Admin(admin): Admin,
     JsonBody(new): JsonBody<NewService>,
 ) -> Result<(StatusCode, HeaderMap, Json<Service>), Problem> {
@@ -181,7 +181,7 @@ pub(crate) async fn create(
     )
 )]
 pub(crate) async fn update(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     Admin(admin): Admin,
     PathId(id): PathId,
     JsonBody(patch): JsonBody<ServicePatch>,
@@ -214,7 +214,7 @@ pub(crate) async fn update(
     )
 )]
 pub(crate) async fn deactivate(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     Admin(admin): Admin,
     PathId(id): PathId,
 ) -> Result<Json<Service>, Problem> {
@@ -271,7 +271,7 @@ pub(crate) struct Availability {
     )
 )]
 pub(crate) async fn availability(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     PathId(id): PathId,
     QueryParams(q): QueryParams<RangeQuery>,
 ) -> Result<Json<Availability>, Problem> {
@@ -305,7 +305,9 @@ pub(crate) async fn availability(
         (status = 500, response = InternalError),
     )
 )]
-pub(crate) async fn settings(State(state): State<AppState>) -> Result<Json<Settings>, Problem> {
+pub(crate) async fn settings(
+    State(state): State<ServicesState>,
+) -> Result<Json<Settings>, Problem> {
     Ok(Json(state.catalog().settings().await?))
 }
 
@@ -331,7 +333,7 @@ pub(crate) async fn settings(State(state): State<AppState>) -> Result<Json<Setti
     )
 )]
 pub(crate) async fn put_settings(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     Admin(admin): Admin,
     JsonBody(doc): JsonBody<SettingsDoc>,
 ) -> Result<Json<Settings>, Problem> {

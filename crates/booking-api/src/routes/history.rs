@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    AppState,
+    ReservationsState,
     extract::{Caller, PathId, QueryParams, path_id},
     openapi::{
         InternalError, Unauthorized,
@@ -31,7 +31,7 @@ use crate::{
     routes::{auth::MAX_LIMIT, reservations::ReservationView},
 };
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ReservationsState> {
     Router::new()
         .route("/api/reservations/history", get(history))
         .route("/api/reservations/{id}/complete", post(complete))
@@ -204,14 +204,14 @@ pub(crate) struct HistoryPage {
     )
 )]
 pub(crate) async fn history(
-    State(state): State<AppState>,
+    State(state): State<ReservationsState>,
     caller: Caller,
     QueryParams(q): QueryParams<HistoryQuery>,
 ) -> Result<Json<HistoryPage>, Problem> {
     let mut p = Problems::default();
     let (limit, after) =
         super::reservation_page(&mut p, q.limit, q.cursor.as_deref(), 50, MAX_LIMIT);
-    let now = state.ports.clock.now();
+    let now = state.authn.clock.now();
     let (from, to) = match q.when.as_deref() {
         None => (None, None),
         Some("upcoming") => (Some(now), None),
@@ -242,8 +242,8 @@ pub(crate) async fn history(
         to,
         ..ReservationFilter::default()
     };
-    let page = state.ports.reservations.list(&filter, after, limit).await?;
-    let items = with_ledger(&*state.ports.ledger, page.items).await?;
+    let page = state.reservations.list(&filter, after, limit).await?;
+    let items = with_ledger(&*state.ledger, page.items).await?;
     Ok(Json(HistoryPage {
         customer_id: customer,
         items: items.iter().map(|l| HistoryItem::new(l, now)).collect(),
@@ -274,7 +274,7 @@ pub(crate) async fn history(
     )
 )]
 pub(crate) async fn complete(
-    State(state): State<AppState>,
+    State(state): State<ReservationsState>,
     caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<ReservationView>, Problem> {
@@ -305,7 +305,7 @@ pub(crate) async fn complete(
     )
 )]
 pub(crate) async fn no_show(
-    State(state): State<AppState>,
+    State(state): State<ReservationsState>,
     caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<ReservationView>, Problem> {
@@ -313,7 +313,7 @@ pub(crate) async fn no_show(
 }
 
 async fn record(
-    state: &AppState,
+    state: &ReservationsState,
     caller: &Caller,
     id: Path<String>,
     outcome: Status,
@@ -324,12 +324,11 @@ async fn record(
         id: caller.id(),
         role: caller.role(),
     };
-    let now = state.ports.clock.now();
+    let now = state.authn.clock.now();
     let r = state
-        .ports
         .reservations
         .record_visit(id, outcome, actor, now)
         .await?;
-    let ledger = state.ports.ledger.entries(id).await?;
+    let ledger = state.ledger.entries(id).await?;
     Ok(Json(ReservationView::new(&r, Some(&ledger))))
 }

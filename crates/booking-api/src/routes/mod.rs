@@ -10,10 +10,8 @@ use axum::{Json, Router, routing::get};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::AppState;
-
 /// `GET /api/health`: liveness for local scripts and load balancers; touches no store.
-pub fn health() -> Router<AppState> {
+pub fn health() -> Router {
     Router::new().route("/api/health", get(health_check))
 }
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    AppState,
+    ServicesState,
     extract::{Admin, QueryParams},
     openapi::{
         Forbidden, InternalError, Unauthorized,
@@ -33,7 +33,7 @@ use crate::{
 /// The most rows one CSV response carries; the `Link` header points at the next ones.
 pub const MAX_CSV_ROWS: u32 = 1000;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ServicesState> {
     Router::new()
         .route("/api/reports/summary", get(summary))
         .route("/api/reports/reservations", get(reservations))
@@ -166,7 +166,7 @@ fn required(p: &mut Problems, field: &str, v: Option<String>) -> String {
     )
 )]
 pub(crate) async fn summary(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     _admin: Admin,
     QueryParams(q): QueryParams<SummaryQuery>,
 ) -> Result<Json<Summary>, Problem> {
@@ -319,7 +319,7 @@ pub(crate) struct ReportPage {
     )
 )]
 pub(crate) async fn reservations(
-    State(state): State<AppState>,
+    State(state): State<ServicesState>,
     _admin: Admin,
     QueryParams(q): QueryParams<RowsQuery>,
 ) -> Result<Response, Problem> {

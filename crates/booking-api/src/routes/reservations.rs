@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    AppState,
+    ReservationsState,
     extract::{Caller, JsonBody, PathId, QueryParams, path_id},
     openapi::{
         InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
@@ -33,7 +33,7 @@ use crate::{
     routes::auth::MAX_LIMIT,
 };
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ReservationsState> {
     Router::new()
         .route("/api/reservations", get(list).post(create))
         .route("/api/reservations/{id}", get(show))
@@ -120,7 +120,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Problem> {
     )
 )]
 pub(crate) async fn create(
-    State(state): State<AppState>,
+    State(state): State<ReservationsState>,
     caller: Caller,
     headers: HeaderMap,
     JsonBody(body): JsonBody<NewReservation>,
@@ -140,7 +140,7 @@ pub(crate) async fn create(
         return Err(Problem::invalid("body", "is invalid"));
     };
 
-    let ports = &state.ports;
+    let ports = &state;
     let fingerprint = BookingRequest::fingerprint_of(service, start, method);
     let (id, first) = ports
         .reservations
@@ -240,7 +240,7 @@ pub(crate) struct ReservationPage {
     )
 )]
 pub(crate) async fn list(
-    State(state): State<AppState>,
+    State(state): State<ReservationsState>,
     caller: Caller,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ReservationPage>, Problem> {
@@ -271,7 +271,7 @@ pub(crate) async fn list(
         from,
         to,
     };
-    let page = state.ports.reservations.list(&filter, after, limit).await?;
+    let page = state.reservations.list(&filter, after, limit).await?;
     Ok(Json(ReservationPage {
         items: page
             .items
@@ -285,11 +285,11 @@ pub(crate) async fn list(
 /// The reservation if the caller may see it: its customer, staff or an admin. Anyone else
 /// learns nothing, not even that it exists.
 async fn visible(
-    state: &AppState,
+    state: &ReservationsState,
     caller: &Caller,
     id: ReservationId,
 ) -> Result<Reservation, Problem> {
-    match state.ports.reservations.get(id).await? {
+    match state.reservations.get(id).await? {
         Some(r) if r.customer_id == caller.id() || caller.role() != Role::Customer => Ok(r),
         _ => Err(Problem::not_found("reservation")),
     }
@@ -314,13 +314,13 @@ async fn visible(
     )
 )]
 pub(crate) async fn show(
-    State(state): State<AppState>,
+    State(state): State<ReservationsState>,
     caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<ReservationView>, Problem> {
     let id = path_id(id, ReservationId::parse)?;
     let r = visible(&state, &caller, id).await?;
-    let ledger = state.ports.ledger.entries(id).await?;
+    let ledger = state.ledger.entries(id).await?;
     Ok(Json(ReservationView::new(&r, Some(&ledger))))
 }
 
@@ -350,7 +350,7 @@ pub(crate) async fn show(
     )
 )]
 pub(crate) async fn cancel(
-    State(state): State<AppState>,
+    State(state): State<ReservationsState>,
     caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<ReservationView>, Problem> {
@@ -363,11 +363,11 @@ pub(crate) async fn cancel(
             role: caller.role(),
         },
     };
-    if let Outcome::Failed(f) = state.ports.workflow.cancel(&request).await? {
+    if let Outcome::Failed(f) = state.workflow.cancel(&request).await? {
         return Err(f.to_error().into());
     }
     let r = visible(&state, &caller, id).await?;
-    let ledger = state.ports.ledger.entries(id).await?;
+    let ledger = state.ledger.entries(id).await?;
     Ok(Json(ReservationView::new(&r, Some(&ledger))))
 }
 

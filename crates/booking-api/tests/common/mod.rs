@@ -10,13 +10,14 @@ use axum::{
     extract::ConnectInfo,
     http::{HeaderMap, Method, Request, StatusCode, header},
 };
-use booking_api::{AppState, JwtConfig, Ports, app};
+use booking_api::{JwtConfig, app};
 use booking_core::{
     accounts::{AccountsConfig, Registration},
     booking::BookingConfig,
     memory::{FixedClock, MemoryQueue},
     user::Role,
 };
+use booking_local::Local;
 use http_body_util::BodyExt;
 use jiff::SignedDuration;
 use serde_json::{Value, json};
@@ -29,7 +30,8 @@ pub const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 pub const PEER: ([u8; 4], u16) = ([192, 0, 2, 10], 50000);
 
 pub struct World {
-    pub state: AppState,
+    /// The routers' states, wired as booking-local wires them.
+    pub state: Local,
     pub clock: Arc<FixedClock>,
     pub queue: Arc<MemoryQueue>,
 }
@@ -48,12 +50,6 @@ impl World {
         // Saturday 2026-11-28 11:00 in Madrid
         let clock = Arc::new(FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap()));
         let queue = Arc::new(MemoryQueue::default());
-        let ports = Ports::in_memory_with_clock(
-            queue.clone(),
-            BookingConfig::default(),
-            0.0,
-            clock.clone(),
-        );
         let jwt = JwtConfig::new(
             SECRET.to_vec(),
             "booking-api".into(),
@@ -65,15 +61,24 @@ impl World {
         let accounts = AccountsConfig {
             registrations_per_hour: 100_000,
         };
+        let mut state = Local::in_memory(
+            jwt,
+            queue.clone(),
+            BookingConfig::default(),
+            0.0,
+            clock.clone(),
+        );
+        state.auth = state.auth.with_accounts(accounts);
         World {
-            state: AppState::new(ports, jwt).with_accounts(accounts),
+            state,
             clock,
             queue,
         }
     }
 
     pub fn app(&self) -> Router {
-        app(self.state.clone())
+        let s = self.state.clone();
+        app(s.auth, s.services, s.reservations)
     }
 
     pub async fn send_to(&self, router: Router, mut req: Request<Body>) -> Reply {
@@ -171,7 +176,7 @@ impl World {
                 password: "a long passphrase".into(),
                 name: "Test User".into(),
             };
-            let user = self.state.accounts().create_account(reg, role).await;
+            let user = self.state.auth.accounts().create_account(reg, role).await;
             user.unwrap().id.to_string()
         };
         let token = self.login(email, "a long passphrase").await.body["token"]

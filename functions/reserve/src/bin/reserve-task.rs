@@ -6,10 +6,10 @@ use lambda_runtime::{LambdaEvent, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let tasks = booking_aws::env::Aws::load().await?.booking()?;
+    let tasks = booking_lambda::env::Aws::load().await?.booking()?;
     let tasks = &tasks;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
-        booking_aws::task::reserve(tasks, event)
+        booking_lambda::task::reserve(tasks, event)
     }))
     .await
 }

@@ -1,0 +1,147 @@
+//! Configuration read once per cold start from the environment (names as in template.yaml),
+//! SDK clients built once, and each function's state wired to the AWS adapters: only the
+//! ports that function uses.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use aws_config::SdkConfig;
+use booking_api::{AuthState, Authn, JwtConfig, ReservationsState, ServicesState};
+use booking_aws::{
+    dynamo::{
+        DynamoCatalog, DynamoLedger, DynamoReservations, DynamoSentLog, DynamoSettings,
+        DynamoThrottle, DynamoUsers, Table,
+    },
+    secrets,
+    ses::SesMailer,
+    sfn::StepFunctionsWorkflow,
+    sqs::SqsQueue,
+};
+use booking_core::{
+    Error,
+    accounts::AccountsConfig,
+    booking::{Booking, BookingConfig},
+    notify::Notification,
+    payment::SimulatedGateway,
+    ports::{Clock, NotificationQueue, SystemClock},
+};
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn required(name: &str) -> anyhow::Result<String> {
+    var(name).with_context(|| format!("{name} is not set (template.yaml sets it)"))
+}
+
+/// The SDK configuration and the booking table.
+pub struct Aws {
+    pub sdk: SdkConfig,
+    pub table: Table,
+}
+
+impl Aws {
+    pub async fn load() -> anyhow::Result<Self> {
+        let sdk = booking_aws::env::sdk_config().await;
+        let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), required("TABLE_NAME")?);
+        Ok(Aws { sdk, table })
+    }
+
+    fn clock() -> Arc<dyn Clock> {
+        Arc::new(SystemClock)
+    }
+
+    /// Who the caller is: the JWT key from `JWT_SECRET` when it is set, otherwise from
+    /// Secrets Manager (`JWT_SECRET_ARN`, fetched only then), and the users on DynamoDB.
+    async fn authn(&self) -> anyhow::Result<Authn> {
+        let secret = match (var("JWT_SECRET"), var("JWT_SECRET_ARN")) {
+            (None, Some(arn)) => Some(
+                secrets::fetch(&self.sdk, &arn)
+                    .await
+                    .context("reading the JWT secret")?,
+            ),
+            _ => None,
+        };
+        let jwt = JwtConfig::from_vars(var, secret)?;
+        let users = Arc::new(DynamoUsers::new(self.table.clone()));
+        Ok(Authn::new(jwt, users, Self::clock()))
+    }
+
+    /// The auth function's state: users, the throttle and the account settings.
+    pub async fn auth_state(&self) -> anyhow::Result<AuthState> {
+        let throttle = Arc::new(DynamoThrottle::new(self.table.clone()));
+        let accounts = AccountsConfig::from_vars(var).map_err(anyhow::Error::msg)?;
+        Ok(AuthState::new(self.authn().await?, throttle).with_accounts(accounts))
+    }
+
+    /// The services function's state: the catalog, settings, claims and the reports' reads.
+    pub async fn services_state(&self) -> anyhow::Result<ServicesState> {
+        let reservations = Arc::new(DynamoReservations::new(self.table.clone()));
+        Ok(ServicesState {
+            authn: self.authn().await?,
+            catalog: Arc::new(DynamoCatalog::new(self.table.clone())),
+            settings: Arc::new(DynamoSettings::new(self.table.clone())),
+            claims: reservations.clone(),
+            reservations,
+            ledger: Arc::new(DynamoLedger::new(self.table.clone())),
+        })
+    }
+
+    /// The reserve function's state: reservations, the ledger and the Step Functions
+    /// workflow (`BOOKING_STATE_MACHINE_ARN`, `CANCEL_STATE_MACHINE_ARN`).
+    pub async fn reservations_state(&self) -> anyhow::Result<ReservationsState> {
+        let workflow = StepFunctionsWorkflow::new(
+            &self.sdk,
+            required("BOOKING_STATE_MACHINE_ARN")?,
+            required("CANCEL_STATE_MACHINE_ARN")?,
+        );
+        Ok(ReservationsState {
+            authn: self.authn().await?,
+            reservations: Arc::new(DynamoReservations::new(self.table.clone())),
+            ledger: Arc::new(DynamoLedger::new(self.table.clone())),
+            workflow: Arc::new(workflow),
+        })
+    }
+
+    fn queue(&self) -> Arc<dyn NotificationQueue> {
+        match var("NOTIFY_QUEUE_URL") {
+            Some(url) => Arc::new(SqsQueue::new(&self.sdk, url)),
+            None => Arc::new(NoQueue),
+        }
+    }
+
+    /// The workflow tasks over DynamoDB and the simulated payment gateway.
+    pub fn booking(&self) -> anyhow::Result<Booking> {
+        Ok(Booking {
+            reservations: Arc::new(DynamoReservations::new(self.table.clone())),
+            ledger: Arc::new(DynamoLedger::new(self.table.clone())),
+            gateway: Arc::new(SimulatedGateway::default()),
+            services: Arc::new(DynamoCatalog::new(self.table.clone())),
+            settings: Arc::new(DynamoSettings::new(self.table.clone())),
+            users: Arc::new(DynamoUsers::new(self.table.clone())),
+            queue: self.queue(),
+            clock: Self::clock(),
+            config: BookingConfig::from_vars(var).map_err(anyhow::Error::msg)?,
+        })
+    }
+
+    /// The notify function's adapters: SES from `SENDER_EMAIL`, the sent log in DynamoDB.
+    pub fn notifier(&self) -> anyhow::Result<(SesMailer, DynamoSentLog)> {
+        let sender = required("SENDER_EMAIL")?;
+        Ok((
+            SesMailer::new(&self.sdk, sender),
+            DynamoSentLog::new(self.table.clone()),
+        ))
+    }
+}
+
+/// For the task functions, which never send notifications themselves (the state machine
+/// does).
+struct NoQueue;
+
+#[async_trait::async_trait]
+impl NotificationQueue for NoQueue {
+    async fn send(&self, _: &Notification) -> Result<(), Error> {
+        Err(Error::Store("NOTIFY_QUEUE_URL is not set".into()))
+    }
+}
