@@ -223,6 +223,14 @@ impl Caller {
         self.0.role
     }
 
+    /// The caller as the reservation use cases see them.
+    pub fn viewer(&self) -> booking_core::reservations::Viewer {
+        booking_core::reservations::Viewer {
+            id: self.0.id,
+            role: self.0.role,
+        }
+    }
+
     pub fn require(&self, allowed: &[Role]) -> Result<(), Problem> {
         if allowed.contains(&self.0.role) {
             Ok(())
@@ -303,6 +311,22 @@ where
         let caller = Caller::from_request_parts(parts, state).await?;
         caller.require(&[Role::Admin])?;
         Ok(Admin(caller))
+    }
+}
+
+/// A caller whose current role is staff or admin; a customer gets 403.
+pub struct StaffOrAdmin(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for StaffOrAdmin
+where
+    Authn: FromRef<S>,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(&[Role::Staff, Role::Admin])?;
+        Ok(StaffOrAdmin(caller))
     }
 }
 

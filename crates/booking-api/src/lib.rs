@@ -62,6 +62,7 @@ fn services_routes(state: ServicesState) -> Router {
 fn reservations_routes(state: ReservationsState) -> Router {
     routes::reservations::routes()
         .merge(routes::history::routes())
+        .merge(routes::visits::routes())
         .with_state(state)
 }
 

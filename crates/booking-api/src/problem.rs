@@ -201,6 +201,15 @@ impl Problem {
     }
 }
 
+impl From<booking_core::reservations::FlowError> for Problem {
+    fn from(e: booking_core::reservations::FlowError) -> Self {
+        match e {
+            booking_core::reservations::FlowError::Core(e) => e.into(),
+            booking_core::reservations::FlowError::Task(e) => e.into(),
+        }
+    }
+}
+
 /// How each workflow error name reaches the client; docs/workflows.md lists the same table.
 impl From<TaskError> for Problem {
     fn from(e: TaskError) -> Self {

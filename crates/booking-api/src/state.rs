@@ -15,6 +15,7 @@ use booking_core::{
         CatalogStore, ClaimReader, Clock, ReservationStore, SettingsStore, Throttle, UserStore,
     },
     reports::Reports,
+    reservations::Reservations,
     workflow::Workflow,
 };
 
@@ -125,6 +126,17 @@ pub struct ReservationsState {
     pub ledger: Arc<dyn PaymentLedger>,
     /// Step Functions on AWS, the in-process runner in booking-local.
     pub workflow: Arc<dyn Workflow>,
+}
+
+impl ReservationsState {
+    pub fn reservations(&self) -> Reservations<'_> {
+        Reservations {
+            store: &*self.reservations,
+            ledger: &*self.ledger,
+            workflow: &*self.workflow,
+            clock: &*self.authn.clock,
+        }
+    }
 }
 
 macro_rules! authn_from {

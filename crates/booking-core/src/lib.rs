@@ -19,6 +19,7 @@ pub mod payment;
 pub mod ports;
 pub mod reports;
 pub mod reservation;
+pub mod reservations;
 pub mod settings;
 pub mod time;
 pub mod user;

@@ -180,10 +180,6 @@ pub(crate) struct PageQuery {
     cursor: Option<String>,
 }
 
-/// Page size when the client names none, and the most it may ask for.
-const DEFAULT_LIMIT: u32 = 50;
-pub const MAX_LIMIT: u32 = 100;
-
 /// One page of users, oldest first.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -215,18 +211,10 @@ pub(crate) async fn list_users(
     _: Admin,
     QueryParams(q): QueryParams<PageQuery>,
 ) -> Result<Json<UserPage>, Problem> {
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Problem::invalid("limit", "must be between 1 and 100"));
-    }
-    let after = match q.cursor.as_deref() {
-        Some(c) => Some(
-            UserId::parse("cursor", c)
-                .map_err(|e| Problem::invalid(e.field, "is not a cursor this API returned"))?,
-        ),
-        None => None,
-    };
-    let page = state.accounts().list(after, limit as usize).await?;
+    let mut p = booking_core::error::Problems::default();
+    let (limit, after) = super::paging::users(&mut p, q.limit, q.cursor.as_deref());
+    p.into_result()?;
+    let page = state.accounts().list(after, limit).await?;
     Ok(Json(UserPage {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next,

@@ -1,20 +1,15 @@
-//! `/api/reservations/history` (a customer's past and upcoming reservations with their
-//! money) and the visit outcomes staff record once a start has passed.
+//! `/api/reservations/history`: a customer's past and upcoming reservations with their
+//! money.
 
-use axum::{
-    Json, Router,
-    extract::{Path, State},
-    routing::{get, post},
-};
+use axum::{Json, Router, extract::State, routing::get};
 use booking_core::{
     availability::rfc3339,
     error::Problems,
     ids::{ReservationId, ServiceId, UserId},
     payment::EntryKind,
-    ports::ReservationFilter,
-    reports::{Ledgered, with_ledger},
-    reservation::{Actor, Failure, Status},
-    user::Role,
+    reports::Ledgered,
+    reservation::{Failure, Status},
+    reservations::When,
 };
 use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
@@ -22,20 +17,17 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     ReservationsState,
-    extract::{Caller, PathId, QueryParams, path_id},
+    extract::{Caller, QueryParams},
     openapi::{
         InternalError, Unauthorized,
         schemas::{self, Ulid},
     },
     problem::Problem,
-    routes::{auth::MAX_LIMIT, reservations::ReservationView},
+    routes::paging::MAX_LIMIT,
 };
 
 pub fn routes() -> Router<ReservationsState> {
-    Router::new()
-        .route("/api/reservations/history", get(history))
-        .route("/api/reservations/{id}/complete", post(complete))
-        .route("/api/reservations/{id}/no-show", post(no_show))
+    Router::new().route("/api/reservations/history", get(history))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -210,125 +202,33 @@ pub(crate) async fn history(
 ) -> Result<Json<HistoryPage>, Problem> {
     let mut p = Problems::default();
     let (limit, after) =
-        super::reservation_page(&mut p, q.limit, q.cursor.as_deref(), 50, MAX_LIMIT);
-    let now = state.authn.clock.now();
-    let (from, to) = match q.when.as_deref() {
-        None => (None, None),
-        Some("upcoming") => (Some(now), None),
-        Some("past") => (None, Some(now)),
-        Some(_) => {
-            p.push(booking_core::FieldError::new(
+        super::paging::reservations(&mut p, q.limit, q.cursor.as_deref(), 50, MAX_LIMIT);
+    let when = q.when.as_deref().and_then(|w| {
+        p.check(match w {
+            "upcoming" => Ok(When::Upcoming),
+            "past" => Ok(When::Past),
+            _ => Err(booking_core::FieldError::new(
                 "when",
                 "must be upcoming or past",
-            ));
-            (None, None)
-        }
-    };
+            )),
+        })
+    });
     let customer = q
         .customer_id
         .as_deref()
         .and_then(|s| p.check(UserId::parse("customerId", s)));
     p.into_result()?;
-    let customer = match customer {
-        Some(c) if c != caller.id() => {
-            caller.require(&[Role::Staff, Role::Admin])?;
-            c
-        }
-        _ => caller.id(),
-    };
-    let filter = ReservationFilter {
-        customer: Some(customer),
-        from,
-        to,
-        ..ReservationFilter::default()
-    };
-    let page = state.reservations.list(&filter, after, limit).await?;
-    let items = with_ledger(&*state.ledger, page.items).await?;
+    let (customer, now, page) = state
+        .reservations()
+        .history(caller.viewer(), customer, when, after, limit)
+        .await?;
     Ok(Json(HistoryPage {
         customer_id: customer,
-        items: items.iter().map(|l| HistoryItem::new(l, now)).collect(),
+        items: page
+            .items
+            .iter()
+            .map(|l| HistoryItem::new(l, now))
+            .collect(),
         next_cursor: page.next,
     }))
-}
-
-/// `POST /api/reservations/{id}/complete`: staff record that the visit took place.
-#[utoipa::path(
-    post,
-    path = "/api/reservations/{id}/complete",
-    operation_id = "completeReservation",
-    tag = "reservations",
-    summary = "Record that the visit took place",
-    description = "Staff and admins mark a `CONFIRMED` reservation `COMPLETED` once its start \
-        has passed. Repeating it answers 200 with the reservation unchanged.",
-    params(("id" = Ulid, Path, description = "The reservation's id.")),
-    security(("bearerAuth" = [])),
-    responses(
-        (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
-        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such reservation.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 500, response = InternalError),
-    )
-)]
-pub(crate) async fn complete(
-    State(state): State<ReservationsState>,
-    caller: Caller,
-    PathId(id): PathId,
-) -> Result<Json<ReservationView>, Problem> {
-    record(&state, &caller, id, Status::Completed).await
-}
-
-/// `POST /api/reservations/{id}/no-show`: staff record that the customer did not come.
-#[utoipa::path(
-    post,
-    path = "/api/reservations/{id}/no-show",
-    operation_id = "noShowReservation",
-    tag = "reservations",
-    summary = "Record that the customer did not come",
-    description = "Staff and admins mark a `CONFIRMED` reservation `NO_SHOW` once its start \
-        has passed (no refund is made). Repeating it answers 200 with the reservation \
-        unchanged.",
-    params(("id" = Ulid, Path, description = "The reservation's id.")),
-    security(("bearerAuth" = [])),
-    responses(
-        (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
-        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such reservation.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 500, response = InternalError),
-    )
-)]
-pub(crate) async fn no_show(
-    State(state): State<ReservationsState>,
-    caller: Caller,
-    PathId(id): PathId,
-) -> Result<Json<ReservationView>, Problem> {
-    record(&state, &caller, id, Status::NoShow).await
-}
-
-async fn record(
-    state: &ReservationsState,
-    caller: &Caller,
-    id: Path<String>,
-    outcome: Status,
-) -> Result<Json<ReservationView>, Problem> {
-    caller.require(&[Role::Staff, Role::Admin])?;
-    let id = path_id(id, ReservationId::parse)?;
-    let actor = Actor::User {
-        id: caller.id(),
-        role: caller.role(),
-    };
-    let now = state.authn.clock.now();
-    let r = state
-        .reservations
-        .record_visit(id, outcome, actor, now)
-        .await?;
-    let ledger = state.ledger.entries(id).await?;
-    Ok(Json(ReservationView::new(&r, Some(&ledger))))
 }

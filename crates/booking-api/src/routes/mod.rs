@@ -3,8 +3,10 @@
 pub mod auth;
 pub mod catalog;
 pub mod history;
+pub mod paging;
 pub mod reports;
 pub mod reservations;
+pub mod visits;
 
 use axum::{Json, Router, routing::get};
 use serde::Serialize;
@@ -38,30 +40,4 @@ pub(crate) struct Health {
     /// Always `ok`.
     #[schema(value_type = String, pattern = "^ok$")]
     status: &'static str,
-}
-
-/// The `limit` (`default` when left out, 1 to `max`) and `cursor` of a reservation listing;
-/// each bad one is added to `p`, naming the parameter.
-pub(crate) fn reservation_page(
-    p: &mut booking_core::error::Problems,
-    limit: Option<u32>,
-    cursor: Option<&str>,
-    default: u32,
-    max: u32,
-) -> (usize, Option<booking_core::ports::ReservationCursor>) {
-    let limit = limit.unwrap_or(default);
-    if !(1..=max).contains(&limit) {
-        p.push(booking_core::FieldError::new(
-            "limit",
-            format!("must be between 1 and {max}"),
-        ));
-    }
-    let after = cursor.and_then(|c| {
-        p.check(
-            booking_core::ports::ReservationCursor::decode(c).ok_or_else(|| {
-                booking_core::FieldError::new("cursor", "is not a cursor this API returned")
-            }),
-        )
-    });
-    (limit as usize, after)
 }

@@ -27,7 +27,7 @@ use crate::{
         schemas::{self, Ulid},
     },
     problem::Problem,
-    routes::auth::MAX_LIMIT,
+    routes::paging::MAX_LIMIT,
 };
 
 /// The most rows one CSV response carries; the `Link` header points at the next ones.
@@ -340,7 +340,7 @@ pub(crate) async fn reservations(
         (MAX_LIMIT, 50)
     };
     let (limit, after) =
-        super::reservation_page(&mut p, q.limit, q.cursor.as_deref(), default, max);
+        super::paging::reservations(&mut p, q.limit, q.cursor.as_deref(), default, max);
     let status = q
         .status
         .as_deref()

@@ -8,15 +8,13 @@ use axum::{
 };
 use booking_core::{
     availability::rfc3339,
-    booking::{BookingRequest, CancelRequest, TaskError},
     error::Problems,
     ids::{ReservationId, ServiceId},
     payment::{EntryKind, LedgerEntry, PaymentMethod},
     ports::ReservationFilter,
-    reservation::{Actor, Failure, Reservation, Status, StatusChange},
+    reservation::{Failure, Reservation, Status, StatusChange},
+    reservations::NewBooking,
     time::parse_instant,
-    user::Role,
-    workflow::Outcome,
 };
 use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
@@ -30,7 +28,7 @@ use crate::{
         schemas::{self, Ulid},
     },
     problem::Problem,
-    routes::auth::MAX_LIMIT,
+    routes::paging::MAX_LIMIT,
 };
 
 pub fn routes() -> Router<ReservationsState> {
@@ -125,62 +123,22 @@ pub(crate) async fn create(
     headers: HeaderMap,
     JsonBody(body): JsonBody<NewReservation>,
 ) -> Result<(StatusCode, Json<ReservationView>), Problem> {
-    let key = idempotency_key(&headers);
     let mut p = Problems::default();
     let service = p.check(ServiceId::parse("serviceId", &body.service_id));
     let start = p.check(parse_instant("start", &body.start));
     let method = p.check(PaymentMethod::parse("paymentMethod", &body.payment_method));
-    let key = match key {
-        Ok(k) => Some(k),
-        Err(problem) => return Err(problem),
-    };
+    let idempotency_key = idempotency_key(&headers)?;
     p.into_result()?;
-    let (Some(service), Some(start), Some(method), Some(key)) = (service, start, method, key)
-    else {
+    let (Some(service), Some(start), Some(method)) = (service, start, method) else {
         return Err(Problem::invalid("body", "is invalid"));
     };
-
-    let ports = &state;
-    let fingerprint = BookingRequest::fingerprint_of(service, start, method);
-    let (id, first) = ports
-        .reservations
-        .claim_key(caller.id(), &key, &fingerprint, ReservationId::new())
-        .await?;
-    if first != fingerprint {
-        return Err(TaskError::InvalidRequest(format!(
-            "the {IDEMPOTENCY_KEY} was already used with a different request"
-        ))
-        .into());
-    }
-    // A replay of a finished booking answers from the stored state without running again.
-    let settled = ports
-        .reservations
-        .get(id)
-        .await?
-        .filter(|r| r.status != Status::PendingPayment);
-    if settled.is_none() {
-        let request = BookingRequest {
-            reservation_id: id,
-            customer_id: caller.id(),
-            service_id: service,
-            start,
-            payment_method: method,
-            idempotency_key: key,
-            fingerprint,
-        };
-        if let Outcome::Failed(f) = ports.workflow.book(&request).await? {
-            return Err(f.to_error().into());
-        }
-    }
-    let r = ports
-        .reservations
-        .get(id)
-        .await?
-        .ok_or(booking_core::Error::NotFound("reservation"))?;
-    if let (Status::Failed, Some(f)) = (r.status, &r.failure) {
-        return Err(TaskError::from_failure(&f.code, &f.message).into());
-    }
-    let ledger = ports.ledger.entries(id).await?;
+    let new = NewBooking {
+        service,
+        start,
+        method,
+        idempotency_key,
+    };
+    let (r, ledger) = state.reservations().book(caller.id(), new).await?;
     Ok((
         StatusCode::CREATED,
         Json(ReservationView::new(&r, Some(&ledger))),
@@ -246,7 +204,7 @@ pub(crate) async fn list(
 ) -> Result<Json<ReservationPage>, Problem> {
     let mut p = Problems::default();
     let (limit, after) =
-        super::reservation_page(&mut p, q.limit, q.cursor.as_deref(), 50, MAX_LIMIT);
+        super::paging::reservations(&mut p, q.limit, q.cursor.as_deref(), 50, MAX_LIMIT);
     let status = q
         .status
         .as_deref()
@@ -263,15 +221,17 @@ pub(crate) async fn list(
         q.to.as_deref()
             .and_then(|s| p.check(parse_instant("to", s)));
     p.into_result()?;
-    let customer = (caller.role() == Role::Customer).then(|| caller.id());
     let filter = ReservationFilter {
-        customer,
+        customer: None,
         status,
         service,
         from,
         to,
     };
-    let page = state.reservations.list(&filter, after, limit).await?;
+    let page = state
+        .reservations()
+        .list(caller.viewer(), filter, after, limit)
+        .await?;
     Ok(Json(ReservationPage {
         items: page
             .items
@@ -280,19 +240,6 @@ pub(crate) async fn list(
             .collect(),
         next_cursor: page.next,
     }))
-}
-
-/// The reservation if the caller may see it: its customer, staff or an admin. Anyone else
-/// learns nothing, not even that it exists.
-async fn visible(
-    state: &ReservationsState,
-    caller: &Caller,
-    id: ReservationId,
-) -> Result<Reservation, Problem> {
-    match state.reservations.get(id).await? {
-        Some(r) if r.customer_id == caller.id() || caller.role() != Role::Customer => Ok(r),
-        _ => Err(Problem::not_found("reservation")),
-    }
 }
 
 /// A reservation, with its payment, refund and history.
@@ -319,8 +266,7 @@ pub(crate) async fn show(
     PathId(id): PathId,
 ) -> Result<Json<ReservationView>, Problem> {
     let id = path_id(id, ReservationId::parse)?;
-    let r = visible(&state, &caller, id).await?;
-    let ledger = state.ledger.entries(id).await?;
+    let (r, ledger) = state.reservations().get(caller.viewer(), id).await?;
     Ok(Json(ReservationView::new(&r, Some(&ledger))))
 }
 
@@ -355,19 +301,7 @@ pub(crate) async fn cancel(
     PathId(id): PathId,
 ) -> Result<Json<ReservationView>, Problem> {
     let id = path_id(id, ReservationId::parse)?;
-    visible(&state, &caller, id).await?;
-    let request = CancelRequest {
-        reservation_id: id,
-        actor: Actor::User {
-            id: caller.id(),
-            role: caller.role(),
-        },
-    };
-    if let Outcome::Failed(f) = state.workflow.cancel(&request).await? {
-        return Err(f.to_error().into());
-    }
-    let r = visible(&state, &caller, id).await?;
-    let ledger = state.ledger.entries(id).await?;
+    let (r, ledger) = state.reservations().cancel(caller.viewer(), id).await?;
     Ok(Json(ReservationView::new(&r, Some(&ledger))))
 }
 

@@ -1,0 +1,101 @@
+//! `/api/reservations/{id}/complete` and `.../no-show`: the outcome of a visit, which
+//! staff and admins record once its start has passed.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    routing::post,
+};
+use booking_core::{ids::ReservationId, reservation::Status};
+
+use crate::{
+    ReservationsState,
+    extract::{Caller, PathId, StaffOrAdmin, path_id},
+    openapi::{
+        InternalError, Unauthorized,
+        schemas::{self, Ulid},
+    },
+    problem::Problem,
+    routes::reservations::ReservationView,
+};
+
+pub fn routes() -> Router<ReservationsState> {
+    Router::new()
+        .route("/api/reservations/{id}/complete", post(complete))
+        .route("/api/reservations/{id}/no-show", post(no_show))
+}
+
+/// `POST /api/reservations/{id}/complete`: staff record that the visit took place.
+#[utoipa::path(
+    post,
+    path = "/api/reservations/{id}/complete",
+    operation_id = "completeReservation",
+    tag = "reservations",
+    summary = "Record that the visit took place",
+    description = "Staff and admins mark a `CONFIRMED` reservation `COMPLETED` once its start \
+        has passed. Repeating it answers 200 with the reservation unchanged.",
+    params(("id" = Ulid, Path, description = "The reservation's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
+        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn complete(
+    State(state): State<ReservationsState>,
+    StaffOrAdmin(caller): StaffOrAdmin,
+    PathId(id): PathId,
+) -> Result<Json<ReservationView>, Problem> {
+    record(&state, &caller, id, Status::Completed).await
+}
+
+/// `POST /api/reservations/{id}/no-show`: staff record that the customer did not come.
+#[utoipa::path(
+    post,
+    path = "/api/reservations/{id}/no-show",
+    operation_id = "noShowReservation",
+    tag = "reservations",
+    summary = "Record that the customer did not come",
+    description = "Staff and admins mark a `CONFIRMED` reservation `NO_SHOW` once its start \
+        has passed (no refund is made). Repeating it answers 200 with the reservation \
+        unchanged.",
+    params(("id" = Ulid, Path, description = "The reservation's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
+        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 500, response = InternalError),
+    )
+)]
+pub(crate) async fn no_show(
+    State(state): State<ReservationsState>,
+    StaffOrAdmin(caller): StaffOrAdmin,
+    PathId(id): PathId,
+) -> Result<Json<ReservationView>, Problem> {
+    record(&state, &caller, id, Status::NoShow).await
+}
+
+async fn record(
+    state: &ReservationsState,
+    caller: &Caller,
+    id: Path<String>,
+    outcome: Status,
+) -> Result<Json<ReservationView>, Problem> {
+    let id = path_id(id, ReservationId::parse)?;
+    let (r, ledger) = state
+        .reservations()
+        .record_visit(caller.viewer(), id, outcome)
+        .await?;
+    Ok(Json(ReservationView::new(&r, Some(&ledger))))
+}
