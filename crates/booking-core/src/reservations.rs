@@ -62,6 +62,17 @@ pub enum When {
     Past,
 }
 
+impl When {
+    /// `upcoming` or `past`; `field` names the input in errors.
+    pub fn parse(field: &str, s: &str) -> Result<Self, crate::FieldError> {
+        match s {
+            "upcoming" => Ok(When::Upcoming),
+            "past" => Ok(When::Past),
+            _ => Err(crate::FieldError::new(field, "must be upcoming or past")),
+        }
+    }
+}
+
 /// A reservation with every movement of its money.
 pub type WithLedger = (Reservation, Vec<LedgerEntry>);
 

@@ -23,7 +23,7 @@ use crate::{
         schemas::{self, Ulid},
     },
     problem::Problem,
-    routes::paging::MAX_LIMIT,
+    routes::paging::{DEFAULT_LIMIT, MAX_LIMIT},
 };
 
 pub fn routes() -> Router<ReservationsState> {
@@ -201,18 +201,17 @@ pub(crate) async fn history(
     QueryParams(q): QueryParams<HistoryQuery>,
 ) -> Result<Json<HistoryPage>, Problem> {
     let mut p = Problems::default();
-    let (limit, after) =
-        super::paging::reservations(&mut p, q.limit, q.cursor.as_deref(), 50, MAX_LIMIT);
-    let when = q.when.as_deref().and_then(|w| {
-        p.check(match w {
-            "upcoming" => Ok(When::Upcoming),
-            "past" => Ok(When::Past),
-            _ => Err(booking_core::FieldError::new(
-                "when",
-                "must be upcoming or past",
-            )),
-        })
-    });
+    let (limit, after) = super::paging::reservations(
+        &mut p,
+        q.limit,
+        q.cursor.as_deref(),
+        DEFAULT_LIMIT,
+        MAX_LIMIT,
+    );
+    let when = q
+        .when
+        .as_deref()
+        .and_then(|w| p.check(When::parse("when", w)));
     let customer = q
         .customer_id
         .as_deref()

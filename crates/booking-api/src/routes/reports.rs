@@ -323,59 +323,114 @@ pub(crate) async fn reservations(
     _admin: Admin,
     QueryParams(q): QueryParams<RowsQuery>,
 ) -> Result<Response, Problem> {
-    let mut p = Problems::default();
-    let from = required(&mut p, "from", q.from.clone());
-    let to = required(&mut p, "to", q.to.clone());
-    let csv = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => {
-            p.push(FieldError::new("format", "must be json or csv"));
-            false
-        }
-    };
-    let (max, default) = if csv {
-        (MAX_CSV_ROWS, MAX_CSV_ROWS)
-    } else {
-        (MAX_LIMIT, 50)
-    };
-    let (limit, after) =
-        super::paging::reservations(&mut p, q.limit, q.cursor.as_deref(), default, max);
-    let status = q
-        .status
-        .as_deref()
-        .and_then(|s| p.check(Status::parse("status", s)));
-    let service = q
-        .service_id
-        .as_deref()
-        .and_then(|s| p.check(ServiceId::parse("serviceId", s)));
-    p.into_result()?;
-
+    let rows = RowsRequest::parse(q)?;
     let reports = state.reports();
     let settings = reports.settings().await?;
-    let period = Period::parse(&settings, &from, &to)?;
+    let period = Period::parse(&settings, &rows.from, &rows.to)?;
     let page = reports
-        .rows(&period, RowFilter { status, service }, after, limit)
+        .rows(&period, rows.filter, rows.after, rows.limit)
         .await?;
-    let tz = settings.time_zone();
-    let tz_name = settings.time_zone_name();
-    if !csv {
-        return Ok(Json(ReportPage {
-            from: period.from.to_string(),
-            to: period.to.to_string(),
-            time_zone: tz_name.to_owned(),
-            items: page
-                .items
-                .iter()
-                .map(|l| ReportRow::new(l, tz, tz_name))
-                .collect(),
-            next_cursor: page.next,
+    let (tz, tz_name) = (settings.time_zone(), settings.time_zone_name());
+    if rows.csv {
+        return Ok(csv_page(&rows, &period, &page, tz, tz_name));
+    }
+    Ok(Json(ReportPage {
+        from: period.from.to_string(),
+        to: period.to.to_string(),
+        time_zone: tz_name.to_owned(),
+        items: page
+            .items
+            .iter()
+            .map(|l| ReportRow::new(l, tz, tz_name))
+            .collect(),
+        next_cursor: page.next,
+    })
+    .into_response())
+}
+
+/// A report listing's query, checked: every bad parameter is named at once.
+struct RowsRequest {
+    q: RowsQuery,
+    from: String,
+    to: String,
+    csv: bool,
+    filter: RowFilter,
+    after: Option<booking_core::ports::ReservationCursor>,
+    limit: usize,
+}
+
+impl RowsRequest {
+    fn parse(q: RowsQuery) -> Result<Self, Problem> {
+        let mut p = Problems::default();
+        let from = required(&mut p, "from", q.from.clone());
+        let to = required(&mut p, "to", q.to.clone());
+        let csv = match q.format.as_deref() {
+            None | Some("json") => false,
+            Some("csv") => true,
+            Some(_) => {
+                p.push(FieldError::new("format", "must be json or csv"));
+                false
+            }
+        };
+        let (max, default) = if csv {
+            (MAX_CSV_ROWS, MAX_CSV_ROWS)
+        } else {
+            (MAX_LIMIT, 50)
+        };
+        let (limit, after) =
+            super::paging::reservations(&mut p, q.limit, q.cursor.as_deref(), default, max);
+        let status = q
+            .status
+            .as_deref()
+            .and_then(|s| p.check(Status::parse("status", s)));
+        let service = q
+            .service_id
+            .as_deref()
+            .and_then(|s| p.check(ServiceId::parse("serviceId", s)));
+        p.into_result()?;
+        Ok(RowsRequest {
+            q,
+            from,
+            to,
+            csv,
+            filter: RowFilter { status, service },
+            after,
+            limit,
         })
-        .into_response());
     }
 
-    let body = to_csv(&page.items, tz, tz_name);
-    let mut res = body.into_response();
+    /// The query of the next CSV page, for its `Link` header.
+    fn next_link(&self, cursor: &str) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("from", &self.from)
+            .append_pair("to", &self.to);
+        if let Some(s) = &self.q.status {
+            query.append_pair("status", s);
+        }
+        if let Some(s) = &self.q.service_id {
+            query.append_pair("serviceId", s);
+        }
+        query
+            .append_pair("format", "csv")
+            .append_pair("limit", &self.limit.to_string())
+            .append_pair("cursor", cursor);
+        format!(
+            "</api/reports/reservations?{}>; rel=\"next\"",
+            query.finish()
+        )
+    }
+}
+
+/// A page of the report as CSV, named for its period, with a `Link` to the next page.
+fn csv_page(
+    rows: &RowsRequest,
+    period: &Period,
+    page: &booking_core::ports::Page<Ledgered>,
+    tz: &jiff::tz::TimeZone,
+    tz_name: &str,
+) -> Response {
+    let mut res = to_csv(&page.items, tz, tz_name).into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -388,26 +443,10 @@ pub(crate) async fn reservations(
     if let Ok(v) = HeaderValue::from_str(&filename) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    if let Some(next) = page.next {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("from", &from).append_pair("to", &to);
-        if let Some(s) = &q.status {
-            query.append_pair("status", s);
-        }
-        if let Some(s) = &q.service_id {
-            query.append_pair("serviceId", s);
-        }
-        query
-            .append_pair("format", "csv")
-            .append_pair("limit", &limit.to_string())
-            .append_pair("cursor", &next);
-        let link = format!(
-            "</api/reports/reservations?{}>; rel=\"next\"",
-            query.finish()
-        );
-        if let Ok(v) = HeaderValue::from_str(&link) {
-            h.insert(header::LINK, v);
-        }
+    if let Some(next) = &page.next
+        && let Ok(v) = HeaderValue::from_str(&rows.next_link(next))
+    {
+        h.insert(header::LINK, v);
     }
-    Ok(res)
+    res
 }

@@ -11,7 +11,7 @@ use booking_core::{
     error::Problems,
     ids::{ReservationId, ServiceId},
     payment::{EntryKind, LedgerEntry, PaymentMethod},
-    ports::ReservationFilter,
+    ports::{ReservationCursor, ReservationFilter},
     reservation::{Failure, Reservation, Status, StatusChange},
     reservations::NewBooking,
     time::parse_instant,
@@ -28,7 +28,7 @@ use crate::{
         schemas::{self, Ulid},
     },
     problem::Problem,
-    routes::paging::MAX_LIMIT,
+    routes::paging::{DEFAULT_LIMIT, MAX_LIMIT},
 };
 
 pub fn routes() -> Router<ReservationsState> {
@@ -169,6 +169,41 @@ pub(crate) struct ListQuery {
     cursor: Option<String>,
 }
 
+impl ListQuery {
+    /// The filter, cursor and page size; every bad parameter is named at once.
+    fn parse(self) -> Result<(ReservationFilter, Option<ReservationCursor>, usize), Problem> {
+        let mut p = Problems::default();
+        let (limit, after) = super::paging::reservations(
+            &mut p,
+            self.limit,
+            self.cursor.as_deref(),
+            DEFAULT_LIMIT,
+            MAX_LIMIT,
+        );
+        let status = self
+            .status
+            .as_deref()
+            .and_then(|s| p.check(Status::parse("status", s)));
+        let service = self
+            .service_id
+            .as_deref()
+            .and_then(|s| p.check(ServiceId::parse("serviceId", s)));
+        let mut instant =
+            |name: &str, s: Option<&str>| s.and_then(|s| p.check(parse_instant(name, s)));
+        let from = instant("from", self.from.as_deref());
+        let to = instant("to", self.to.as_deref());
+        p.into_result()?;
+        let filter = ReservationFilter {
+            customer: None,
+            status,
+            service,
+            from,
+            to,
+        };
+        Ok((filter, after, limit))
+    }
+}
+
 /// One page of reservations.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -202,32 +237,7 @@ pub(crate) async fn list(
     caller: Caller,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ReservationPage>, Problem> {
-    let mut p = Problems::default();
-    let (limit, after) =
-        super::paging::reservations(&mut p, q.limit, q.cursor.as_deref(), 50, MAX_LIMIT);
-    let status = q
-        .status
-        .as_deref()
-        .and_then(|s| p.check(Status::parse("status", s)));
-    let service = q
-        .service_id
-        .as_deref()
-        .and_then(|s| p.check(ServiceId::parse("serviceId", s)));
-    let from = q
-        .from
-        .as_deref()
-        .and_then(|s| p.check(parse_instant("from", s)));
-    let to =
-        q.to.as_deref()
-            .and_then(|s| p.check(parse_instant("to", s)));
-    p.into_result()?;
-    let filter = ReservationFilter {
-        customer: None,
-        status,
-        service,
-        from,
-        to,
-    };
+    let (filter, after, limit) = q.parse()?;
     let page = state
         .reservations()
         .list(caller.viewer(), filter, after, limit)
