@@ -1,5 +1,4 @@
-//! Accounts: registration, login with brute-force limits, and role management (the PoC's
-//! `Usuario` and `Login`).
+//! Accounts: registration, login with brute-force limits, and role management.
 //!
 //! The limits count attempts as they arrive, before any hashing, through the [`Throttle`]
 //! port, so a burst cannot run more guesses than the limit allows whatever its timing:

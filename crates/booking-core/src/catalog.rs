@@ -1,4 +1,4 @@
-//! The catalog of services and the use cases that manage it (the PoC's `Servicio`).
+//! The catalog of services and the use cases that manage it.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

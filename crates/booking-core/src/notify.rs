@@ -273,7 +273,7 @@ fn escape_html(s: &str) -> String {
     out
 }
 
-/// Sends emails (SES with the AWS issue; [`MemoryOutbox`] locally and in tests).
+/// Sends emails (SES on AWS; [`MemoryOutbox`] locally and in tests).
 #[async_trait]
 pub trait Mailer: Send + Sync {
     /// An error means the provider did not accept the email, so it may be sent again later.

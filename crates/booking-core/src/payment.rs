@@ -1,4 +1,4 @@
-//! Payments (the PoC's `Pago`): payment-method tokens, the gateway port with a simulated
+//! Payments: payment-method tokens, the gateway port with a simulated
 //! gateway, and the append-only ledger that records every movement of money.
 
 use std::{collections::HashMap, sync::Mutex};

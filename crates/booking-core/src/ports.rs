@@ -1,5 +1,5 @@
 //! Ports: the narrow capabilities the use cases need from the outside world. Each has an
-//! in-memory adapter in [`crate::memory`] and, with the AWS issue, a DynamoDB one.
+//! in-memory adapter in [`crate::memory`] and a DynamoDB one in booking-aws.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Reports (the PoC's `HistorialReservas`, consolidated): what an admin reads about a period
+//! Reports: what an admin reads about a period
 //! of local dates — reservations by status, money from the ledger, occupancy — and the
 //! reservation rows behind it, as JSON or as CSV.
 //!

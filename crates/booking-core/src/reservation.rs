@@ -1,4 +1,4 @@
-//! Reservations (the PoC's `Reserva`): a customer's claim on a service at a time, its
+//! Reservations: a customer's claim on a service at a time, its
 //! status life cycle and the audit trail of every change.
 
 use jiff::Timestamp;
