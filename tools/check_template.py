@@ -50,6 +50,8 @@ if __name__ == "__main__":
 
 import yaml  # noqa: E402
 
+from cfn_yaml import load_template  # noqa: E402 (tools/, this script's directory)
+
 # Actions that take no resource-level permissions: "*" is the only Resource they accept.
 RESOURCELESS_ACTIONS = {
     "logs:createlogdelivery",
@@ -91,34 +93,6 @@ SQS_DEFAULT_VISIBILITY = 30
 
 
 # ---------------------------------------------------------------- loading
-
-
-class CfnLoader(yaml.SafeLoader):
-    """YAML loader that reads CloudFormation short-form tags as their long form."""
-
-
-def _construct_tag(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "Condition":
-        return {"Condition": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {"Fn::" + suffix: value}
-
-
-CfnLoader.add_multi_constructor("!", _construct_tag)
-
-
-def load_template(path):
-    with open(path, encoding="utf-8") as f:
-        return yaml.load(f, Loader=CfnLoader)  # noqa: S506 (a SafeLoader subclass)
 
 
 def load_policy_templates():

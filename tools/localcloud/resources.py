@@ -23,46 +23,36 @@ import string
 import sys
 
 import boto3
-import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tools/
+from cfn_yaml import CfnLoader, Intrinsic, load_template  # noqa: E402,F401 (CfnLoader: for cloud.py)
 
 ACCOUNT = "123456789012"  # moto's default account
 
-
-class Tagged:
-    def __init__(self, tag, value):
-        self.tag, self.value = tag, value
+# What cloud.py, which imports it from here with CfnLoader, calls a short-form tag.
+Tagged = Intrinsic
 
 
-def _tag(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return Tagged(suffix, value)
-
-
-class CfnLoader(yaml.SafeLoader):
-    pass
-
-
-CfnLoader.add_multi_constructor("!", _tag)
-
-
-def load_template(path):
-    with open(path) as f:
-        return yaml.load(f, Loader=CfnLoader)
+def intrinsic(value):
+    """(function, argument) of an intrinsic in its long form (`{"Ref": x}`, `{"Fn::Sub": y}`,
+    as cfn_yaml reads the short form too), or None for any other value."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, arg),) = value.items()
+        if key in ("Ref", "Condition") or key.startswith("Fn::"):
+            return key.removeprefix("Fn::"), arg
+    return None
 
 
 def resolve(value, ctx):
-    """Resolves the intrinsics the table and queues use: !Sub, !Ref, !GetAtt X.Arn."""
-    if isinstance(value, Tagged):
-        if value.tag == "Sub":
-            if isinstance(value.value, list):
-                template, extra = value.value[0], resolve(value.value[1], ctx)
+    """Resolves the intrinsics the table and queues use: !Sub, !Ref, !Join, !GetAtt X.Arn."""
+    function = intrinsic(value)
+    if function:
+        name, arg = function
+        if name == "Sub":
+            if isinstance(arg, list):
+                template, extra = arg[0], resolve(arg[1], ctx)
             else:
-                template, extra = value.value, {}
+                template, extra = arg, {}
 
             def var(m):
                 key = m.group(1)
@@ -75,18 +65,16 @@ def resolve(value, ctx):
                 raise KeyError(key)
 
             return re.sub(r"\$\{([^}!]+)\}", var, template)
-        if value.tag == "Ref":
-            return ctx["vars"][value.value]
-        if value.tag == "Join":
-            sep, items = value.value
+        if name == "Ref":
+            return ctx["vars"][arg]
+        if name == "Join":
+            sep, items = arg
             return sep.join(str(i) for i in resolve(items, ctx))
-        if value.tag == "GetAtt":
-            name, attr = value.value.split(".") if isinstance(value.value, str) else value.value
-            return ctx["attrs"][(name, attr)]
-        raise ValueError(f"unsupported intrinsic !{value.tag}")
+        if name == "GetAtt":
+            resource, attr = arg.split(".", 1) if isinstance(arg, str) else arg
+            return ctx["attrs"][(resource, attr)]
+        raise ValueError(f"unsupported intrinsic !{name}")
     if isinstance(value, dict):
-        if len(value) == 1 and next(iter(value)).startswith("Fn::") or "Ref" in value and len(value) == 1:
-            raise ValueError(f"unsupported intrinsic {value}")
         return {k: resolve(v, ctx) for k, v in value.items()}
     if isinstance(value, list):
         return [resolve(v, ctx) for v in value]

@@ -5,6 +5,7 @@
 //! a rule has already been validated by its constructor.
 
 pub mod accounts;
+pub mod asl;
 pub mod availability;
 pub mod booking;
 pub mod catalog;

@@ -1,14 +1,16 @@
-//! The booking and cancellation workflows. `statemachine/*.asl.json` defines them for AWS
-//! Step Functions; [`InProcessWorkflow`] runs the same tasks in the same order with the same
-//! Retry and Catch for booking-local and the tests. `tests/asl_parity.rs` interprets the ASL
-//! files and checks that both take the same path through the same states in every scenario.
+//! The booking and cancellation workflows. `statemachine/*.asl.json` defines them, once:
+//! AWS Step Functions runs them in production, and [`InProcessWorkflow`] executes the same
+//! files with the [`asl`] interpreter for booking-local and the tests, calling the task
+//! functions in this process. Nothing here repeats a state, a Retry or a Catch.
 
-use std::time::Duration;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use serde_json::{Value, json};
 
 use crate::{
     Error,
+    asl::{self, AslError, State, StateMachine},
     booking::{
         Booking, BookingRequest, CancelRequest, ChargeOutput, HoldOutput, NotifyOutput,
         RefundOutput, ReleaseOutput, TaskError, TaskFailure,
@@ -86,61 +88,111 @@ impl BookingTasks for Booking {
     }
 }
 
-/// One ASL `Retry` entry.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Retrier {
-    pub errors: &'static [&'static str],
-    pub interval_seconds: u64,
-    pub max_attempts: u32,
-    pub backoff_rate: f64,
+/// The definitions the runner executes, parsed once per process and checked by
+/// [`check_resources`] as well: a file the runner cannot execute fails at start-up.
+static BOOKING: LazyLock<StateMachine> = LazyLock::new(|| {
+    definition(
+        "booking.asl.json",
+        include_str!("../../../statemachine/booking.asl.json"),
+    )
+});
+static CANCEL: LazyLock<StateMachine> = LazyLock::new(|| {
+    definition(
+        "cancel.asl.json",
+        include_str!("../../../statemachine/cancel.asl.json"),
+    )
+});
+
+fn definition(file: &str, json: &str) -> StateMachine {
+    StateMachine::parse(json)
+        .and_then(|m| check_resources(&m).map(|()| m))
+        .unwrap_or_else(|e| panic!("statemachine/{file}: {e}"))
 }
 
-/// Lambda service errors plus timeouts: every task is idempotent, so a task that timed out
-/// (perhaps after its write) is safe to run again, and must be, or a committed Confirm would
-/// be compensated as if it had failed.
-pub const RETRYABLE_TASK_ERRORS: &[&str] = &[
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-    "States.Timeout",
-];
+/// `statemachine/booking.asl.json`, as the in-process runner executes it.
+pub fn booking_state_machine() -> &'static StateMachine {
+    &BOOKING
+}
 
-const LAMBDA: Retrier = Retrier {
-    errors: RETRYABLE_TASK_ERRORS,
-    interval_seconds: 1,
-    max_attempts: 3,
-    backoff_rate: 2.0,
-};
-const STORE: Retrier = Retrier {
-    errors: &["StoreUnavailable"],
-    interval_seconds: 1,
-    max_attempts: 3,
-    backoff_rate: 2.0,
-};
-const PAYMENT: Retrier = Retrier {
-    errors: &["PaymentTransient"],
-    interval_seconds: 1,
-    max_attempts: 2,
-    backoff_rate: 2.0,
-};
-const QUEUE: Retrier = Retrier {
-    errors: &["States.ALL"],
-    interval_seconds: 1,
-    max_attempts: 3,
-    backoff_rate: 2.0,
-};
+/// `statemachine/cancel.asl.json`, as the in-process runner executes it.
+pub fn cancel_state_machine() -> &'static StateMachine {
+    &CANCEL
+}
 
-/// The Retry list of each Task state, exactly as in the ASL files.
-pub fn retriers(state: &str) -> &'static [Retrier] {
-    match state {
-        "Charge" | "Refund" | "RefundByPolicy" => &[LAMBDA, STORE, PAYMENT],
-        "SendConfirmation" | "SendFailure" | "SendCancellation" => &[QUEUE],
-        _ => &[LAMBDA, STORE],
+/// The Task Resources of the ASL files: the two task functions under the names SAM's
+/// `DefinitionSubstitutions` fill in, and the queue under its service integration.
+pub const RESERVE_TASK_FUNCTION: &str = "${ReserveTaskFunctionArn}";
+pub const PAY_TASK_FUNCTION: &str = "${PayTaskFunctionArn}";
+pub const SQS_SEND_MESSAGE: &str = "arn:aws:states:::sqs:sendMessage";
+
+/// Every Task of the machine calls a Resource [`run_resource`] knows.
+pub fn check_resources(machine: &StateMachine) -> Result<(), AslError> {
+    for (name, state) in &machine.states {
+        if let State::Task(t) = state
+            && ![RESERVE_TASK_FUNCTION, PAY_TASK_FUNCTION, SQS_SEND_MESSAGE]
+                .contains(&t.resource.as_str())
+        {
+            return Err(AslError::new(format!(
+                "state {name}: no task behind the Resource {}",
+                t.resource
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The `sqs:sendMessage` Parameters; the queue is the one [`BookingTasks::send`] sends to.
+#[derive(serde::Deserialize)]
+struct SendMessage {
+    #[serde(rename = "MessageBody")]
+    message_body: Notification,
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(input: Value) -> Result<T, TaskError> {
+    serde_json::from_value(input).map_err(|e| TaskError::InvalidRequest(e.to_string()))
+}
+
+/// Runs one Task state's Resource in this process with its resolved Parameters, as the
+/// task function (or the queue integration) receives them, so a Parameters block the
+/// function cannot read fails here as it would on AWS.
+pub async fn run_resource(
+    tasks: &dyn BookingTasks,
+    resource: &str,
+    input: Value,
+) -> Result<Value, TaskError> {
+    match resource {
+        RESERVE_TASK_FUNCTION => run_reserve_task(tasks, &from_value(input)?).await,
+        PAY_TASK_FUNCTION => run_pay_task(tasks, &from_value(input)?).await,
+        SQS_SEND_MESSAGE => {
+            let message: SendMessage = from_value(input)?;
+            tasks.send(&message.message_body).await?;
+            Ok(json!({}))
+        }
+        other => Err(TaskError::InvalidRequest(format!(
+            "no task behind the Resource {other}"
+        ))),
     }
 }
 
-/// Runs the workflows in this process over any [`BookingTasks`].
+/// The [`asl::Resources`] of the in-process runner: the task functions, called directly.
+struct LocalTasks<'a>(&'a dyn BookingTasks);
+
+#[async_trait]
+impl asl::Resources for LocalTasks<'_> {
+    async fn invoke(
+        &self,
+        _state: &str,
+        resource: &str,
+        input: Value,
+    ) -> Result<Value, TaskFailure> {
+        run_resource(self.0, resource, input)
+            .await
+            .map_err(|e| e.failure())
+    }
+}
+
+/// Runs the workflows in this process over any [`BookingTasks`], by executing the ASL files
+/// themselves: their states, Parameters, Retry and Catch are the only definition.
 pub struct InProcessWorkflow<T> {
     tasks: T,
     /// Multiplies the ASL retry intervals: 1.0 waits as Step Functions would, 0.0 not at all.
@@ -149,145 +201,43 @@ pub struct InProcessWorkflow<T> {
 
 impl<T: BookingTasks> InProcessWorkflow<T> {
     pub fn new(tasks: T, time_scale: f64) -> Self {
+        // Parsed here, at start-up, rather than in the first request.
+        LazyLock::force(&BOOKING);
+        LazyLock::force(&CANCEL);
         InProcessWorkflow { tasks, time_scale }
     }
 
-    /// Runs `f` under the state's Retry list; returns its last error once retries run out.
-    async fn attempt<O, F, Fut>(
+    async fn execute(
         &self,
-        trace: &mut Vec<String>,
-        state: &str,
-        mut f: F,
-    ) -> Result<O, TaskError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<O, TaskError>>,
-    {
-        let rules = retriers(state);
-        let mut used = vec![0u32; rules.len()];
-        loop {
-            trace.push(state.to_owned());
-            let err = match f().await {
-                Ok(out) => return Ok(out),
-                Err(e) => e,
-            };
-            let rule = rules
-                .iter()
-                .position(|r| r.errors.contains(&err.name()) || r.errors.contains(&"States.ALL"));
-            let Some(i) = rule.filter(|i| used[*i] < rules[*i].max_attempts) else {
-                return Err(err);
-            };
-            let wait = rules[i].interval_seconds as f64
-                * rules[i].backoff_rate.powi(used[i] as i32)
-                * self.time_scale;
-            used[i] += 1;
-            tracing::warn!(
-                state,
-                error = err.name(),
-                attempt = used[i],
-                "retrying task"
-            );
-            if wait > 0.0 {
-                tokio::time::sleep(Duration::from_secs_f64(wait)).await;
-            }
-        }
-    }
-
-    /// `statemachine/booking.asl.json`, step by step; returns the outcome and the states
-    /// entered (each attempt of a retried state once).
-    pub async fn book_traced(&self, req: &BookingRequest) -> (Outcome, Vec<String>) {
-        let mut trace = Vec::new();
-        let id = req.reservation_id;
-        let failed = |trace: &mut Vec<String>, state: &str, e: TaskFailure| {
-            trace.push(state.to_owned());
-            Outcome::Failed(e)
-        };
-        if let Err(e) = self
-            .attempt(&mut trace, "Hold", || self.tasks.hold(req))
-            .await
-        {
-            return (failed(&mut trace, "BookingRejected", e.failure()), trace);
-        }
-        let error = match self
-            .attempt(&mut trace, "Charge", || self.tasks.charge(id))
-            .await
-        {
-            Err(e) => e.failure(),
-            Ok(charge) => {
-                let reference = charge.payment_reference;
-                match self
-                    .attempt(&mut trace, "Confirm", || self.tasks.confirm(id, &reference))
-                    .await
-                {
-                    Ok(out) => {
-                        // A lost confirmation email must not undo a paid booking: the Catch
-                        // of SendConfirmation still ends in Booked.
-                        let _ = self
-                            .attempt(&mut trace, "SendConfirmation", || {
-                                self.tasks.send(&out.notification)
-                            })
-                            .await;
-                        trace.push("Booked".into());
-                        return (Outcome::Succeeded, trace);
-                    }
-                    Err(e) => e.failure(),
-                }
+        machine: &StateMachine,
+        input: Result<Value, serde_json::Error>,
+    ) -> (Outcome, Vec<String>) {
+        let input = match input {
+            Ok(input) => input,
+            Err(e) => {
+                let failure = TaskError::InvalidRequest(e.to_string()).failure();
+                return (Outcome::Failed(failure), Vec::new());
             }
         };
-        // Compensation: Release first (the reservation becomes FAILED atomically, so nothing
-        // can confirm it any more), then Refund whatever it was charged. A Release that fails
-        // (the reservation is CONFIRMED after all) refunds nothing.
-        let release = self.attempt(&mut trace, "Release", || {
-            self.tasks.release(id, Some(&error))
-        });
-        if let Ok(out) = release.await {
-            let _ = self
-                .attempt(&mut trace, "Refund", || self.tasks.refund(id))
-                .await;
-            // The ASL's HasFailureNotice Choice: no notice (a cancelled reservation) sends nothing.
-            if let Some(n) = out.notification {
-                let _ = self
-                    .attempt(&mut trace, "SendFailure", || self.tasks.send(&n))
-                    .await;
-            }
-        }
-        (failed(&mut trace, "BookingFailed", error), trace)
-    }
-
-    /// `statemachine/cancel.asl.json`: Cancel -> Release -> Refund -> SendCancellation.
-    pub async fn cancel_traced(&self, req: &CancelRequest) -> (Outcome, Vec<String>) {
-        let mut trace = Vec::new();
-        let id = req.reservation_id;
-        let fail = |trace: &mut Vec<String>, state: &str, e: TaskError| {
-            trace.push(state.to_owned());
-            Outcome::Failed(e.failure())
-        };
-        let out = match self
-            .attempt(&mut trace, "Cancel", || self.tasks.cancel(req))
-            .await
-        {
-            Ok(out) => out,
-            Err(e) => return (fail(&mut trace, "CancelRejected", e), trace),
-        };
-        if let Err(e) = self
-            .attempt(&mut trace, "ReleaseSlot", || self.tasks.release(id, None))
-            .await
-        {
-            return (fail(&mut trace, "CancelFailed", e), trace);
-        }
-        if let Err(e) = self
-            .attempt(&mut trace, "RefundByPolicy", || self.tasks.refund(id))
-            .await
-        {
-            return (fail(&mut trace, "CancelFailed", e), trace);
-        }
-        let _ = self
-            .attempt(&mut trace, "SendCancellation", || {
-                self.tasks.send(&out.notification)
-            })
+        let run = machine
+            .run(input, &LocalTasks(&self.tasks), self.time_scale)
             .await;
-        trace.push("Cancelled".into());
-        (Outcome::Succeeded, trace)
+        let outcome = match run.output {
+            Ok(_) => Outcome::Succeeded,
+            Err(failure) => Outcome::Failed(failure),
+        };
+        (outcome, run.trace)
+    }
+
+    /// Runs `statemachine/booking.asl.json`; returns the outcome and the states entered
+    /// (each attempt of a retried Task once; Choice states are left out).
+    pub async fn book_traced(&self, req: &BookingRequest) -> (Outcome, Vec<String>) {
+        self.execute(&BOOKING, serde_json::to_value(req)).await
+    }
+
+    /// Runs `statemachine/cancel.asl.json`, traced as [`Self::book_traced`].
+    pub async fn cancel_traced(&self, req: &CancelRequest) -> (Outcome, Vec<String>) {
+        self.execute(&CANCEL, serde_json::to_value(req)).await
     }
 }
 
@@ -396,5 +346,21 @@ mod tests {
         .unwrap();
         assert!(matches!(charge, PayTask::Charge { .. }));
         assert!(serde_json::from_value::<PayTask>(serde_json::json!({"action": "steal"})).is_err());
+    }
+
+    #[test]
+    fn a_task_resource_without_a_local_task_is_refused_at_start_up() {
+        let machine = StateMachine::parse(
+            &json!({"StartAt": "T", "States": {"T": {
+                "Type": "Task", "Resource": "${OtherFunctionArn}", "End": true
+            }}})
+            .to_string(),
+        )
+        .unwrap();
+        let error = check_resources(&machine).unwrap_err().to_string();
+        assert!(error.contains("${OtherFunctionArn}"), "{error}");
+        for machine in [booking_state_machine(), cancel_state_machine()] {
+            check_resources(machine).unwrap();
+        }
     }
 }

@@ -1,22 +1,22 @@
-//! The ASL files and the in-process runner must not drift apart.
-//!
-//! A small interpreter runs `statemachine/*.asl.json` as Step Functions would (Task with
-//! Retry and Catch, Choice, Succeed, Fail; no waiting) over scripted task outcomes, and every
-//! scenario is run a second time through [`InProcessWorkflow`] over the same script. Both must
-//! enter the same states in the same order (a retried Task once per attempt), call the tasks
-//! with the same arguments and end the same way.
-//!
-//! The interpreter records Task, Succeed and Fail states, as the runner does; a Choice state
-//! is the runner's `if` and appears in no trace.
+//! The workflows' one definition is `statemachine/*.asl.json`: AWS Step Functions runs the
+//! files, and so does [`InProcessWorkflow`], through `booking_core::asl`. These tests check
+//! that the files are ones the runner executes in full (every state, field and Resource
+//! supported), the project's rules for them (a catch-all and a timeout on every Task, only
+//! the three substitutions, the docs' retry table), and, over scripted task outcomes, that
+//! every scenario takes the path through the states it must: a retried Task once per
+//! attempt, the tasks called with the right arguments (the JSON paths carry the payment
+//! reference, the original error and the right notification), the right end.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{
     collections::{BTreeSet, HashMap, VecDeque},
+    fmt::Write as _,
     sync::{Arc, Mutex},
 };
 
 use async_trait::async_trait;
 use booking_core::{
+    asl::{self, State, StateMachine},
     booking::{
         BookingRequest, CancelRequest, ChargeOutput, HoldOutput, NotifyOutput, RefundOutput,
         ReleaseOutput, TaskError, TaskFailure,
@@ -26,12 +26,12 @@ use booking_core::{
     payment::PaymentMethod,
     reservation::Actor,
     workflow::{
-        BookingTasks, InProcessWorkflow, Outcome, PayTask, RETRYABLE_TASK_ERRORS, ReserveTask,
-        retriers, run_pay_task, run_reserve_task,
+        BookingTasks, InProcessWorkflow, Outcome, SQS_SEND_MESSAGE, booking_state_machine,
+        cancel_state_machine, check_resources, run_resource,
     },
 };
 use jiff::Timestamp;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 const BOOKING_ASL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -41,19 +41,32 @@ const CANCEL_ASL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../statemachine/cancel.asl.json"
 );
+const WORKFLOWS_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/workflows.md");
 
-const SQS_SEND: &str = "arn:aws:states:::sqs:sendMessage";
-const RESERVE_FN: &str = "${ReserveTaskFunctionArn}";
-const PAY_FN: &str = "${PayTaskFunctionArn}";
-const QUEUE_URL: &str = "${NotifyQueueUrl}";
+/// What the Lambda service raises before a function runs, and `States.Timeout`: every task
+/// is idempotent, so each must be retried (a Confirm that committed and then timed out must
+/// run again, not be compensated as if it had failed).
+const LAMBDA_SERVICE_ERRORS: &[&str] = &[
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "States.Timeout",
+];
 
-fn load(path: &str) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn states(asl: &Value) -> &Map<String, Value> {
-    asl["States"].as_object().expect("States is an object")
+fn load(path: &str) -> Value {
+    serde_json::from_str(&read(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn machines() -> [(&'static str, &'static StateMachine); 2] {
+    [
+        ("booking", booking_state_machine()),
+        ("cancel", cancel_state_machine()),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------
@@ -236,317 +249,36 @@ impl BookingTasks for ScriptedTasks {
 }
 
 // ---------------------------------------------------------------------------------------
-// The ASL interpreter
+// A Lambda service in front of the task functions
 // ---------------------------------------------------------------------------------------
 
-/// The fields the interpreter understands, per state type; anything else fails the test
-/// rather than being silently ignored.
-fn known_fields(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "Task" => &[
-            "Type",
-            "Comment",
-            "Resource",
-            "Parameters",
-            "ResultPath",
-            "TimeoutSeconds",
-            "Retry",
-            "Catch",
-            "Next",
-            "End",
-        ],
-        "Choice" => &["Type", "Comment", "Choices", "Default"],
-        "Succeed" => &["Type", "Comment"],
-        "Fail" => &[
-            "Type",
-            "Comment",
-            "Error",
-            "Cause",
-            "ErrorPath",
-            "CausePath",
-        ],
-        other => panic!("the interpreter does not support {other} states"),
-    }
-}
+/// The runner's Resources with a Lambda service in front of the two task functions: a
+/// scripted [`LambdaFault`] fails the call before the function runs, as on AWS, where the
+/// runner itself calls the functions directly and has no such failure.
+struct LambdaService(ScriptedTasks);
 
-/// A reference path (`$` or `$.a.b`); `None` when it does not resolve, which Step Functions
-/// reports as `States.Runtime`, an error no Retry or Catch handles.
-fn lookup<'a>(data: &'a Value, path: &str) -> Option<&'a Value> {
-    let rest = path
-        .strip_prefix('$')
-        .unwrap_or_else(|| panic!("{path} is not a path"));
-    rest.split('.').skip(1).try_fold(data, |v, key| {
-        assert!(
-            !key.is_empty() && !key.contains('['),
-            "unsupported path {path}"
-        );
-        v.get(key)
-    })
-}
-
-fn resolve(data: &Value, path: &str, state: &str) -> Value {
-    lookup(data, path)
-        .unwrap_or_else(|| panic!("States.Runtime in {state}: {path} is not in {data}"))
-        .clone()
-}
-
-/// `Parameters`: keys ending in `.$` take the value at their path.
-fn parameters(template: &Value, data: &Value, state: &str) -> Value {
-    match template {
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| match k.strip_suffix(".$") {
-                    Some(key) => {
-                        let path = v.as_str().expect("a path is a string");
-                        (key.to_owned(), resolve(data, path, state))
-                    }
-                    None => (k.clone(), parameters(v, data, state)),
-                })
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// `ResultPath`: null discards the result, `$` replaces the input, `$.a.b` sets that field.
-fn place(mut data: Value, result_path: Option<&Value>, result: Value) -> Value {
-    let path = match result_path {
-        None => return result,
-        Some(Value::Null) => return data,
-        Some(p) => p.as_str().expect("ResultPath is a string or null"),
-    };
-    let keys: Vec<&str> = path.strip_prefix('$').unwrap().split('.').skip(1).collect();
-    let Some((last, parents)) = keys.split_last() else {
-        return result;
-    };
-    let mut node = &mut data;
-    for key in parents {
-        node = node
-            .as_object_mut()
-            .unwrap()
-            .entry(*key)
-            .or_insert_with(|| json!({}));
-    }
-    node.as_object_mut()
-        .unwrap()
-        .insert((*last).to_owned(), result);
-    data
-}
-
-fn error_matches(error_equals: &Value, error: &str) -> bool {
-    error_equals
-        .as_array()
-        .expect("ErrorEquals is an array")
-        .iter()
-        .any(|e| e == error || e == "States.ALL")
-}
-
-fn choice_holds(rule: &Value, data: &Value) -> bool {
-    if let Some(all) = rule.get("And") {
-        return all
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| choice_holds(r, data));
-    }
-    if let Some(any) = rule.get("Or") {
-        return any
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| choice_holds(r, data));
-    }
-    if let Some(not) = rule.get("Not") {
-        return !choice_holds(not, data);
-    }
-    let path = rule["Variable"]
-        .as_str()
-        .expect("a Choice rule names a Variable");
-    let value = lookup(data, path);
-    // aws-local-stepfunctions 3.0.0, which runs these files locally, never matches
-    // `"IsPresent": false` or `"IsNull": false`; write `"Not": {... true}` instead.
-    let flag = |test: &str| {
-        let flag = rule[test].as_bool().unwrap();
-        assert!(
-            flag,
-            "write Not {{\"{test}\": true}} rather than \"{test}\": false: {rule}"
-        );
-    };
-    if rule.get("IsPresent").is_some() {
-        flag("IsPresent");
-        return value.is_some();
-    }
-    let value = value.unwrap_or_else(|| panic!("States.Runtime: {path} is not in {data}"));
-    if rule.get("IsNull").is_some() {
-        flag("IsNull");
-        return value.is_null();
-    }
-    panic!("the interpreter does not support the Choice rule {rule}")
-}
-
-/// A task function's error as a Catch sees it from a Lambda task in the direct form: the
-/// Error is the function's `errorType`, the Cause Lambda's error JSON.
-fn lambda_failure(e: &TaskError) -> TaskFailure {
-    let cause = json!({"errorType": e.name(), "errorMessage": e.to_string()});
-    TaskFailure {
-        error: e.name().to_owned(),
-        cause: cause.to_string(),
-    }
-}
-
-fn from<T: serde::de::DeserializeOwned>(v: &Value, what: &str) -> T {
-    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{what}: {e} in {v}"))
-}
-
-/// One attempt of a Task state: its resource called with its resolved Parameters.
-async fn invoke(
-    state_name: &str,
-    state: &Value,
-    data: &Value,
-    tasks: &ScriptedTasks,
-) -> Result<Value, TaskFailure> {
-    let resource = state["Resource"].as_str().expect("a Task has a Resource");
-    let params = parameters(&state["Parameters"], data, state_name);
-    if resource == SQS_SEND {
-        assert_eq!(params["QueueUrl"], QUEUE_URL, "{state_name}: QueueUrl");
-        let n: Notification = from(&params["MessageBody"], state_name);
-        return tasks
-            .send(&n)
+#[async_trait]
+impl asl::Resources for LambdaService {
+    async fn invoke(
+        &self,
+        _state: &str,
+        resource: &str,
+        input: Value,
+    ) -> Result<Value, TaskFailure> {
+        let action = input["action"].as_str().unwrap_or_default();
+        if resource != SQS_SEND_MESSAGE
+            && let Some(fault) = self.0.lambda_fault(action)
+        {
+            let cause = json!({"errorType": fault, "errorMessage": "scripted Lambda fault"});
+            return Err(TaskFailure {
+                error: fault.to_owned(),
+                cause: cause.to_string(),
+            });
+        }
+        run_resource(&self.0, resource, input)
             .await
-            .map(|()| json!({"MessageId": "00000000-0000-0000-0000-000000000001"}))
-            .map_err(|e| e.failure());
+            .map_err(|e| e.failure())
     }
-    let action = params["action"]
-        .as_str()
-        .expect("a Lambda task names its action")
-        .to_owned();
-    if let Some(fault) = tasks.lambda_fault(&action) {
-        let cause = json!({"errorType": fault, "errorMessage": "scripted Lambda fault"});
-        return Err(TaskFailure {
-            error: fault.to_owned(),
-            cause: cause.to_string(),
-        });
-    }
-    // What the task functions do with their event (booking-aws's task handlers): the
-    // Parameters must deserialize into that function's task type.
-    let tasks: &dyn BookingTasks = tasks;
-    let result = match resource {
-        RESERVE_FN => run_reserve_task(tasks, &from::<ReserveTask>(&params, state_name)).await,
-        PAY_FN => run_pay_task(tasks, &from::<PayTask>(&params, state_name)).await,
-        other => panic!("{state_name}: unknown Resource {other}"),
-    };
-    result.map_err(|e| lambda_failure(&e))
-}
-
-/// Runs a state machine to its end; returns the outcome and the states entered.
-async fn interpret(asl: &Value, input: Value, tasks: &ScriptedTasks) -> (Outcome, Vec<String>) {
-    let all = states(asl);
-    let mut trace = Vec::new();
-    let mut data = input;
-    let mut name = asl["StartAt"].as_str().expect("StartAt").to_owned();
-    for _ in 0..100 {
-        let state = all.get(&name).unwrap_or_else(|| panic!("no state {name}"));
-        let kind = state["Type"].as_str().expect("Type");
-        for field in state.as_object().unwrap().keys() {
-            assert!(
-                known_fields(kind).contains(&field.as_str()),
-                "{name}: unsupported {field}"
-            );
-        }
-        let next = |s: &Value| s["Next"].as_str().map(str::to_owned);
-        match kind {
-            "Task" => {
-                let rules = state
-                    .get("Retry")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let mut used = vec![0u64; rules.len()];
-                let result = loop {
-                    trace.push(name.clone());
-                    let failure = match invoke(&name, state, &data, tasks).await {
-                        Ok(out) => break Ok(out),
-                        Err(f) => f,
-                    };
-                    // The first retrier naming the error applies; once its MaxAttempts are
-                    // used up the error goes to the Catch, whatever later retriers say.
-                    let rule = rules
-                        .iter()
-                        .position(|r| error_matches(&r["ErrorEquals"], &failure.error));
-                    match rule {
-                        Some(i)
-                            if used[i]
-                                < rules[i]
-                                    .get("MaxAttempts")
-                                    .map_or(3, |m| m.as_u64().unwrap()) =>
-                        {
-                            used[i] += 1;
-                        }
-                        _ => break Err(failure),
-                    }
-                };
-                match result {
-                    Ok(out) => {
-                        data = place(data, state.get("ResultPath"), out);
-                        match next(state) {
-                            Some(n) => name = n,
-                            None => return (Outcome::Succeeded, trace),
-                        }
-                    }
-                    Err(failure) => {
-                        let catchers = state
-                            .get("Catch")
-                            .and_then(Value::as_array)
-                            .cloned()
-                            .unwrap_or_default();
-                        let Some(catcher) = catchers
-                            .iter()
-                            .find(|c| error_matches(&c["ErrorEquals"], &failure.error))
-                        else {
-                            return (Outcome::Failed(failure), trace);
-                        };
-                        let caught = serde_json::to_value(&failure).unwrap();
-                        data = place(data, catcher.get("ResultPath"), caught);
-                        name = next(catcher).expect("a Catch has a Next");
-                    }
-                }
-            }
-            "Choice" => {
-                let choices = state["Choices"].as_array().expect("Choices");
-                let chosen = choices.iter().find(|c| choice_holds(c, &data));
-                name = chosen
-                    .and_then(next)
-                    .or_else(|| state["Default"].as_str().map(str::to_owned))
-                    .unwrap_or_else(|| panic!("States.NoChoiceMatched in {name}"));
-            }
-            "Succeed" => {
-                trace.push(name);
-                return (Outcome::Succeeded, trace);
-            }
-            "Fail" => {
-                trace.push(name.clone());
-                let field = |plain: &str, path: &str| match state.get(path) {
-                    Some(p) => resolve(&data, p.as_str().unwrap(), &name)
-                        .as_str()
-                        .unwrap()
-                        .to_owned(),
-                    None => state
-                        .get(plain)
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                };
-                let failure = TaskFailure {
-                    error: field("Error", "ErrorPath"),
-                    cause: field("Cause", "CausePath"),
-                };
-                return (Outcome::Failed(failure), trace);
-            }
-            _ => unreachable!(),
-        }
-    }
-    panic!("no end after 100 states: {trace:?}")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -595,11 +327,17 @@ fn cancel_request() -> CancelRequest {
     }
 }
 
-async fn book_via_asl(req: &BookingRequest, script: &[(&'static str, Step)]) -> Run {
-    let tasks = ScriptedTasks::new(script);
+/// Books through Step Functions' Lambda service: the booking file run over
+/// [`LambdaService`], so that scripted [`LambdaFault`]s happen.
+async fn book_via_lambda(req: &BookingRequest, script: &[(&'static str, Step)]) -> Run {
+    let tasks = LambdaService(ScriptedTasks::new(script));
     let input = serde_json::to_value(req).unwrap();
-    let (outcome, trace) = interpret(&load(BOOKING_ASL), input, &tasks).await;
-    run(outcome, trace, &tasks.calls)
+    let execution = booking_state_machine().run(input, &tasks, 0.0).await;
+    let outcome = match execution.output {
+        Ok(_) => Outcome::Succeeded,
+        Err(failure) => Outcome::Failed(failure),
+    };
+    run(outcome, execution.trace, &tasks.0.calls)
 }
 
 async fn book_in_process(req: &BookingRequest, script: &[(&'static str, Step)]) -> Run {
@@ -609,42 +347,19 @@ async fn book_in_process(req: &BookingRequest, script: &[(&'static str, Step)]) 
     run(outcome, trace, &calls)
 }
 
-async fn cancel_via_asl(req: &CancelRequest, script: &[(&'static str, Step)]) -> Run {
-    let tasks = ScriptedTasks::new(script);
-    let input = serde_json::to_value(req).unwrap();
-    let (outcome, trace) = interpret(&load(CANCEL_ASL), input, &tasks).await;
-    run(outcome, trace, &tasks.calls)
+/// Books through the in-process runner, which executes `statemachine/booking.asl.json`.
+async fn book(script: &[(&'static str, Step)]) -> Run {
+    book_in_process(&booking_request(), script).await
 }
 
-async fn cancel_in_process(req: &CancelRequest, script: &[(&'static str, Step)]) -> Run {
+/// Cancels through the in-process runner, which executes `statemachine/cancel.asl.json`.
+async fn cancel(script: &[(&'static str, Step)]) -> Run {
     let tasks = ScriptedTasks::new(script);
     let calls = Arc::clone(&tasks.calls);
-    let (outcome, trace) = InProcessWorkflow::new(tasks, 0.0).cancel_traced(req).await;
+    let (outcome, trace) = InProcessWorkflow::new(tasks, 0.0)
+        .cancel_traced(&cancel_request())
+        .await;
     run(outcome, trace, &calls)
-}
-
-/// Books through both; asserts they agree and returns the common run.
-async fn book(script: &[(&'static str, Step)]) -> Run {
-    let req = booking_request();
-    let asl = book_via_asl(&req, script).await;
-    let runner = book_in_process(&req, script).await;
-    assert_eq!(
-        asl, runner,
-        "the ASL file (left) and the in-process runner (right) disagree"
-    );
-    asl
-}
-
-/// Cancels through both; asserts they agree and returns the common run.
-async fn cancel(script: &[(&'static str, Step)]) -> Run {
-    let req = cancel_request();
-    let asl = cancel_via_asl(&req, script).await;
-    let runner = cancel_in_process(&req, script).await;
-    assert_eq!(
-        asl, runner,
-        "the ASL file (left) and the in-process runner (right) disagree"
-    );
-    asl
 }
 
 fn failed(run: &Run) -> &str {
@@ -811,7 +526,7 @@ async fn a_lambda_service_error_at_confirm_is_retried_like_a_store_outage() {
     // Lambda.ServiceException is compared with the runner's StoreUnavailable, whose retrier
     // has the same shape (3 attempts, 1 s, x2).
     let req = booking_request();
-    let asl = book_via_asl(&req, &[("confirm", LambdaFault("Lambda.ServiceException"))]).await;
+    let asl = book_via_lambda(&req, &[("confirm", LambdaFault("Lambda.ServiceException"))]).await;
     let runner = book_in_process(&req, &[("confirm", Fails("StoreUnavailable"))]).await;
     assert_eq!((&asl.trace, &asl.outcome), (&runner.trace, &runner.outcome));
     assert_eq!(
@@ -825,8 +540,8 @@ async fn a_lambda_service_error_at_confirm_is_retried_like_a_store_outage() {
             "Booked"
         ]
     );
-    for error in RETRYABLE_TASK_ERRORS {
-        let asl = book_via_asl(&req, &repeat("hold", LambdaFault(error), 4)).await;
+    for error in LAMBDA_SERVICE_ERRORS {
+        let asl = book_via_lambda(&req, &repeat("hold", LambdaFault(error), 4)).await;
         assert_eq!(
             asl.trace,
             ["Hold", "Hold", "Hold", "Hold", "BookingRejected"],
@@ -1003,66 +718,34 @@ async fn a_cancellation_notice_that_cannot_be_queued_still_cancels() {
 // Structure
 // ---------------------------------------------------------------------------------------
 
-fn both() -> [(&'static str, Value); 2] {
-    [("booking", load(BOOKING_ASL)), ("cancel", load(CANCEL_ASL))]
+#[test]
+fn the_asl_files_parse_and_every_state_is_supported() {
+    // Parsing refuses any state type, field, path or Choice rule the interpreter does not
+    // execute, a transition to no state and an unreachable state.
+    for (path, file) in [BOOKING_ASL, CANCEL_ASL].iter().zip(machines()) {
+        let machine = StateMachine::parse(&read(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(&machine, file.1, "{path}: what the runner executes");
+        check_resources(&machine).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(machine.reachable().len(), machine.states.len(), "{path}");
+        assert!(
+            machine.comment.as_deref().is_some_and(|c| !c.is_empty()),
+            "{path}: Comment"
+        );
+    }
 }
 
 #[test]
-fn every_task_retries_exactly_as_the_in_process_runner() {
-    for (file, asl) in both() {
-        for (name, state) in states(&asl) {
-            if state["Type"] != "Task" {
-                continue;
-            }
-            let expected = retriers(name);
-            let retry = state["Retry"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{file}/{name}: Retry"));
-            assert_eq!(
-                retry.len(),
-                expected.len(),
-                "{file}/{name}: number of retriers"
-            );
-            for (i, (got, want)) in retry.iter().zip(expected).enumerate() {
-                let at = format!("{file}/{name}/Retry[{i}]");
-                let errors: Vec<&str> = got["ErrorEquals"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e.as_str().unwrap())
-                    .collect();
-                assert_eq!(errors, want.errors, "{at}: ErrorEquals");
-                assert_eq!(
-                    got["IntervalSeconds"].as_u64(),
-                    Some(want.interval_seconds),
-                    "{at}"
-                );
-                assert_eq!(
-                    got["MaxAttempts"].as_u64(),
-                    Some(u64::from(want.max_attempts)),
-                    "{at}"
-                );
-                assert_eq!(got["BackoffRate"].as_f64(), Some(want.backoff_rate), "{at}");
-                assert_eq!(
-                    got.as_object().unwrap().len(),
-                    4,
-                    "{at}: only these four fields"
-                );
-            }
-            // What the runner does with an error its retries did not absorb: it always
-            // compensates, so each Task has exactly one catch-all.
-            let catch = state["Catch"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{file}/{name}: Catch"));
-            assert_eq!(catch.len(), 1, "{file}/{name}: one catcher");
-            assert_eq!(
-                catch[0]["ErrorEquals"],
-                json!(["States.ALL"]),
-                "{file}/{name}"
-            );
+fn every_task_has_one_catch_all_and_a_timeout() {
+    for (file, machine) in machines() {
+        for (name, state) in &machine.states {
+            let State::Task(task) = state else { continue };
+            // A Task's error always goes on to a compensation or an end, never out of the
+            // execution unhandled.
+            assert_eq!(task.catch.len(), 1, "{file}/{name}: one catcher");
+            assert_eq!(task.catch[0].error_equals, [asl::ALL], "{file}/{name}");
             // Express workflows run for at most five minutes.
-            let timeout = state["TimeoutSeconds"]
-                .as_u64()
+            let timeout = task
+                .timeout_seconds
                 .unwrap_or_else(|| panic!("{file}/{name}: TimeoutSeconds"));
             assert!(
                 (1..=60).contains(&timeout),
@@ -1073,69 +756,50 @@ fn every_task_retries_exactly_as_the_in_process_runner() {
 }
 
 #[test]
-fn every_transition_names_a_state_and_every_state_is_reachable() {
-    for (file, asl) in both() {
-        let all = states(&asl);
-        let targets = |state: &Value| -> Vec<String> {
-            let mut out: Vec<&Value> = vec![&state["Next"], &state["Default"]];
-            for list in ["Catch", "Choices"] {
-                out.extend(
-                    state[list]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|c| &c["Next"]),
-                );
-            }
-            out.into_iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        };
-        for (name, state) in all {
-            let kind = state["Type"].as_str().unwrap();
-            for field in state.as_object().unwrap().keys() {
+fn the_queue_tasks_send_the_notification_to_the_notify_queue() {
+    for path in [BOOKING_ASL, CANCEL_ASL] {
+        let asl = load(path);
+        for (name, state) in asl["States"].as_object().unwrap() {
+            if state["Resource"] == SQS_SEND_MESSAGE {
+                let params = &state["Parameters"];
+                assert_eq!(params["QueueUrl"], "${NotifyQueueUrl}", "{path}/{name}");
                 assert!(
-                    known_fields(kind).contains(&field.as_str()),
-                    "{file}/{name}: {field}"
+                    params["MessageBody.$"]
+                        .as_str()
+                        .is_some_and(|p| p.ends_with(".notification")),
+                    "{path}/{name}: {params}"
                 );
             }
-            for target in targets(state) {
-                assert!(
-                    all.contains_key(&target),
-                    "{file}/{name} goes to a missing state {target}"
-                );
-            }
-            let ends = matches!(kind, "Succeed" | "Fail") || state["End"] == true;
-            let goes_on = state.get("Next").is_some() || state.get("Default").is_some();
-            assert!(
-                ends != goes_on,
-                "{file}/{name}: exactly one of Next/Default and an end"
-            );
         }
-        let start = asl["StartAt"].as_str().unwrap().to_owned();
-        let mut reached = BTreeSet::from([start.clone()]);
-        let mut todo = vec![start];
-        while let Some(name) = todo.pop() {
-            for target in targets(&all[&name]) {
-                if reached.insert(target.clone()) {
-                    todo.push(target);
+    }
+}
+
+#[test]
+fn no_choice_tests_for_false() {
+    // aws-local-stepfunctions 3.0.0, which runs these files in the local cloud, never
+    // matches `"IsPresent": false` or `"IsNull": false`: write `"Not": {... true}` instead.
+    fn walk(v: &Value, path: &str) {
+        match v {
+            Value::Object(fields) => {
+                for (key, v) in fields {
+                    let is_test = key == "IsPresent" || key == "IsNull";
+                    assert!(!(is_test && *v == false), "{path}: {key} false");
+                    walk(v, path);
                 }
             }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, path)),
+            _ => {}
         }
-        let every: BTreeSet<String> = all.keys().cloned().collect();
-        assert_eq!(reached, every, "{file}: states unreachable from StartAt");
-        assert!(
-            asl["Comment"].as_str().is_some_and(|c| !c.is_empty()),
-            "{file}: Comment"
-        );
+    }
+    for path in [BOOKING_ASL, CANCEL_ASL] {
+        walk(&load(path), path);
     }
 }
 
 #[test]
 fn the_definitions_substitute_only_the_function_arns_and_the_queue_url() {
     for path in [BOOKING_ASL, CANCEL_ASL] {
-        let text = std::fs::read_to_string(path).unwrap();
+        let text = read(path);
         let names: BTreeSet<&str> = text
             .split("${")
             .skip(1)
@@ -1149,4 +813,70 @@ fn the_definitions_substitute_only_the_function_arns_and_the_queue_url() {
         assert!(names.is_subset(&known), "{path}: {names:?}");
         assert!(names.contains("NotifyQueueUrl"), "{path}");
     }
+}
+
+const TABLE_START: &str = "<!-- retry table: generated from statemachine/*.asl.json, checked by \
+                           crates/booking-core/tests/asl_parity.rs -->";
+const TABLE_END: &str = "<!-- end of the retry table -->";
+
+/// The Retry of every Task, one group of states per distinct Retry list, in the order the
+/// files reach them.
+fn retry_table() -> String {
+    let mut groups: Vec<(Vec<&str>, &[asl::Retrier])> = Vec::new();
+    for (_, machine) in machines() {
+        for name in machine.reachable() {
+            let State::Task(task) = &machine.states[name] else {
+                continue;
+            };
+            match groups.iter_mut().find(|(_, retry)| *retry == task.retry) {
+                Some((names, _)) => names.push(name),
+                None => groups.push((vec![name], &task.retry)),
+            }
+        }
+    }
+    let mut table = String::from(
+        "| states | ErrorEquals | MaxAttempts | IntervalSeconds | BackoffRate | \
+         MaxDelaySeconds | JitterStrategy |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (names, retry) in groups {
+        for (i, r) in retry.iter().enumerate() {
+            let states = if i == 0 {
+                names.join(", ")
+            } else {
+                String::new()
+            };
+            let errors: Vec<String> = r.error_equals.iter().map(|e| format!("`{e}`")).collect();
+            let max_delay = r.max_delay_seconds.map_or("-".into(), |s| s.to_string());
+            let jitter = match r.jitter_strategy {
+                asl::Jitter::None => "NONE",
+                asl::Jitter::Full => "FULL",
+            };
+            writeln!(
+                table,
+                "| {states} | {} | {} | {} | {} | {max_delay} | {jitter} |",
+                errors.join(", "),
+                r.max_attempts,
+                r.interval_seconds,
+                r.backoff_rate,
+            )
+            .unwrap();
+        }
+    }
+    table
+}
+
+#[test]
+fn the_retry_table_in_the_docs_is_the_one_the_files_define() {
+    let docs = read(WORKFLOWS_MD);
+    let (_, rest) = docs
+        .split_once(TABLE_START)
+        .unwrap_or_else(|| panic!("docs/workflows.md: no line {TABLE_START}"));
+    let (table, _) = rest
+        .split_once(TABLE_END)
+        .unwrap_or_else(|| panic!("docs/workflows.md: no line {TABLE_END}"));
+    let expected = retry_table();
+    assert!(
+        table.trim() == expected.trim(),
+        "docs/workflows.md: the retry table differs from the ASL files'; write it as\n\n{expected}"
+    );
 }
