@@ -17,7 +17,7 @@ smoke: ## Smoke-test booking-local with curl (part of `make test`)
 	scripts/smoke-local
 
 openapi: ## Regenerate openapi.json, the OpenAPI 3.1 description, from the code
-	UPDATE_OPENAPI=1 $(CARGO) test -p booking-api --test openapi the_committed_description_is_current
+	UPDATE_OPENAPI=1 $(CARGO) test -p booking-api --test api openapi::the_committed_description_is_current
 
 lint: ## rustfmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check

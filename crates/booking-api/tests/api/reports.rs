@@ -1,15 +1,12 @@
 //! Handler tests of the reports (`/api/reports/*`), a customer's history and the visit
 //! outcomes: figures that add up to the ledger to the cent, CSV that a spreadsheet reads,
 //! and the role checks.
-#![allow(clippy::unwrap_used)] // a test harness: a panic is a failed test
-
-mod common;
 
 use std::collections::BTreeMap;
 
+use crate::common::{Reply, World, assert_problem};
 use axum::http::{Method, StatusCode, header};
 use booking_core::{payment::EntryKind, ports::ReservationFilter, reservation::Status, user::Role};
-use common::{Reply, World, assert_problem};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 

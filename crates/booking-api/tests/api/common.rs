@@ -1,6 +1,5 @@
 //! The harness of the handler tests: the real routers over the in-memory adapters, with a
 //! clock the tests move, driven in-process with tower `oneshot`.
-#![allow(clippy::unwrap_used, dead_code)] // a test harness: a panic is a failed test
 
 use std::{net::SocketAddr, sync::Arc};
 

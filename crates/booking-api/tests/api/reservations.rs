@@ -1,13 +1,10 @@
 //! Handler tests of `/api/reservations`: booking and paying in one request, idempotent
 //! replays, failures mapped to HTTP, owners-only reads and cancellation with refunds.
-#![allow(clippy::unwrap_used)] // a test harness: a panic is a failed test
 
-mod common;
-
+use crate::common::{Reply, World, assert_problem};
 use axum::http::{Method, StatusCode};
 use booking_api::reservations_router;
 use booking_core::{notify::NotificationEvent, user::Role};
-use common::{Reply, World, assert_problem};
 use jiff::SignedDuration;
 use serde_json::json;
 

@@ -5,16 +5,14 @@
 //! booking-core types are checked against those types here; scripts/schemathesis checks the
 //! whole description against a running booking-local.
 //!
-//! `UPDATE_OPENAPI=1 cargo test -p booking-api --test openapi` rewrites `openapi.json`.
-#![allow(clippy::unwrap_used)] // a test: a panic is a failed test
-
-mod common;
+//! `UPDATE_OPENAPI=1 cargo test -p booking-api --test api openapi` rewrites `openapi.json`.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
     path::{Path, PathBuf},
 };
 
+use crate::common::World;
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
@@ -30,13 +28,12 @@ use booking_core::{
     settings::{Settings, SettingsDoc},
     user::Role,
 };
-use common::World;
 use jiff::{Timestamp, tz::TimeZone};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 const STALE: &str =
-    "openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p booking-api --test openapi`";
+    "openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p booking-api --test api openapi`";
 
 fn committed_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi.json")
