@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use booking_core::{Error, FieldError, booking::TaskError};
+use booking_core::{Error, FieldError, booking::TaskError, error::chain};
 use serde::Serialize;
 
 /// An error response. Build one from a core [`Error`] or with the constructors below.
@@ -261,17 +261,6 @@ impl From<TaskError> for Problem {
         }
         p
     }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cur = c.source();
-    }
-    out
 }
 
 impl IntoResponse for Problem {

@@ -82,6 +82,19 @@ fn list(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
+/// The error and its sources, "outer: inner: ...", for the logs: a storage failure shows
+/// its cause (the SDK's, the JSON's) rather than only "storage failure".
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 impl Error {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldError::new(field, reason)])
@@ -128,5 +141,19 @@ pub(crate) fn invalid_fields(err: Error) -> Vec<String> {
     match err {
         Error::Invalid(list) => list.into_iter().map(|e| e.field).collect(),
         other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_names_every_cause_outermost_first() {
+        // Given a storage failure caused by an I/O error
+        let io = std::io::Error::other("connection reset");
+        let store = Error::Store(Box::new(io));
+        // Then its chain shows both, the domain's words first
+        assert_eq!(chain(&store), "storage failure: connection reset");
     }
 }

@@ -16,7 +16,7 @@ use std::{
 
 use tokio::sync::Semaphore;
 
-use crate::{Error, password::Memory};
+use crate::{Error, password::Memory, sync::lock};
 
 /// How long a request waits for a hashing slot before it is shed.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(2);
@@ -107,10 +107,6 @@ impl HashPool {
         .await
         .map_err(|e| Error::Store(Box::new(e)))
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -1,10 +1,7 @@
 //! Notifications: the message the booking workflow puts on the queue, the emails rendered
 //! from it, and the worker that delivers a batch at most once per (reservation, event).
 
-use std::{
-    collections::HashSet,
-    sync::{Mutex, MutexGuard, PoisonError},
-};
+use std::{collections::HashSet, sync::Mutex};
 
 use async_trait::async_trait;
 use jiff::{Timestamp, ZonedDateTime, tz::TimeZone};
@@ -12,8 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Error, FieldError,
+    error::chain,
     ids::ReservationId,
     money::{Currency, Money},
+    sync::lock,
 };
 
 /// What happened to a reservation.
@@ -388,29 +387,12 @@ async fn deliver_message(
                 message_id,
                 %reservation_id,
                 event,
-                error = %causes(&e),
+                error = %chain(&e),
                 "email not sent; the message will be retried"
             );
             false
         }
     }
-}
-
-/// The error and its sources, "outer: inner: ...", so a storage failure shows its cause.
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves plain data behind; keep serving it.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A [`Mailer`] that keeps what it "sends": the local outbox and the tests' inbox.

@@ -155,6 +155,20 @@ pub struct ReservationFilter {
     pub to: Option<Timestamp>,
 }
 
+impl ReservationFilter {
+    /// Whether a listing by this filter, resumed `after` a cursor, returns `r`: the exact
+    /// rule both stores page by (DynamoDB's key conditions and filters select a superset on
+    /// whole milliseconds, and this trims it).
+    pub fn selects(&self, r: &Reservation, after: Option<ReservationCursor>) -> bool {
+        self.customer.is_none_or(|c| r.customer_id == c)
+            && self.status.is_none_or(|s| r.status == s)
+            && self.service.is_none_or(|s| r.service_id == s)
+            && self.from.is_none_or(|t| r.start >= t)
+            && self.to.is_none_or(|t| r.start < t)
+            && after.is_none_or(|c| (r.start, r.id) > (c.start, c.id))
+    }
+}
+
 /// Where a reservation listing resumes: after this (start, id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ReservationCursor {

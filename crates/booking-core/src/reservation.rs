@@ -73,6 +73,27 @@ impl Status {
     }
 }
 
+/// How long a reservation's claims count against capacity ([`Reservation::occupancy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occupancy {
+    /// Failed or cancelled: its claims count for nothing.
+    Nothing,
+    /// Held in payment: until this instant (exclusive), the hold's expiry.
+    Until(Timestamp),
+    /// Confirmed, or a visit that took place or was missed.
+    ForGood,
+}
+
+/// Which per-customer limit a reservation counts against, and until when (exclusive):
+/// [`Reservation::limit_count`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitCount {
+    /// An active hold, until it expires.
+    Hold(Timestamp),
+    /// An upcoming reservation, until it starts.
+    Upcoming(Timestamp),
+}
+
 /// Who made a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -145,15 +166,69 @@ impl Reservation {
         }
     }
 
-    /// Whether this reservation's claims count against capacity at `now`: confirmed ones
-    /// (and visits that took place or were missed) always, pending ones until their hold
-    /// expires, failed and cancelled ones never.
-    pub fn occupies(&self, now: Timestamp) -> bool {
+    /// How long this reservation's claims count against capacity: confirmed ones (and
+    /// visits that took place or were missed) for good, pending ones until their hold
+    /// expires, failed and cancelled ones not at all. The in-memory store asks
+    /// [`Reservation::occupies`]; the DynamoDB store writes it into each claim item.
+    pub fn occupancy(&self) -> Occupancy {
         match self.status {
-            Status::Confirmed | Status::Completed | Status::NoShow => true,
-            Status::PendingPayment => now < self.hold_expires_at,
-            Status::Failed | Status::Cancelled => false,
+            Status::Confirmed | Status::Completed | Status::NoShow => Occupancy::ForGood,
+            Status::PendingPayment => Occupancy::Until(self.hold_expires_at),
+            Status::Failed | Status::Cancelled => Occupancy::Nothing,
         }
+    }
+
+    /// Whether this reservation's claims count against capacity at `now`.
+    pub fn occupies(&self, now: Timestamp) -> bool {
+        match self.occupancy() {
+            Occupancy::ForGood => true,
+            Occupancy::Until(until) => now < until,
+            Occupancy::Nothing => false,
+        }
+    }
+
+    /// What this reservation counts as against its customer's
+    /// [`HoldLimits`](crate::ports::HoldLimits), and until when (exclusive): a hold in
+    /// payment until it expires, a confirmed reservation until it starts, anything else
+    /// never. Both stores count by it ([`crate::holds::decide_hold`] takes the counts).
+    pub fn limit_count(&self) -> Option<LimitCount> {
+        match self.status {
+            Status::PendingPayment => Some(LimitCount::Hold(self.hold_expires_at)),
+            Status::Confirmed => Some(LimitCount::Upcoming(self.start)),
+            _ => None,
+        }
+    }
+
+    /// The status side of a confirmation: PENDING_PAYMENT becomes CONFIRMED with the
+    /// payment's reference while the hold is live (true: changed), [`Error::HoldExpired`]
+    /// from its expiry on; a CONFIRMED reservation stays as it is (false), so a retried
+    /// confirmation is harmless; other statuses are an [`Error::IllegalTransition`]. Both
+    /// stores use it.
+    pub fn confirm(&mut self, payment_reference: &str, now: Timestamp) -> Result<bool, Error> {
+        if self.status == Status::Confirmed {
+            return Ok(false);
+        }
+        if self.status == Status::PendingPayment && now >= self.hold_expires_at {
+            return Err(Error::HoldExpired);
+        }
+        self.transition(Status::Confirmed, now, Actor::System, "payment captured")?;
+        self.payment_reference = Some(payment_reference.to_owned());
+        Ok(true)
+    }
+
+    /// The status side of a cancellation: CONFIRMED becomes CANCELLED with the refund the
+    /// policy grants; any other status is an [`Error::IllegalTransition`]. Both stores use
+    /// it; from then on the reservation occupies nothing.
+    pub fn cancel(
+        &mut self,
+        refund_due_minor: i64,
+        actor: Actor,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        self.transition(Status::Cancelled, now, actor, reason)?;
+        self.refund_due_minor = Some(refund_due_minor);
+        Ok(())
     }
 
     /// The status side of a release: PENDING_PAYMENT becomes FAILED with `failure` (true:

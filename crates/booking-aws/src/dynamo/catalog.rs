@@ -10,15 +10,12 @@ use booking_core::{
 };
 
 use super::{
-    Item, MAX_ATTEMPTS, PutNew, Table, doc, from_doc, is_condition_failed, query_items, s, sdk_err,
-    store_err,
+    ATTEMPTS, Attempts, Item, PutNew, Table, doc, from_doc, is_condition_failed, key, query_items,
+    s, sdk_err, store_err,
 };
 
 fn service_key(id: ServiceId) -> Item {
-    Item::from([
-        ("PK".into(), s(format!("SERVICE#{id}"))),
-        ("SK".into(), s("SERVICE")),
-    ])
+    key(format!("SERVICE#{id}"), "SERVICE")
 }
 
 fn service_item(service: &Service) -> Result<Item, Error> {
@@ -106,9 +103,8 @@ impl CatalogStore for DynamoCatalog {
             )));
         }
         let item = service_item(next)?;
-        let mut attempt = 0;
+        let mut attempts = Attempts::new("service replace", ATTEMPTS);
         loop {
-            attempt += 1;
             let Some(stored) = self.get_item(current.id).await? else {
                 return Err(Error::NotFound("service"));
             };
@@ -132,8 +128,11 @@ impl CatalogStore for DynamoCatalog {
                 .await;
             match result {
                 Ok(_) => return Ok(()),
-                // Changed (or gone) since the read: read again to say which.
-                Err(e) if is_condition_failed(&e) && attempt < MAX_ATTEMPTS => {}
+                // Changed (or gone) since the read: read again to say which; the last
+                // attempt says it changed.
+                Err(e) if is_condition_failed(&e) && !attempts.last() => {
+                    attempts.again("the stored service changed").await?;
+                }
                 Err(e) if is_condition_failed(&e) => return Err(changed_meanwhile()),
                 Err(e) => return Err(sdk_err(e)),
             }
@@ -142,7 +141,7 @@ impl CatalogStore for DynamoCatalog {
 }
 
 fn settings_key() -> Item {
-    Item::from([("PK".into(), s("SETTINGS")), ("SK".into(), s("SETTINGS"))])
+    key("SETTINGS", "SETTINGS")
 }
 
 /// [`SettingsStore`] on the booking table: the one settings item.

@@ -10,7 +10,8 @@ use booking_core::{
 use jiff::Timestamp;
 
 use super::{
-    Item, MAX_ATTEMPTS, PutNew, Table, doc, from_doc, padded_ms, query_items, s, store_err,
+    ATTEMPTS, Item, PutNew, Table, doc, from_doc, key, padded, query_items,
+    reservations::reservation_pk, s, store_err,
 };
 
 fn kind_name(kind: EntryKind) -> &'static str {
@@ -20,11 +21,12 @@ fn kind_name(kind: EntryKind) -> &'static str {
     }
 }
 
+/// Next to the reservation's own item: the same `PK`.
 fn entry_key(reservation: ReservationId, kind: EntryKind) -> Item {
-    Item::from([
-        ("PK".into(), s(format!("RES#{reservation}"))),
-        ("SK".into(), s(format!("LEDGER#{}", kind_name(kind)))),
-    ])
+    key(
+        reservation_pk(reservation),
+        format!("LEDGER#{}", kind_name(kind)),
+    )
 }
 
 /// [`PaymentLedger`] on the booking table; entries are written once and never changed.
@@ -64,7 +66,7 @@ impl PaymentLedger for DynamoLedger {
             "GSI3SK".into(),
             s(format!(
                 "{}#{}#{}",
-                padded_ms(entry.at),
+                padded(entry.at.as_millisecond()),
                 entry.reservation_id,
                 kind_name(entry.kind)
             )),
@@ -86,7 +88,7 @@ impl PaymentLedger for DynamoLedger {
             .table_name(&self.table.name)
             .consistent_read(true)
             .key_condition_expression("PK = :pk AND begins_with(SK, :ledger)")
-            .expression_attribute_values(":pk", s(format!("RES#{reservation}")))
+            .expression_attribute_values(":pk", s(reservation_pk(reservation)))
             .expression_attribute_values(":ledger", s("LEDGER#"));
         let mut entries = query_items(query, None)
             .await?
@@ -105,7 +107,7 @@ impl PaymentLedger for DynamoLedger {
             .flat_map(|id| [EntryKind::Charge, EntryKind::Refund].map(|k| entry_key(*id, k)))
             .collect();
         self.table
-            .batch_get(keys, MAX_ATTEMPTS)
+            .batch_get(keys, ATTEMPTS)
             .await?
             .iter()
             .map(from_doc)
@@ -127,8 +129,8 @@ impl PaymentLedger for DynamoLedger {
             .index_name("GSI3")
             .key_condition_expression("GSI3PK = :pk AND GSI3SK BETWEEN :from AND :to")
             .expression_attribute_values(":pk", s("LEDGER"))
-            .expression_attribute_values(":from", s(padded_ms(from)))
-            .expression_attribute_values(":to", s(format!("{}$", padded_ms(to))));
+            .expression_attribute_values(":from", s(padded(from.as_millisecond())))
+            .expression_attribute_values(":to", s(format!("{}$", padded(to.as_millisecond()))));
         let mut entries = query_items(query, None)
             .await?
             .iter()

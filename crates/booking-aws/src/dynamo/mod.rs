@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod ledger;
 pub mod reservations;
+mod retry;
 pub mod sent;
 pub mod users;
 
@@ -16,9 +17,15 @@ pub use users::{DynamoThrottle, DynamoUsers};
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::{Client, error::SdkError, types::AttributeValue};
+use aws_sdk_dynamodb::{
+    Client,
+    error::SdkError,
+    types::{AttributeValue, Put, TransactWriteItem},
+};
 use booking_core::Error;
 use serde::{Serialize, de::DeserializeOwned};
+
+pub(crate) use retry::{ATTEMPTS, Attempts, CLAIM_ATTEMPTS};
 
 /// A DynamoDB client bound to the booking table; cheap to clone.
 #[derive(Clone, Debug)]
@@ -75,24 +82,15 @@ impl Table {
     }
 
     /// BatchGetItem with strongly consistent reads, 100 keys per request, resubmitting what
-    /// DynamoDB returns as unprocessed (with backoff, bounded): every item found, in no
-    /// particular order.
+    /// DynamoDB returns as unprocessed (with backoff, at most `attempts` requests per 100
+    /// keys): every item found, in no particular order.
     pub async fn batch_get(&self, keys: Vec<Item>, attempts: u32) -> Result<Vec<Item>, Error> {
         use aws_sdk_dynamodb::types::KeysAndAttributes;
         let mut found = Vec::new();
         for chunk in keys.chunks(100) {
+            let mut tries = Attempts::new("BatchGetItem", attempts);
             let mut pending = chunk.to_vec();
-            let mut rounds = 0;
-            while !pending.is_empty() {
-                if rounds > 0 {
-                    backoff(rounds).await;
-                }
-                rounds += 1;
-                if rounds > attempts {
-                    return Err(store_err(anyhow::anyhow!(
-                        "BatchGetItem left keys unprocessed {attempts} times"
-                    )));
-                }
+            loop {
                 let request = KeysAndAttributes::builder()
                     .set_keys(Some(pending))
                     .consistent_read(true)
@@ -116,6 +114,12 @@ impl Table {
                     .and_then(|mut u| u.remove(&self.name))
                     .map(|k| k.keys)
                     .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                tries
+                    .again(format!("{} keys left unprocessed", pending.len()))
+                    .await?;
             }
         }
         Ok(found)
@@ -123,6 +127,18 @@ impl Table {
 }
 
 pub type Item = HashMap<String, AttributeValue>;
+
+/// A transaction's Put of `item` unless an item with its key exists: the transactional
+/// counterpart of [`Table::put_new`].
+pub fn transact_put_new(table: &str, item: Item) -> Result<TransactWriteItem, Error> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .map_err(store_err)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
 
 /// What [`Table::put_new`] did.
 #[derive(Debug)]
@@ -156,9 +172,15 @@ pub fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-/// Milliseconds since the epoch, zero-padded to 15 digits so they sort as strings.
-pub fn padded_ms(ts: jiff::Timestamp) -> String {
-    format!("{:015}", ts.as_millisecond())
+/// An item's key: its `PK` and `SK`.
+pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    Item::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+/// Milliseconds since the epoch, zero-padded to 15 digits so they sort as strings (in keys
+/// and in the bounds of queries on them).
+pub fn padded(ms: i64) -> String {
+    format!("{ms:015}")
 }
 
 /// The JSON of an entity, for the `doc` attribute.
@@ -191,7 +213,8 @@ pub fn get_n(item: &Item, name: &str) -> Option<i64> {
         .and_then(|v| v.parse().ok())
 }
 
-// Shared by the adapters: paging, conditional failures, transaction reasons, retries.
+// Shared by the adapters: paging, conditional failures, transaction reasons (retries:
+// the `retry` module).
 
 /// Runs a Query page after page (following `LastEvaluatedKey`) until the results end or
 /// `want` items are in hand; a page can stop at 1 MB long before its `Limit`.
@@ -244,15 +267,4 @@ pub fn cancellation_reasons<R>(
         ),
         _ => None,
     }
-}
-
-/// How many times an adapter retries a write that lost a race before it gives up.
-pub const MAX_ATTEMPTS: u32 = 5;
-
-/// Waits before retry `attempt` (1-based): exponential from 20 ms, with full jitter so that
-/// the writers that collided do not collide again.
-pub async fn backoff(attempt: u32) {
-    let cap_ms = 20u64 << attempt.min(6);
-    let random = u64::try_from(ulid::Ulid::generate().random() & u128::from(u64::MAX)).unwrap_or(0);
-    tokio::time::sleep(std::time::Duration::from_millis(random % cap_ms)).await;
 }

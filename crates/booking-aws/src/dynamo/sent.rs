@@ -9,19 +9,13 @@ use booking_core::{
 };
 use jiff::Timestamp;
 
-use super::{Item, PutNew, Table, get_s, n, s, sdk_err};
+use super::{Item, PutNew, Table, get_s, key, n, s, sdk_err};
 
 /// Long past any redelivery of the message (SQS keeps a message at most 14 days).
 const SENT_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 
 fn sent_key(reservation: ReservationId, event: NotificationEvent) -> Item {
-    Item::from([
-        (
-            "PK".into(),
-            s(format!("SENT#{reservation}#{}", event.as_str())),
-        ),
-        ("SK".into(), s("SENT")),
-    ])
+    key(format!("SENT#{reservation}#{}", event.as_str()), "SENT")
 }
 
 /// [`SentLog`] on the booking table: a claim is a conditional put, a release a delete.

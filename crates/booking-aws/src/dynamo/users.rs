@@ -2,7 +2,7 @@
 //! (docs/dynamodb.md: user, email uniqueness, throttle window).
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
 use booking_core::{
     Error,
     ids::UserId,
@@ -12,32 +12,16 @@ use booking_core::{
 use jiff::{SignedDuration, Timestamp};
 
 use super::{
-    Item, MAX_ATTEMPTS, Table, backoff, cancellation_reasons, doc, from_doc, get_n, get_s,
-    is_condition_failed, n, query_items, s, sdk_err, store_err,
+    ATTEMPTS, Attempts, Item, Table, cancellation_reasons, doc, from_doc, get_n, get_s,
+    is_condition_failed, key, n, query_items, s, sdk_err, store_err, transact_put_new,
 };
 
 fn user_key(id: UserId) -> Item {
-    Item::from([
-        ("PK".into(), s(format!("USER#{id}"))),
-        ("SK".into(), s("USER")),
-    ])
+    key(format!("USER#{id}"), "USER")
 }
 
 fn email_key(email: &Email) -> Item {
-    Item::from([
-        ("PK".into(), s(format!("EMAIL#{email}"))),
-        ("SK".into(), s("EMAIL")),
-    ])
-}
-
-fn put_new(table: &Table, item: Item) -> Result<TransactWriteItem, Error> {
-    let put = Put::builder()
-        .table_name(&table.name)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .map_err(store_err)?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    key(format!("EMAIL#{email}"), "EMAIL")
 }
 
 /// [`UserStore`] on the booking table: one item per user, and one per email that makes the
@@ -69,9 +53,8 @@ impl UserStore for DynamoUsers {
         let mut email_item = email_key(&user.email);
         email_item.insert("userId".into(), s(user.id.to_string()));
 
-        let mut attempt = 0;
+        let mut attempts = Attempts::new("user insert", ATTEMPTS);
         loop {
-            attempt += 1;
             let result = self
                 .table
                 .client
@@ -79,8 +62,8 @@ impl UserStore for DynamoUsers {
                 // Makes the SDK's own retries idempotent: a retry of a write that succeeded
                 // succeeds, instead of finding the email taken by itself.
                 .client_request_token(ulid::Ulid::generate().to_string())
-                .transact_items(put_new(&self.table, user_item.clone())?)
-                .transact_items(put_new(&self.table, email_item.clone())?)
+                .transact_items(transact_put_new(&self.table.name, user_item.clone())?)
+                .transact_items(transact_put_new(&self.table.name, email_item.clone())?)
                 .send()
                 .await;
             let Err(e) = result else {
@@ -107,13 +90,13 @@ impl UserStore for DynamoUsers {
                     reason: "already exists".into(),
                 });
             }
-            // Only a lost race (TransactionConflict) is worth another try.
+            // Only a lost race (TransactionConflict) is worth another try; the last one
+            // lost is answered with DynamoDB's own error.
             let conflict = reasons.iter().flatten().any(|c| c == "TransactionConflict");
-            if !conflict || attempt >= MAX_ATTEMPTS {
+            if !conflict || attempts.last() {
                 return Err(sdk_err(e));
             }
-            tracing::debug!(attempt, "user insert lost a transaction race; retrying");
-            backoff(attempt).await;
+            attempts.again("TransactionConflict").await?;
         }
     }
 
@@ -164,9 +147,8 @@ impl UserStore for DynamoUsers {
 
     #[tracing::instrument(skip_all, fields(actor_id = %actor, user_id = %id, role = role.as_str()))]
     async fn set_role(&self, actor: UserId, id: UserId, role: Role) -> Result<User, Error> {
-        let mut attempt = 0;
+        let mut attempts = Attempts::new("role change", ATTEMPTS);
         loop {
-            attempt += 1;
             let Some(target_item) = self.get_item(user_key(id)).await? else {
                 return Err(Error::NotFound("user"));
             };
@@ -211,11 +193,12 @@ impl UserStore for DynamoUsers {
                 .transact_items(TransactWriteItem::builder().update(update).build())
                 .send()
                 .await;
+            // A lost race is decided again on what is read next; the last one lost is
+            // answered with DynamoDB's own error.
             match result {
                 Ok(_) => return Ok(user),
-                Err(e) if cancellation_reasons(&e).is_some() && attempt < MAX_ATTEMPTS => {
-                    tracing::debug!(attempt, "role change lost a race; deciding again");
-                    backoff(attempt).await;
+                Err(e) if cancellation_reasons(&e).is_some() && !attempts.last() => {
+                    attempts.again("the transaction was cancelled").await?;
                 }
                 Err(e) => return Err(sdk_err(e)),
             }
@@ -242,11 +225,8 @@ impl DynamoThrottle {
 /// How long a window's item outlives the window before TTL may sweep it (seconds).
 const THROTTLE_TTL_SECS: i64 = 24 * 60 * 60;
 
-fn throttle_key(key: &str) -> Item {
-    Item::from([
-        ("PK".into(), s(format!("THROTTLE#{key}"))),
-        ("SK".into(), s("THROTTLE")),
-    ])
+fn throttle_key(name: &str) -> Item {
+    key(format!("THROTTLE#{name}"), "THROTTLE")
 }
 
 fn ms_to_ts(ms: i64) -> Result<Timestamp, Error> {
@@ -266,7 +246,8 @@ impl Throttle for DynamoThrottle {
         use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
         let now_ms = now.as_millisecond();
         let end_ms = now_ms.saturating_add(window.as_millis().try_into().unwrap_or(i64::MAX));
-        for _ in 0..MAX_ATTEMPTS {
+        let mut attempts = Attempts::new("throttle admit", ATTEMPTS);
+        loop {
             // Count in the open window, if it has room.
             let counted = self
                 .table
@@ -339,13 +320,12 @@ impl Throttle for DynamoThrottle {
                         window_start: ms_to_ts(now_ms)?,
                     }));
                 }
-                Err(e) if is_condition_failed(&e) => continue,
+                Err(e) if is_condition_failed(&e) => {
+                    attempts.again("the window kept changing").await?;
+                }
                 Err(e) => return Err(sdk_err(e)),
             }
         }
-        Err(store_err(anyhow::anyhow!(
-            "the throttle window kept changing for {MAX_ATTEMPTS} attempts"
-        )))
     }
 
     #[tracing::instrument(skip_all)]
