@@ -21,8 +21,7 @@ use booking_core::{
     catalog::{Catalog, NewService},
     ids::{ReservationId, ServiceId, UserId},
     memory::{
-        FixedClock, MemoryCatalog, MemoryLedger, MemoryQueue, MemoryReservations, MemorySettings,
-        MemoryUsers,
+        FixedClock, MemoryCatalog, MemoryLedger, MemoryReservations, MemorySettings, MemoryUsers,
     },
     password::PasswordHash,
     payment::{PaymentLedger, PaymentMethod, SimulatedGateway},
@@ -187,7 +186,6 @@ impl Case {
             services: stores.catalog.clone(),
             settings: stores.settings.clone(),
             users: stores.users.clone(),
-            queue: Arc::new(MemoryQueue::default()),
             clock: clock.clone(),
             config: BookingConfig {
                 hold_ttl: SignedDuration::from_mins(5),

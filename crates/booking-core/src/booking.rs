@@ -13,10 +13,7 @@ use crate::{
     ids::{ReservationId, ServiceId, UserId},
     notify::{Notification, NotificationEvent},
     payment::{EntryKind, LedgerEntry, PaymentError, PaymentGateway, PaymentLedger, PaymentMethod},
-    ports::{
-        CatalogStore, Clock, Held, HoldLimits, NotificationQueue, ReservationStore, SettingsStore,
-        UserStore,
-    },
+    ports::{CatalogStore, Clock, Held, HoldLimits, ReservationStore, SettingsStore, UserStore},
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
     user::Role,
 };
@@ -275,7 +272,8 @@ pub struct ReleaseOutput {
     pub notification: Option<Notification>,
 }
 
-/// The ports the tasks need; cheap to clone.
+/// The ports the tasks need, and no queue: Confirm, Release and Cancel return their
+/// notification, and the workflow sends it. Cheap to clone.
 #[derive(Clone)]
 pub struct Booking {
     pub reservations: Arc<dyn ReservationStore>,
@@ -284,7 +282,6 @@ pub struct Booking {
     pub services: Arc<dyn CatalogStore>,
     pub settings: Arc<dyn SettingsStore>,
     pub users: Arc<dyn UserStore>,
-    pub queue: Arc<dyn NotificationQueue>,
     pub clock: Arc<dyn Clock>,
     pub config: BookingConfig,
 }
@@ -603,11 +600,6 @@ impl Booking {
         Ok(NotifyOutput {
             notification: notification(&r, NotificationEvent::Cancelled, None),
         })
-    }
-
-    /// SendConfirmation / SendFailure / SendCancellation: onto the queue.
-    pub async fn send(&self, n: &Notification) -> Result<(), TaskError> {
-        self.queue.send(n).await.map_err(Into::into)
     }
 }
 

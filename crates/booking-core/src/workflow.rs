@@ -3,7 +3,7 @@
 //! files with the [`asl`] interpreter for booking-local and the tests, calling the task
 //! functions in this process. Nothing here repeats a state, a Retry or a Catch.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -17,6 +17,7 @@ use crate::{
     },
     ids::ReservationId,
     notify::Notification,
+    ports::NotificationQueue,
 };
 
 /// How a workflow execution ended.
@@ -34,7 +35,9 @@ pub trait Workflow: Send + Sync {
     async fn cancel(&self, request: &CancelRequest) -> Result<Outcome, Error>;
 }
 
-/// The task functions, as the state machine's Task states call them.
+/// The task functions, as the state machine's Task states call them. The queue Tasks are
+/// not among them: Step Functions sends those messages itself, and the in-process runner
+/// sends them to the queue it is given ([`InProcessWorkflow::new`]).
 #[async_trait]
 pub trait BookingTasks: Send + Sync {
     async fn hold(&self, request: &BookingRequest) -> Result<HoldOutput, TaskError>;
@@ -51,8 +54,6 @@ pub trait BookingTasks: Send + Sync {
         error: Option<&TaskFailure>,
     ) -> Result<ReleaseOutput, TaskError>;
     async fn cancel(&self, request: &CancelRequest) -> Result<NotifyOutput, TaskError>;
-    /// The `sqs:sendMessage` integration.
-    async fn send(&self, notification: &Notification) -> Result<(), TaskError>;
 }
 
 #[async_trait]
@@ -82,9 +83,6 @@ impl BookingTasks for Booking {
     }
     async fn cancel(&self, request: &CancelRequest) -> Result<NotifyOutput, TaskError> {
         Booking::cancel(self, request).await
-    }
-    async fn send(&self, notification: &Notification) -> Result<(), TaskError> {
-        Booking::send(self, notification).await
     }
 }
 
@@ -141,7 +139,8 @@ pub fn check_resources(machine: &StateMachine) -> Result<(), AslError> {
     Ok(())
 }
 
-/// The `sqs:sendMessage` Parameters; the queue is the one [`BookingTasks::send`] sends to.
+/// The `sqs:sendMessage` Parameters; the queue is the one the runner was given, whatever
+/// `QueueUrl` says.
 #[derive(serde::Deserialize)]
 struct SendMessage {
     #[serde(rename = "MessageBody")]
@@ -157,6 +156,7 @@ fn from_value<T: serde::de::DeserializeOwned>(input: Value) -> Result<T, TaskErr
 /// function cannot read fails here as it would on AWS.
 pub async fn run_resource(
     tasks: &dyn BookingTasks,
+    queue: &dyn NotificationQueue,
     resource: &str,
     input: Value,
 ) -> Result<Value, TaskError> {
@@ -165,7 +165,7 @@ pub async fn run_resource(
         PAY_TASK_FUNCTION => run_pay_task(tasks, &from_value(input)?).await,
         SQS_SEND_MESSAGE => {
             let message: SendMessage = from_value(input)?;
-            tasks.send(&message.message_body).await?;
+            queue.send(&message.message_body).await?;
             Ok(json!({}))
         }
         other => Err(TaskError::InvalidRequest(format!(
@@ -174,8 +174,12 @@ pub async fn run_resource(
     }
 }
 
-/// The [`asl::Resources`] of the in-process runner: the task functions, called directly.
-struct LocalTasks<'a>(&'a dyn BookingTasks);
+/// The [`asl::Resources`] of the in-process runner: the task functions, called directly,
+/// and the queue.
+struct LocalTasks<'a> {
+    tasks: &'a dyn BookingTasks,
+    queue: &'a dyn NotificationQueue,
+}
 
 #[async_trait]
 impl asl::Resources for LocalTasks<'_> {
@@ -185,7 +189,7 @@ impl asl::Resources for LocalTasks<'_> {
         resource: &str,
         input: Value,
     ) -> Result<Value, TaskFailure> {
-        run_resource(self.0, resource, input)
+        run_resource(self.tasks, self.queue, resource, input)
             .await
             .map_err(|e| e.failure())
     }
@@ -195,16 +199,23 @@ impl asl::Resources for LocalTasks<'_> {
 /// themselves: their states, Parameters, Retry and Catch are the only definition.
 pub struct InProcessWorkflow<T> {
     tasks: T,
+    /// Where the `sqs:sendMessage` states send: on AWS the state machine sends them itself,
+    /// so only this runner, not the task functions, holds a queue.
+    queue: Arc<dyn NotificationQueue>,
     /// Multiplies the ASL retry intervals: 1.0 waits as Step Functions would, 0.0 not at all.
     time_scale: f64,
 }
 
 impl<T: BookingTasks> InProcessWorkflow<T> {
-    pub fn new(tasks: T, time_scale: f64) -> Self {
+    pub fn new(tasks: T, queue: Arc<dyn NotificationQueue>, time_scale: f64) -> Self {
         // Parsed here, at start-up, rather than in the first request.
         LazyLock::force(&BOOKING);
         LazyLock::force(&CANCEL);
-        InProcessWorkflow { tasks, time_scale }
+        InProcessWorkflow {
+            tasks,
+            queue,
+            time_scale,
+        }
     }
 
     async fn execute(
@@ -219,9 +230,11 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
                 return (Outcome::Failed(failure), Vec::new());
             }
         };
-        let run = machine
-            .run(input, &LocalTasks(&self.tasks), self.time_scale)
-            .await;
+        let resources = LocalTasks {
+            tasks: &self.tasks,
+            queue: &*self.queue,
+        };
+        let run = machine.run(input, &resources, self.time_scale).await;
         let outcome = match run.output {
             Ok(_) => Outcome::Succeeded,
             Err(failure) => Outcome::Failed(failure),

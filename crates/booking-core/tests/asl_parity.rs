@@ -16,6 +16,7 @@ use std::{
 
 use async_trait::async_trait;
 use booking_core::{
+    Error,
     asl::{self, State, StateMachine},
     booking::{
         BookingRequest, CancelRequest, ChargeOutput, HoldOutput, NotifyOutput, RefundOutput,
@@ -24,6 +25,7 @@ use booking_core::{
     ids::{ReservationId, ServiceId, UserId},
     notify::{Notification, NotificationEvent},
     payment::PaymentMethod,
+    ports::NotificationQueue,
     reservation::Actor,
     workflow::{
         BookingTasks, InProcessWorkflow, Outcome, SQS_SEND_MESSAGE, booking_state_machine,
@@ -89,11 +91,12 @@ enum Step {
 
 use Step::{Fails, LambdaFault, OkWithoutNotice};
 
-/// A [`BookingTasks`] whose outcomes are scripted per action (hold, charge, confirm, refund,
-/// release, cancel, send); a call with nothing scripted succeeds. Every call is logged with
-/// its arguments.
+/// The [`BookingTasks`] and the [`NotificationQueue`], their outcomes scripted per action
+/// (hold, charge, confirm, refund, release, cancel, send); a call with nothing scripted
+/// succeeds. Every call is logged with its arguments. Clones share the script and the log.
+#[derive(Clone)]
 struct ScriptedTasks {
-    script: Mutex<HashMap<&'static str, VecDeque<Step>>>,
+    script: Arc<Mutex<HashMap<&'static str, VecDeque<Step>>>>,
     calls: Arc<Mutex<Vec<String>>>,
 }
 
@@ -104,7 +107,7 @@ impl ScriptedTasks {
             queues.entry(action).or_default().push_back(*step);
         }
         ScriptedTasks {
-            script: Mutex::new(queues),
+            script: Arc::new(Mutex::new(queues)),
             calls: Arc::default(),
         }
     }
@@ -237,13 +240,19 @@ impl BookingTasks for ScriptedTasks {
             notification: notice(id, NotificationEvent::Cancelled),
         })
     }
+}
 
-    async fn send(&self, notification: &Notification) -> Result<(), TaskError> {
+/// A queue fails as storage does: a scripted failure is an [`Error::Store`], which the
+/// runner reports as `StoreUnavailable`.
+#[async_trait]
+impl NotificationQueue for ScriptedTasks {
+    async fn send(&self, notification: &Notification) -> Result<(), Error> {
         let n = notification;
         self.play(
             "send",
             format!("send {} {}", n.event.as_str(), n.reservation_id),
-        )?;
+        )
+        .map_err(|e| Error::Store(e.into()))?;
         Ok(())
     }
 }
@@ -275,7 +284,7 @@ impl asl::Resources for LambdaService {
                 cause: cause.to_string(),
             });
         }
-        run_resource(&self.0, resource, input)
+        run_resource(&self.0, &self.0, resource, input)
             .await
             .map_err(|e| e.failure())
     }
@@ -343,7 +352,9 @@ async fn book_via_lambda(req: &BookingRequest, script: &[(&'static str, Step)]) 
 async fn book_in_process(req: &BookingRequest, script: &[(&'static str, Step)]) -> Run {
     let tasks = ScriptedTasks::new(script);
     let calls = Arc::clone(&tasks.calls);
-    let (outcome, trace) = InProcessWorkflow::new(tasks, 0.0).book_traced(req).await;
+    let (outcome, trace) = InProcessWorkflow::new(tasks.clone(), Arc::new(tasks), 0.0)
+        .book_traced(req)
+        .await;
     run(outcome, trace, &calls)
 }
 
@@ -356,7 +367,7 @@ async fn book(script: &[(&'static str, Step)]) -> Run {
 async fn cancel(script: &[(&'static str, Step)]) -> Run {
     let tasks = ScriptedTasks::new(script);
     let calls = Arc::clone(&tasks.calls);
-    let (outcome, trace) = InProcessWorkflow::new(tasks, 0.0)
+    let (outcome, trace) = InProcessWorkflow::new(tasks.clone(), Arc::new(tasks), 0.0)
         .cancel_traced(&cancel_request())
         .await;
     run(outcome, trace, &calls)

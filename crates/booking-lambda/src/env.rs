@@ -15,15 +15,12 @@ use booking_aws::{
     secrets,
     ses::SesMailer,
     sfn::StepFunctionsWorkflow,
-    sqs::SqsQueue,
 };
 use booking_core::{
-    Error,
     accounts::AccountsConfig,
     booking::{Booking, BookingConfig},
-    notify::Notification,
     payment::SimulatedGateway,
-    ports::{Clock, NotificationQueue, SystemClock},
+    ports::{Clock, SystemClock},
 };
 
 fn var(name: &str) -> Option<String> {
@@ -103,14 +100,8 @@ impl Aws {
         })
     }
 
-    fn queue(&self) -> Arc<dyn NotificationQueue> {
-        match var("NOTIFY_QUEUE_URL") {
-            Some(url) => Arc::new(SqsQueue::new(&self.sdk, url)),
-            None => Arc::new(NoQueue),
-        }
-    }
-
-    /// The workflow tasks over DynamoDB and the simulated payment gateway.
+    /// The workflow tasks over DynamoDB and the simulated payment gateway; no queue, since
+    /// the state machine sends the notifications the tasks return.
     pub fn booking(&self) -> anyhow::Result<Booking> {
         Ok(Booking {
             reservations: Arc::new(DynamoReservations::new(self.table.clone())),
@@ -119,7 +110,6 @@ impl Aws {
             services: Arc::new(DynamoCatalog::new(self.table.clone())),
             settings: Arc::new(DynamoSettings::new(self.table.clone())),
             users: Arc::new(DynamoUsers::new(self.table.clone())),
-            queue: self.queue(),
             clock: Self::clock(),
             config: BookingConfig::from_vars(var).map_err(anyhow::Error::msg)?,
         })
@@ -132,16 +122,5 @@ impl Aws {
             SesMailer::new(&self.sdk, sender),
             DynamoSentLog::new(self.table.clone()),
         ))
-    }
-}
-
-/// For the task functions, which never send notifications themselves (the state machine
-/// does).
-struct NoQueue;
-
-#[async_trait::async_trait]
-impl NotificationQueue for NoQueue {
-    async fn send(&self, _: &Notification) -> Result<(), Error> {
-        Err(Error::Store("NOTIFY_QUEUE_URL is not set".into()))
     }
 }

@@ -40,7 +40,7 @@ impl Local {
     ) -> Self {
         let stores = MemoryStores::default();
         let authn = Authn::new(jwt, stores.users.clone(), clock.clone());
-        let booking = stores.booking(queue, clock, config);
+        let booking = stores.booking(clock, config);
         Local {
             auth: AuthState::new(authn.clone(), Arc::new(MemoryThrottle::default())),
             services: ServicesState {
@@ -55,7 +55,7 @@ impl Local {
                 authn,
                 reservations: stores.reservations,
                 ledger: stores.ledger,
-                workflow: Arc::new(InProcessWorkflow::new(booking, retry_time_scale)),
+                workflow: Arc::new(InProcessWorkflow::new(booking, queue, retry_time_scale)),
             },
         }
     }

@@ -58,12 +58,7 @@ pub struct MemoryStores {
 
 impl MemoryStores {
     /// The workflow tasks over these stores and the simulated payment gateway.
-    pub fn booking(
-        &self,
-        queue: Arc<dyn NotificationQueue>,
-        clock: Arc<dyn Clock>,
-        config: BookingConfig,
-    ) -> Booking {
+    pub fn booking(&self, clock: Arc<dyn Clock>, config: BookingConfig) -> Booking {
         Booking {
             reservations: self.reservations.clone(),
             ledger: self.ledger.clone(),
@@ -71,7 +66,6 @@ impl MemoryStores {
             services: self.catalog.clone(),
             settings: self.settings.clone(),
             users: self.users.clone(),
-            queue,
             clock,
             config,
         }

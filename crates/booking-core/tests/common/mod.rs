@@ -54,7 +54,6 @@ impl World {
             services: catalog.clone(),
             settings: settings.clone(),
             users: users.clone(),
-            queue: queue.clone(),
             clock: clock.clone(),
             config,
         };
@@ -88,7 +87,7 @@ impl World {
     }
 
     pub fn workflow(&self) -> InProcessWorkflow<Booking> {
-        InProcessWorkflow::new(self.booking.clone(), 0.0)
+        InProcessWorkflow::new(self.booking.clone(), self.queue.clone(), 0.0)
     }
 
     pub async fn service(&self, capacity: u32) -> ServiceId {
