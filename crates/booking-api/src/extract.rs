@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use crate::{BODY_LIMIT, jwt::TokenError, problem::Problem, state::Authn};
 
 /// A JSON body: wrong content type 415, too large 413, malformed or unknown fields 400.
+#[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
@@ -113,6 +114,7 @@ fn field_and_reason(path: &str, msg: &str) -> (String, String) {
 }
 
 /// A query string deserialised into `T`; a bad parameter is a 400 naming it.
+#[derive(Debug)]
 pub struct QueryParams<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
@@ -133,6 +135,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
 
 /// The `{id}` segment of a path, as text. A segment that is not valid UTF-8 (`%FF`) is a
 /// 400 problem like any other malformed id, where axum's `Path` would answer in plain text.
+#[derive(Debug)]
 pub struct PathId(pub Path<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathId {
@@ -280,6 +283,7 @@ where
 }
 
 /// An optional caller: no Authorization header is fine, a bad one is still a 401.
+#[derive(Debug)]
 pub struct MaybeCaller(pub Option<Caller>);
 
 impl<S: Send + Sync> FromRequestParts<S> for MaybeCaller
@@ -299,6 +303,7 @@ where
 }
 
 /// A caller whose current role is admin; anyone else gets 403.
+#[derive(Debug)]
 pub struct Admin(pub Caller);
 
 impl<S: Send + Sync> FromRequestParts<S> for Admin
@@ -315,6 +320,7 @@ where
 }
 
 /// A caller whose current role is staff or admin; a customer gets 403.
+#[derive(Debug)]
 pub struct StaffOrAdmin(pub Caller);
 
 impl<S: Send + Sync> FromRequestParts<S> for StaffOrAdmin

@@ -116,6 +116,14 @@ pub struct Jwt {
     validation: Validation,
 }
 
+impl std::fmt::Debug for Jwt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jwt")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why a token was refused; all of them become the same 401 for the client.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TokenError {

@@ -188,6 +188,7 @@ fn problem_response(description: &str) -> ResponseBuilder {
 macro_rules! problem_responses {
     ($($(#[$doc:meta])* $name:ident => $description:expr $(, header $header:expr)?;)*) => {$(
         $(#[$doc])*
+        #[derive(Debug)]
         pub struct $name;
 
         impl<'r> ToResponse<'r> for $name {

@@ -139,6 +139,26 @@ impl ReservationsState {
     }
 }
 
+/// The states hold ports as trait objects: their `Debug` names the settings, not the ports.
+macro_rules! debug_without_ports {
+    ($($state:ty => [$($field:ident),*]),*) => {$(
+        impl std::fmt::Debug for $state {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($state))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+
+debug_without_ports!(
+    Authn => [jwt, trusted_proxy],
+    AuthState => [authn, hashing, accounts],
+    ServicesState => [authn],
+    ReservationsState => [authn]
+);
+
 macro_rules! authn_from {
     ($($state:ty),*) => {$(
         impl FromRef<$state> for Authn {

@@ -13,6 +13,7 @@ use booking_core::{
 
 use crate::dynamo::store_err;
 
+#[derive(Debug)]
 pub struct SesMailer {
     client: Client,
     sender: String,

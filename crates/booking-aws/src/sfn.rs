@@ -18,6 +18,7 @@ use booking_core::{
 use crate::dynamo::store_err;
 
 /// Runs the booking and cancellation state machines synchronously.
+#[derive(Debug)]
 pub struct StepFunctionsWorkflow {
     client: Client,
     booking_arn: String,

@@ -7,6 +7,7 @@ use booking_core::{Error, notify::Notification, ports::NotificationQueue};
 
 use crate::dynamo::store_err;
 
+#[derive(Debug)]
 pub struct SqsQueue {
     client: Client,
     url: String,

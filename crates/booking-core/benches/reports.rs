@@ -1,6 +1,7 @@
 //! `make bench`: how the report and availability paths scale, over the in-memory stores
 //! (the algorithmic cost; DynamoDB's reads are docs/reports.md's subject). Prints the median
 //! of several runs per case, and the cost per reservation. Figures, never asserts.
+#![allow(clippy::print_stdout)] // a benchmark: its figures go to the terminal
 #![allow(clippy::unwrap_used)] // a benchmark harness: a panic is a broken bench
 
 use std::time::{Duration, Instant};

@@ -71,12 +71,31 @@ pub struct Registration {
     pub name: String,
 }
 
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
 /// The body of `POST /api/auth/login`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub email: String,
     pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
 }
 
 /// The account use cases, over the ports they need.
@@ -86,6 +105,12 @@ pub struct Accounts<'a> {
     pub hashing: &'a HashPool,
     pub clock: &'a dyn Clock,
     pub config: AccountsConfig,
+}
+
+impl std::fmt::Debug for Accounts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accounts").finish_non_exhaustive()
+    }
 }
 
 impl Accounts<'_> {

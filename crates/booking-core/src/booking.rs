@@ -286,6 +286,14 @@ pub struct Booking {
     pub config: BookingConfig,
 }
 
+impl std::fmt::Debug for Booking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Booking")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Booking {
     async fn reservation(&self, id: ReservationId) -> Result<Reservation, TaskError> {
         self.reservations

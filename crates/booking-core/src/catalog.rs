@@ -232,6 +232,12 @@ pub struct Catalog<'a> {
     pub clock: &'a dyn Clock,
 }
 
+impl std::fmt::Debug for Catalog<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog").finish_non_exhaustive()
+    }
+}
+
 impl Catalog<'_> {
     pub async fn settings(&self) -> Result<Settings, Error> {
         Ok(self.settings.get().await?.unwrap_or_default())

@@ -24,6 +24,7 @@ pub const DEFAULT_WAIT: Duration = Duration::from_secs(2);
 pub const RETRY_AFTER_SECS: u64 = 1;
 
 /// The hashing slots of one process; share one per process.
+#[derive(Debug)]
 pub struct HashPool {
     slots: Arc<Semaphore>,
     size: usize,
@@ -34,7 +35,7 @@ pub struct HashPool {
 }
 
 /// Hashes running now and the most that ever ran at once (what the tests assert).
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Gauge {
     now: AtomicUsize,
     peak: AtomicUsize,

@@ -120,6 +120,12 @@ impl Memory {
     }
 }
 
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Memory({} KiB)", self.0.len())
+    }
+}
+
 impl Default for Memory {
     fn default() -> Self {
         Memory::new()

@@ -77,7 +77,7 @@ pub trait PaymentGateway: Send + Sync {
 }
 
 /// The default gateway: behaves like Stripe's test mode for the three tokens.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct SimulatedGateway {
     done: Mutex<HashMap<String, String>>,
 }

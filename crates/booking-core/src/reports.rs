@@ -299,6 +299,12 @@ pub struct Reports<'a> {
     pub ledger: &'a dyn PaymentLedger,
 }
 
+impl std::fmt::Debug for Reports<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reports").finish_non_exhaustive()
+    }
+}
+
 impl Reports<'_> {
     /// The business's settings (the defaults until an admin saves some).
     pub async fn settings(&self) -> Result<Settings, Error> {

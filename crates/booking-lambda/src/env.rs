@@ -32,6 +32,7 @@ fn required(name: &str) -> anyhow::Result<String> {
 }
 
 /// The SDK configuration and the booking table.
+#[derive(Debug)]
 pub struct Aws {
     pub sdk: SdkConfig,
     pub table: Table,

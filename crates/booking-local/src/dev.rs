@@ -24,7 +24,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 /// Delivers each notification straight to the outbox, as the notify function would.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Outbox {
     mailer: Arc<MemoryOutbox>,
     sent: Arc<MemorySentLog>,

@@ -20,7 +20,7 @@ use booking_core::{
 };
 
 /// The state of every router booking-local serves.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Local {
     pub auth: AuthState,
     pub services: ServicesState,

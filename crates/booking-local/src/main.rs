@@ -1,5 +1,6 @@
 //! The embedded default: every router of the API in one process on 127.0.0.1, over
 //! in-memory adapters, with demo data. Nothing to install but cargo.
+#![allow(clippy::print_stdout)] // a binary: its banner goes to the terminal
 
 use std::{net::SocketAddr, sync::Arc};
 

@@ -14,6 +14,7 @@ use utoipa::{
 };
 
 /// A ULID in its canonical form: 26 characters of Crockford's base32, upper case.
+#[derive(Debug)]
 pub struct Ulid;
 
 /// The pattern of a canonical ULID (the first character is 0-7: 128 bits).
@@ -50,6 +51,7 @@ pub const CURRENCIES: [&str; 48] = [
 ];
 
 /// An upper-case ISO 4217 currency code this product supports.
+#[derive(Debug)]
 pub struct Currency;
 
 impl PartialSchema for Currency {
@@ -73,7 +75,7 @@ impl ToSchema for Currency {
 }
 
 /// One bad field of a request and why it was refused.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[schema(examples(json!({"field": "password", "reason": "must be at least 10 characters long"})))]
 pub struct FieldError {
     /// The field's path in the body (`cancellation.lateRefundPercent`, `weeklyHours.mon[0].open`),
@@ -85,7 +87,7 @@ pub struct FieldError {
 }
 
 /// A user's role: customers book, staff run the day, admins manage everything.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[schema(rename_all = "lowercase")]
 pub enum Role {
     Customer,
@@ -95,7 +97,7 @@ pub enum Role {
 
 /// A reservation's status. `PENDING_PAYMENT` becomes `CONFIRMED` or `FAILED`;
 /// `CONFIRMED` becomes `CANCELLED`, `COMPLETED` or `NO_SHOW`.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[schema(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     PendingPayment,
@@ -109,7 +111,7 @@ pub enum Status {
 /// A payment-method token of the simulated gateway (Stripe's test tokens): `pm_card_visa`
 /// succeeds, `pm_card_chargeDeclined` is declined, `pm_card_processingError` fails
 /// transiently.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 pub enum PaymentMethod {
     #[schema(rename = "pm_card_visa")]
     CardVisa,
@@ -120,7 +122,7 @@ pub enum PaymentMethod {
 }
 
 /// Who made a change: the booking workflow itself, or a user with the role they had.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Actor {
     /// The booking workflow itself.
@@ -135,7 +137,7 @@ pub enum Actor {
 }
 
 /// One status change in a reservation's history.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusChange {
     #[schema(format = DateTime)]
@@ -151,7 +153,7 @@ pub struct StatusChange {
 
 /// Why a booking failed: the workflow error's stable name (`PaymentDeclined`,
 /// `SlotUnavailable`, ...) and a message.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 pub struct Failure {
     code: String,
     message: String,
@@ -159,7 +161,7 @@ pub struct Failure {
 
 /// How much of the price a customer's cancellation refunds. A cancellation by staff or an
 /// admin refunds in full.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CancellationPolicy {
     /// Cancelling at least this many hours before the start refunds everything.
@@ -171,7 +173,7 @@ pub struct CancellationPolicy {
 }
 
 /// A bookable service of the catalog.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
     #[schema(value_type = Ulid)]
@@ -215,6 +217,7 @@ pub struct Service {
     "minNoticeMinutes": 120, "maxAdvanceDays": 60,
     "cancellation": {"fullRefundHoursBefore": 24, "lateRefundPercent": 50}
 })))]
+#[derive(Debug)]
 pub struct NewService {
     /// 1 to 100 characters after trimming, no control characters.
     #[schema(
@@ -259,7 +262,7 @@ pub struct NewService {
 
 /// The body of `PATCH /api/services/{id}`: only the fields present change, with the rules
 /// of `NewService`. `null` is the same as leaving a field out.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(examples(json!({"priceMinor": 5000})))]
 pub struct ServicePatch {
@@ -290,7 +293,7 @@ pub struct ServicePatch {
 }
 
 /// One opening interval of a day: `open` before `close`, both on the slot grid.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"open": "09:00", "close": "13:00"})))]
 pub struct Interval {
@@ -302,7 +305,7 @@ pub struct Interval {
 
 /// Opening intervals per weekday (at most 8 a day, not overlapping; breaks are the gaps).
 /// A day left out is closed; responses always list all seven.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyHours {
     #[serde(default)]
@@ -342,6 +345,7 @@ pub struct WeeklyHours {
     },
     "closedDates": ["2026-12-25"]
 })))]
+#[derive(Debug)]
 pub struct Settings {
     /// An IANA time zone name such as `Europe/Madrid`.
     #[schema(examples("Europe/Madrid"))]
@@ -371,6 +375,7 @@ fn closed_dates() -> utoipa::openapi::Array {
 }
 
 /// The slot grid in minutes: one of 5, 10, 15, 20, 30, 60 (sizes that divide an hour).
+#[derive(Debug)]
 pub struct SlotMinutes;
 
 impl PartialSchema for SlotMinutes {
@@ -394,7 +399,7 @@ impl ToSchema for SlotMinutes {
 
 /// A bookable start with how many more customers it can take; times carry the business
 /// zone's offset at that instant.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 pub struct Slot {
     #[schema(format = DateTime, examples("2026-12-01T09:00:00+01:00"))]
     start: String,
@@ -405,7 +410,7 @@ pub struct Slot {
 }
 
 /// The body of `POST /api/auth/register`.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"email": "ana@example.com", "password": "a long passphrase", "name": "Ana"})))]
 pub struct Registration {
@@ -426,7 +431,7 @@ pub struct Registration {
 }
 
 /// The body of `POST /api/auth/login`.
-#[derive(ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"email": "ana@example.com", "password": "a long passphrase"})))]
 pub struct Credentials {
@@ -447,6 +452,7 @@ pub struct Credentials {
     "detail": "password: must be at least 10 characters long",
     "errors": [{"field": "password", "reason": "must be at least 10 characters long"}]
 })))]
+#[derive(Debug)]
 pub struct Problem {
     /// The kind of problem, a path under `/problems/`: `validation-error`, `unauthorized`,
     /// `forbidden`, `not-found`, `conflict`, `too-many-attempts`, `payload-too-large`,

@@ -13,7 +13,7 @@ use crate::{
     sync::lock,
 };
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct MemoryCatalog {
     inner: Mutex<BTreeMap<ServiceId, Service>>,
 }
@@ -60,7 +60,7 @@ impl CatalogStore for MemoryCatalog {
     }
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct MemorySettings {
     inner: Mutex<Option<Settings>>,
 }

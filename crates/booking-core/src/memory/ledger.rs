@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// The append-only ledger in memory.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct MemoryLedger {
     inner: Mutex<Vec<LedgerEntry>>,
 }

@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// A queue that keeps what was sent, for tests.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct MemoryQueue {
     inner: Mutex<Vec<Notification>>,
 }
@@ -47,7 +47,7 @@ impl NotificationQueue for MemoryQueue {
 }
 
 /// One of each in-memory store, wired together: the embedded default's whole storage.
-#[derive(Default, Clone)]
+#[derive(Debug, Default, Clone)]
 pub struct MemoryStores {
     pub users: Arc<MemoryUsers>,
     pub catalog: Arc<MemoryCatalog>,
@@ -73,6 +73,7 @@ impl MemoryStores {
 }
 
 /// A clock that stands still until moved; for tests.
+#[derive(Debug)]
 pub struct FixedClock(Mutex<Timestamp>);
 
 impl FixedClock {

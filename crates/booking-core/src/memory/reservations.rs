@@ -17,7 +17,7 @@ use crate::{
     sync::lock,
 };
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct ReservationsInner {
     by_id: HashMap<ReservationId, Reservation>,
     /// Which reservations claim each (service, unit); whether a claim counts depends on
@@ -58,7 +58,7 @@ impl ReservationsInner {
 
 /// Reservations and slot claims in memory; one mutex makes each operation atomic, as the
 /// DynamoDB adapter's transactions are.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct MemoryReservations {
     inner: Mutex<ReservationsInner>,
 }

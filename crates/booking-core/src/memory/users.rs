@@ -17,7 +17,7 @@ use crate::{
     user::{Email, Role, User, check_role_change},
 };
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct MemoryUsers {
     inner: Mutex<(BTreeMap<UserId, User>, HashMap<Email, UserId>)>,
 }
@@ -70,12 +70,12 @@ impl UserStore for MemoryUsers {
 /// Attempt counters in memory: (window start, window end, count) per key. Keys whose
 /// window has closed are dropped as the map grows, so it stays bounded by the keys active
 /// within one window.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct MemoryThrottle {
     inner: Mutex<ThrottleInner>,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct ThrottleInner {
     windows: HashMap<String, (Timestamp, Timestamp, u32)>,
     /// The size at which closed windows are swept next: twice what the last sweep left, so
