@@ -44,17 +44,10 @@ pub struct Aws {
 }
 
 /// The SDK configuration from the standard sources (environment, profile, the Lambda role),
-/// with an HTTPS client on rustls and ring.
+/// with the HTTPS client of [`crate::tls`] (rustls on ring, AWS's roots compiled in).
 pub async fn sdk_config() -> SdkConfig {
-    use aws_smithy_http_client::{
-        Builder,
-        tls::{Provider, rustls_provider::CryptoMode},
-    };
-    let http = Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
+        .http_client(crate::tls::aws_http_client())
         .load()
         .await
 }
@@ -89,10 +82,10 @@ impl Aws {
         })
     }
 
-    /// The HTTP functions' state: the JWT secret from Secrets Manager (`JWT_SECRET_ARN`),
-    /// or `JWT_SECRET` directly, every store on DynamoDB, the Step Functions workflow.
+    /// The HTTP functions' state: the JWT secret (`JWT_SECRET`, or else from Secrets Manager
+    /// by `JWT_SECRET_ARN`), every store on DynamoDB, the Step Functions workflow.
     pub async fn http_state(&self) -> anyhow::Result<AppState> {
-        let secret = match var("JWT_SECRET_ARN") {
+        let secret = match secrets::jwt_secret_arn(var) {
             Some(arn) => Some(
                 secrets::fetch(&self.sdk, &arn)
                     .await
