@@ -26,9 +26,10 @@ lint: ## rustfmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Benchmarks: report and availability paths, RSS and latency under a login burst (figures, no asserts)
+bench: ## Benchmarks: report and availability paths, RSS and latency under a login burst, the functions' cold start (figures, no asserts)
 	$(CARGO) bench -p booking-core --bench reports
 	CARGO="$(CARGO)" scripts/bench-login-burst
+	CARGO="$(CARGO)" scripts/bench-coldstart
 
 build: ## Release build of every crate
 	$(CARGO) build --workspace --release --locked

@@ -6,17 +6,10 @@
 use aws_config::{BehaviorVersion, SdkConfig};
 
 /// The SDK configuration from the standard sources (environment, profile, the Lambda role),
-/// with an HTTPS client on rustls and ring.
+/// with the HTTPS client of [`crate::tls`] (rustls on ring, AWS's roots compiled in).
 pub async fn sdk_config() -> SdkConfig {
-    use aws_smithy_http_client::{
-        Builder,
-        tls::{Provider, rustls_provider::CryptoMode},
-    };
-    let http = Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
+        .http_client(crate::tls::aws_http_client())
         .load()
         .await
 }

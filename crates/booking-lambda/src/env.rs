@@ -52,13 +52,13 @@ impl Aws {
     /// Who the caller is: the JWT key from `JWT_SECRET` when it is set, otherwise from
     /// Secrets Manager (`JWT_SECRET_ARN`, fetched only then), and the users on DynamoDB.
     async fn authn(&self) -> anyhow::Result<Authn> {
-        let secret = match (var("JWT_SECRET"), var("JWT_SECRET_ARN")) {
-            (None, Some(arn)) => Some(
+        let secret = match secrets::jwt_secret_arn(var) {
+            Some(arn) => Some(
                 secrets::fetch(&self.sdk, &arn)
                     .await
                     .context("reading the JWT secret")?,
             ),
-            _ => None,
+            None => None,
         };
         let jwt = JwtConfig::from_vars(var, secret)?;
         let users = Arc::new(DynamoUsers::new(self.table.clone()));

@@ -1,6 +1,7 @@
 //! Lambda function serving the auth routes of the booking API through lambda_http.
 
-#[tokio::main]
+// One thread: an instance handles one event at a time, and starts faster without workers.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let state = booking_lambda::env::Aws::load().await?.auth_state().await?;

@@ -4,7 +4,8 @@
 
 use lambda_runtime::{Error, service_fn};
 
-#[tokio::main]
+// One thread: an instance handles one event at a time, and starts faster without workers.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let (mailer, sent) = booking_lambda::env::Aws::load().await?.notifier()?;

@@ -3,7 +3,8 @@
 
 use lambda_runtime::{LambdaEvent, service_fn};
 
-#[tokio::main]
+// One thread: an instance handles one event at a time, and starts faster without workers.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let tasks = booking_lambda::env::Aws::load().await?.booking()?;
