@@ -302,38 +302,34 @@ where
     }
 }
 
-/// A caller whose current role is admin; anyone else gets 403.
-#[derive(Debug)]
-pub struct Admin(pub Caller);
+/// Declares an extractor for a caller whose current role is one of `roles`; anyone else
+/// gets 403.
+macro_rules! role_extractor {
+    ($($(#[$doc:meta])* $name:ident => [$($role:expr),+];)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(pub Caller);
 
-impl<S: Send + Sync> FromRequestParts<S> for Admin
-where
-    Authn: FromRef<S>,
-{
-    type Rejection = Problem;
+        impl<S: Send + Sync> FromRequestParts<S> for $name
+        where
+            Authn: FromRef<S>,
+        {
+            type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require(&[Role::Admin])?;
-        Ok(Admin(caller))
-    }
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+                let caller = Caller::from_request_parts(parts, state).await?;
+                caller.require(&[$($role),+])?;
+                Ok($name(caller))
+            }
+        }
+    )*};
 }
 
-/// A caller whose current role is staff or admin; a customer gets 403.
-#[derive(Debug)]
-pub struct StaffOrAdmin(pub Caller);
-
-impl<S: Send + Sync> FromRequestParts<S> for StaffOrAdmin
-where
-    Authn: FromRef<S>,
-{
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require(&[Role::Staff, Role::Admin])?;
-        Ok(StaffOrAdmin(caller))
-    }
+role_extractor! {
+    /// A caller whose current role is admin.
+    Admin => [Role::Admin];
+    /// A caller whose current role is staff or admin (visits, any customer's history).
+    StaffOrAdmin => [Role::Staff, Role::Admin];
 }
 
 #[cfg(test)]

@@ -59,10 +59,6 @@ impl HashPool {
         HashPool::new(cores, DEFAULT_WAIT)
     }
 
-    pub fn size(&self) -> usize {
-        self.size
-    }
-
     /// Hashes running now.
     pub fn running(&self) -> usize {
         self.gauge.now.load(Ordering::SeqCst)
