@@ -24,6 +24,17 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// Reads back what [`fmt::Display`] writes, `field: reason`: a rule violation crosses the
+/// state machine as that message alone.
+impl std::str::FromStr for FieldError {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (field, reason) = s.split_once(": ").ok_or(())?;
+        Ok(FieldError::new(field, reason))
+    }
+}
+
 /// Everything a use case can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod error;
 pub mod hashing;
 pub mod holds;
+pub mod idempotency;
 pub mod ids;
 pub mod memory;
 pub mod money;

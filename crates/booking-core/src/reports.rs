@@ -449,7 +449,7 @@ pub fn to_csv(rows: &[Ledgered], tz: &TimeZone, tz_name: &str) -> String {
         let money = |minor| {
             Money {
                 minor,
-                currency: r.currency,
+                currency: r.amount.currency,
             }
             .to_decimal_string()
         };
@@ -461,13 +461,13 @@ pub fn to_csv(rows: &[Ledgered], tz: &TimeZone, tz_name: &str) -> String {
                 r.service_id.to_string(),
                 text(&r.service_name),
                 r.customer_id.to_string(),
-                text(&r.customer_email),
+                text(r.customer_email.as_str()),
                 text(&r.customer_name),
                 rfc3339(r.start, tz),
                 rfc3339(r.end, tz),
                 tz_name.to_owned(),
-                r.currency.code().to_owned(),
-                money(r.amount_minor),
+                r.amount.currency.code().to_owned(),
+                money(r.amount.minor),
                 money(row.charged_minor()),
                 money(row.refunded_minor()),
                 money(row.net_minor()),

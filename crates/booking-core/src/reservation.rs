@@ -6,10 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Error,
+    booking::{FailureCode, TaskError},
+    idempotency::{Fingerprint, IdempotencyKey},
     ids::{ReservationId, ServiceId, UserId},
-    money::{Currency, Money},
+    money::Money,
     payment::PaymentMethod,
-    user::Role,
+    time::Zone,
+    user::{Email, Role},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -120,8 +123,15 @@ pub struct StatusChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
-    pub code: String,
+    pub code: FailureCode,
     pub message: String,
+}
+
+impl Failure {
+    /// The error the booking failed with, for a replay to answer with again.
+    pub fn to_error(&self) -> TaskError {
+        self.code.error(self.message.clone())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,24 +142,25 @@ pub struct Reservation {
     pub service_id: ServiceId,
     /// Snapshots taken at hold time, so history and emails do not change with the catalog.
     pub service_name: String,
-    pub customer_email: String,
+    pub customer_email: Email,
     pub customer_name: String,
-    pub time_zone: String,
+    pub time_zone: Zone,
     pub start: Timestamp,
     pub end: Timestamp,
     /// Start instants of every claim unit it takes (duration plus buffer, in 5-minute
     /// buckets of absolute time: [`crate::availability::units`]).
     pub units: Vec<Timestamp>,
     pub status: Status,
-    pub amount_minor: i64,
-    pub currency: Currency,
+    /// Stored and sent as `amountMinor` and `currency`.
+    #[serde(flatten, with = "amount_fields")]
+    pub amount: Money,
     pub payment_method: PaymentMethod,
     pub payment_reference: Option<String>,
     /// Set by a cancellation: what the policy gives back.
     pub refund_due_minor: Option<i64>,
-    pub idempotency_key: String,
+    pub idempotency_key: IdempotencyKey,
     /// The request the idempotency key was first used with.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     pub hold_expires_at: Timestamp,
     pub failure: Option<Failure>,
     pub history: Vec<StatusChange>,
@@ -158,14 +169,39 @@ pub struct Reservation {
     pub version: u64,
 }
 
-impl Reservation {
-    pub fn amount(&self) -> Money {
-        Money {
-            minor: self.amount_minor,
-            currency: self.currency,
-        }
+/// A reservation's price as its document has always spelt it: `amountMinor` and
+/// `currency` beside the other fields.
+mod amount_fields {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::money::{Currency, Money};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Fields {
+        amount_minor: i64,
+        currency: Currency,
     }
 
+    pub fn serialize<S: Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
+        let (amount_minor, currency) = (m.minor, m.currency);
+        Fields {
+            amount_minor,
+            currency,
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+        let f = Fields::deserialize(d)?;
+        Ok(Money {
+            minor: f.amount_minor,
+            currency: f.currency,
+        })
+    }
+}
+
+impl Reservation {
     /// How long this reservation's claims count against capacity: confirmed ones (and
     /// visits that took place or were missed) for good, pending ones until their hold
     /// expires, failed and cancelled ones not at all. The in-memory store asks

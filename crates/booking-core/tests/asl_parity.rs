@@ -22,11 +22,13 @@ use booking_core::{
         BookingRequest, CancelRequest, ChargeOutput, HoldOutput, NotifyOutput, RefundOutput,
         ReleaseOutput, TaskError, TaskFailure,
     },
+    idempotency::IdempotencyKey,
     ids::{ReservationId, ServiceId, UserId},
     notify::{Notification, NotificationEvent},
     payment::PaymentMethod,
     ports::NotificationQueue,
     reservation::Actor,
+    user::Email,
     workflow::{
         BookingTasks, InProcessWorkflow, Outcome, SQS_SEND_MESSAGE, booking_state_machine,
         cancel_state_machine, check_resources, run_resource,
@@ -152,7 +154,11 @@ impl ScriptedTasks {
 
 /// The [`TaskError`] whose `name()` is `name`.
 fn task_error(name: &str) -> TaskError {
-    let e = TaskError::from_failure(name, &format!("start: scripted {name}"));
+    let e = TaskFailure {
+        error: name.to_owned(),
+        cause: format!("start: scripted {name}"),
+    }
+    .to_error();
     assert_eq!(e.name(), name, "no TaskError is named {name}");
     e
 }
@@ -165,7 +171,7 @@ fn notice(id: ReservationId, event: NotificationEvent) -> Notification {
     Notification {
         event,
         reservation_id: id,
-        customer_email: "ana@example.com".into(),
+        customer_email: Email::parse("ana@example.com").unwrap(),
         customer_name: "Ana".into(),
         service_name: "Haircut".into(),
         start: at("2030-03-01T10:00:00Z"),
@@ -315,6 +321,11 @@ fn run(outcome: Outcome, trace: Vec<String>, tasks_calls: &Arc<Mutex<Vec<String>
     }
 }
 
+/// A typed trace as the interpreter's names.
+fn names(trace: &[impl ToString]) -> Vec<String> {
+    trace.iter().map(ToString::to_string).collect()
+}
+
 fn booking_request() -> BookingRequest {
     let service_id = ServiceId::new();
     let start = at("2030-03-01T10:00:00Z");
@@ -324,7 +335,7 @@ fn booking_request() -> BookingRequest {
         service_id,
         start,
         payment_method: PaymentMethod::CardVisa,
-        idempotency_key: "key-1".into(),
+        idempotency_key: IdempotencyKey::parse("key", "key-1").unwrap(),
         fingerprint: BookingRequest::fingerprint_of(service_id, start, PaymentMethod::CardVisa),
     }
 }
@@ -355,7 +366,7 @@ async fn book_in_process(req: &BookingRequest, script: &[(&'static str, Step)]) 
     let (outcome, trace) = InProcessWorkflow::new(tasks.clone(), Arc::new(tasks), 0.0)
         .book_traced(req)
         .await;
-    run(outcome, trace, &calls)
+    run(outcome, names(&trace), &calls)
 }
 
 /// Books through the in-process runner, which executes `statemachine/booking.asl.json`.
@@ -370,7 +381,7 @@ async fn cancel(script: &[(&'static str, Step)]) -> Run {
     let (outcome, trace) = InProcessWorkflow::new(tasks.clone(), Arc::new(tasks), 0.0)
         .cancel_traced(&cancel_request())
         .await;
-    run(outcome, trace, &calls)
+    run(outcome, names(&trace), &calls)
 }
 
 fn failed(run: &Run) -> &str {

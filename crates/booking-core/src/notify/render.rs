@@ -84,7 +84,7 @@ pub fn render(n: &Notification) -> Result<OutgoingEmail, Error> {
             }
         }
     };
-    Ok(content.into_email(n.customer_email.clone(), &n.customer_name))
+    Ok(content.into_email(n.customer_email.to_string(), &n.customer_name))
 }
 
 fn validate(n: &Notification) -> Result<(TimeZone, Currency), Error> {
@@ -99,13 +99,6 @@ fn validate(n: &Notification) -> Result<(TimeZone, Currency), Error> {
     problems.extend(currency.as_ref().err().cloned());
     if n.end <= n.start {
         problems.push(FieldError::new("end", "must be after start"));
-    }
-    let email = &n.customer_email;
-    if !email.contains('@') || email.chars().any(char::is_control) {
-        problems.push(FieldError::new(
-            "customerEmail",
-            "must be a single email address",
-        ));
     }
     match (tz, currency) {
         (Ok(tz), Ok(currency)) if problems.is_empty() => Ok((tz, currency)),

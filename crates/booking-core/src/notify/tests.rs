@@ -3,13 +3,13 @@
 use async_trait::async_trait;
 
 use super::{render::escape_html, *};
-use crate::{Error, ids::ReservationId};
+use crate::{Error, ids::ReservationId, user::Email};
 
 fn notification(event: NotificationEvent) -> Notification {
     Notification {
         event,
         reservation_id: ReservationId::new(),
-        customer_email: "ana@example.com".into(),
+        customer_email: email("ana@example.com"),
         customer_name: "Ana".into(),
         service_name: "Haircut".into(),
         start: "2026-11-30T08:00:00Z".parse().unwrap(),
@@ -21,6 +21,10 @@ fn notification(event: NotificationEvent) -> Notification {
         refund_minor: None,
         reason: None,
     }
+}
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
 }
 
 fn at(n: Notification, start: &str, end: &str) -> Notification {
@@ -250,15 +254,18 @@ fn an_unknown_time_zone_and_currency_are_invalid_naming_both_fields() {
 
 #[test]
 fn a_message_without_a_usable_recipient_or_time_range_is_invalid() {
-    let n = Notification {
-        customer_email: "ana@example.com\r\nBcc: x@example.com".into(),
-        ..at(
-            notification(NotificationEvent::Confirmed),
-            "2026-11-30T08:30:00Z",
-            "2026-11-30T08:00:00Z",
-        )
-    };
-    assert_eq!(fields(render(&n).unwrap_err()), ["end", "customerEmail"]);
+    // Given a recipient with a header smuggled in, then no message can carry it
+    let mut body = serde_json::to_value(notification(NotificationEvent::Confirmed)).unwrap();
+    body["customerEmail"] = "ana@example.com\r\nBcc: x@example.com".into();
+    assert!(serde_json::from_value::<Notification>(body).is_err());
+
+    // Given a message that ends before it starts, then rendering names the field
+    let n = at(
+        notification(NotificationEvent::Confirmed),
+        "2026-11-30T08:30:00Z",
+        "2026-11-30T08:00:00Z",
+    );
+    assert_eq!(fields(render(&n).unwrap_err()), ["end"]);
 }
 
 #[tokio::test]
@@ -330,7 +337,7 @@ async fn a_message_that_cannot_render_takes_no_claim() {
 
 fn message(id: &str, event: NotificationEvent, to: &str) -> (String, String) {
     let n = Notification {
-        customer_email: to.into(),
+        customer_email: email(to),
         ..notification(event)
     };
     (id.into(), serde_json::to_string(&n).unwrap())
