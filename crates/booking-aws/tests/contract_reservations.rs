@@ -11,16 +11,19 @@ use std::time::Instant;
 use booking_aws::dynamo::reservations::{DynamoReservations, MAX_UNITS};
 use booking_core::{
     Error,
+    booking::FailureCode,
+    idempotency::{Fingerprint, IdempotencyKey},
     ids::{ReservationId, ServiceId, UserId},
     memory::MemoryReservations,
-    money::Currency,
+    money::{Currency, Money},
     payment::PaymentMethod,
     ports::{
         ClaimCounts, ClaimReader, Held, HoldLimits, ReservationCursor, ReservationFilter,
         ReservationStore,
     },
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
-    user::Role,
+    time::Zone,
+    user::{Email, Role},
 };
 use jiff::{SignedDuration, Timestamp};
 
@@ -70,20 +73,23 @@ fn res(
         customer_id: customer,
         service_id: service,
         service_name: "Haircut".into(),
-        customer_email: "ada@example.com".into(),
+        customer_email: Email::parse("ada@example.com").unwrap(),
         customer_name: "Ada".into(),
-        time_zone: "Europe/Madrid".into(),
+        time_zone: Zone::parse("timeZone", "Europe/Madrid").unwrap(),
         start: unit(first),
         end: unit(first + count),
         units: (first..first + count).map(unit).collect(),
         status: Status::PendingPayment,
-        amount_minor: 2500,
-        currency: Currency::parse("currency", "EUR").unwrap(),
+        amount: Money {
+            minor: 2500,
+            currency: Currency::parse("currency", "EUR").unwrap(),
+        },
         payment_method: PaymentMethod::CardVisa,
         payment_reference: None,
         refund_due_minor: None,
-        idempotency_key: format!("key-{}", ulid::Ulid::generate()),
-        fingerprint: "fp".into(),
+        idempotency_key: IdempotencyKey::parse("key", &format!("key-{}", ulid::Ulid::generate()))
+            .unwrap(),
+        fingerprint: Fingerprint::of(service, unit(first), PaymentMethod::CardVisa),
         hold_expires_at: held_at + HOLD,
         failure: None,
         history: vec![StatusChange {
@@ -436,7 +442,7 @@ async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn Store
 
     // When it is released with a failure, and released again
     let failure = Failure {
-        code: "PaymentDeclined".into(),
+        code: FailureCode::parse("PaymentDeclined"),
         message: "the card was declined".into(),
     };
     let when = now() + mins(1);

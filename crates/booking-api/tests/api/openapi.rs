@@ -603,7 +603,7 @@ fn the_mirrored_response_schemas_match_the_core_types() {
         &doc,
         "Failure",
         Failure {
-            code: "PaymentDeclined".into(),
+            code: booking_core::booking::FailureCode::parse("PaymentDeclined"),
             message: "declined".into(),
         },
     );
