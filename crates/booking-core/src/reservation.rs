@@ -390,6 +390,90 @@ mod tests {
     }
 
     #[test]
+    fn the_stored_document_keeps_its_shape() {
+        // Given a failed reservation, its typed fields set
+        let at: Timestamp = "2030-01-07T09:00:00Z".parse().unwrap();
+        let service = ServiceId::parse("s", "01KB2Z8Q0000000000000000S1").unwrap();
+        let r = Reservation {
+            id: ReservationId::parse("r", "01KB2Z8Q0000000000000000R1").unwrap(),
+            customer_id: UserId::parse("c", "01KB2Z8Q0000000000000000C1").unwrap(),
+            service_id: service,
+            service_name: "Haircut".into(),
+            customer_email: Email::parse("ada@example.com").unwrap(),
+            customer_name: "Ada".into(),
+            time_zone: Zone::parse("timeZone", "Europe/Madrid").unwrap(),
+            start: at,
+            end: at,
+            units: vec![at],
+            status: Status::Failed,
+            amount: Money {
+                minor: 2500,
+                currency: crate::money::Currency::parse("currency", "EUR").unwrap(),
+            },
+            payment_method: PaymentMethod::CardVisa,
+            payment_reference: None,
+            refund_due_minor: None,
+            idempotency_key: IdempotencyKey::parse("key", "key-1").unwrap(),
+            fingerprint: Fingerprint::of(service, at, PaymentMethod::CardVisa),
+            hold_expires_at: at,
+            failure: Some(Failure {
+                code: FailureCode::parse("States.Timeout"),
+                message: "took too long".into(),
+            }),
+            history: Vec::new(),
+            created_at: at,
+            version: 2,
+        };
+
+        // When it is serialised, then the JSON is the one docs/dynamodb.md and the API show
+        let json = serde_json::to_string(&r).unwrap();
+        let t = "\"2030-01-07T09:00:00Z\"";
+        let expected = format!(
+            "{{\"id\":\"01KB2Z8Q0000000000000000R1\",\"customerId\":\"01KB2Z8Q0000000000000000C1\",\
+             \"serviceId\":\"01KB2Z8Q0000000000000000S1\",\"serviceName\":\"Haircut\",\
+             \"customerEmail\":\"ada@example.com\",\"customerName\":\"Ada\",\
+             \"timeZone\":\"Europe/Madrid\",\"start\":{t},\"end\":{t},\"units\":[{t}],\
+             \"status\":\"FAILED\",\"amountMinor\":2500,\"currency\":\"EUR\",\
+             \"paymentMethod\":\"pm_card_visa\",\"paymentReference\":null,\"refundDueMinor\":null,\
+             \"idempotencyKey\":\"key-1\",\"fingerprint\":\"01KB2Z8Q0000000000000000S1|1894006800000|pm_card_visa\",\
+             \"holdExpiresAt\":{t},\"failure\":{{\"code\":\"States.Timeout\",\"message\":\"took too long\"}},\
+             \"history\":[],\"createdAt\":{t},\"version\":2}}"
+        );
+        assert_eq!(json, expected);
+
+        // And it reads back as it was
+        assert_eq!(serde_json::from_str::<Reservation>(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn a_recorded_failure_answers_a_replay_with_the_same_error() {
+        let failure = |code: &str, message: &str| Failure {
+            code: FailureCode::parse(code),
+            message: message.into(),
+        };
+        assert_eq!(
+            failure("PaymentDeclined", "no").to_error(),
+            TaskError::PaymentDeclined("no".into())
+        );
+        assert_eq!(
+            failure("RuleViolation", "start: is in the past").to_error(),
+            TaskError::RuleViolation {
+                field: "start".into(),
+                reason: "is in the past".into()
+            }
+        );
+        assert_eq!(
+            failure("States.Timeout", "took too long").to_error(),
+            TaskError::ServiceUnavailable("States.Timeout: took too long".into())
+        );
+        let json = serde_json::to_value(failure("HoldExpired", "late")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "HoldExpired", "message": "late"})
+        );
+    }
+
+    #[test]
     fn statuses_parse_from_their_wire_names() {
         assert_eq!(Status::parse("status", "NO_SHOW").unwrap(), Status::NoShow);
         assert!(Status::parse("status", "confirmed").is_err());

@@ -450,6 +450,20 @@ mod tests {
     }
 
     #[test]
+    fn failure_kinds_are_serialised_by_their_asl_names() {
+        for kind in FailureKind::ALL {
+            // Given each kind, then serde, as_str and parse agree, and its error has that kind
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(FailureKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(FailureCode::parse(kind.as_str()), FailureCode::Task(kind));
+            assert_eq!(kind.error("start: m".into()).kind(), kind);
+        }
+        let platform = FailureCode::parse("States.Timeout");
+        assert_eq!(platform, FailureCode::Platform("States.Timeout".into()));
+        assert_eq!(serde_json::to_value(&platform).unwrap(), "States.Timeout");
+    }
+
+    #[test]
     fn platform_errors_are_not_blamed_on_the_client() {
         let e = TaskFailure {
             error: "States.Timeout".into(),
