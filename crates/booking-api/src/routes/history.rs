@@ -202,34 +202,46 @@ pub(crate) async fn history(
     caller: Caller,
     QueryParams(q): QueryParams<HistoryQuery>,
 ) -> Result<Json<HistoryPage>, Problem> {
-    let mut p = Problems::default();
-    let (limit, after) = super::paging::reservations(
-        &mut p,
-        q.limit,
-        q.cursor.as_deref(),
-        DEFAULT_LIMIT,
-        MAX_LIMIT,
-    );
-    let when = q
-        .when
-        .as_deref()
-        .and_then(|w| p.check(When::parse("when", w)));
-    let customer = q
-        .customer_id
-        .as_deref()
-        .and_then(|s| p.check(UserId::parse("customerId", s)));
-    p.into_result()?;
+    let (customer, when, after, limit) = q.parse()?;
     let (customer, now, page) = state
         .reservations()
         .history(caller.viewer(), customer, when, after, limit)
         .await?;
+    let items = page.items.iter().map(|l| HistoryItem::new(l, now));
     Ok(Json(HistoryPage {
         customer_id: customer,
-        items: page
-            .items
-            .iter()
-            .map(|l| HistoryItem::new(l, now))
-            .collect(),
+        items: items.collect(),
         next_cursor: page.next,
     }))
+}
+
+type Parsed = (
+    Option<UserId>,
+    Option<When>,
+    Option<booking_core::ports::ReservationCursor>,
+    usize,
+);
+
+impl HistoryQuery {
+    /// Whose history, which part of it and which page; every bad parameter is named at once.
+    fn parse(self) -> Result<Parsed, Problem> {
+        let mut p = Problems::default();
+        let (limit, after) = super::paging::reservations(
+            &mut p,
+            self.limit,
+            self.cursor.as_deref(),
+            DEFAULT_LIMIT,
+            MAX_LIMIT,
+        );
+        let when = self
+            .when
+            .as_deref()
+            .and_then(|w| p.check(When::parse("when", w)));
+        let customer = self
+            .customer_id
+            .as_deref()
+            .and_then(|s| p.check(UserId::parse("customerId", s)));
+        p.into_result()?;
+        Ok((customer, when, after, limit))
+    }
 }

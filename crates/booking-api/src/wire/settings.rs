@@ -90,33 +90,31 @@ fn closed_dates() -> utoipa::openapi::Array {
         .build()
 }
 
-/// Each day's intervals, converted one by one.
-fn days<A, B>(week: [Vec<A>; 7], f: impl Fn(A) -> B + Copy) -> [Vec<B>; 7] {
-    week.map(|day| day.into_iter().map(f).collect())
+/// A week of one interval type as a week of another, day by day.
+macro_rules! map_week {
+    ($week:expr => $Week:ident, $f:expr) => {{
+        let (w, f) = ($week, $f);
+        $Week {
+            mon: w.mon.into_iter().map(f).collect(),
+            tue: w.tue.into_iter().map(f).collect(),
+            wed: w.wed.into_iter().map(f).collect(),
+            thu: w.thu.into_iter().map(f).collect(),
+            fri: w.fri.into_iter().map(f).collect(),
+            sat: w.sat.into_iter().map(f).collect(),
+            sun: w.sun.into_iter().map(f).collect(),
+        }
+    }};
 }
 
 impl From<Settings> for SettingsDoc {
     fn from(s: Settings) -> Self {
-        let w = s.weekly_hours;
-        let [mon, tue, wed, thu, fri, sat, sun] = days(
-            [w.mon, w.tue, w.wed, w.thu, w.fri, w.sat, w.sun],
-            |iv: Interval| IntervalDoc {
-                open: iv.open,
-                close: iv.close,
-            },
-        );
         SettingsDoc {
             time_zone: s.time_zone,
             slot_minutes: s.slot_minutes,
-            weekly_hours: WeeklyHoursDoc {
-                mon,
-                tue,
-                wed,
-                thu,
-                fri,
-                sat,
-                sun,
-            },
+            weekly_hours: map_week!(s.weekly_hours => WeeklyHoursDoc, |iv: Interval| IntervalDoc {
+                open: iv.open,
+                close: iv.close,
+            }),
             closed_dates: s.closed_dates,
         }
     }
@@ -125,26 +123,13 @@ impl From<Settings> for SettingsDoc {
 impl From<settings::Settings> for Settings {
     fn from(s: settings::Settings) -> Self {
         let doc = SettingsDoc::from(s);
-        let w = doc.weekly_hours;
-        let [mon, tue, wed, thu, fri, sat, sun] = days(
-            [w.mon, w.tue, w.wed, w.thu, w.fri, w.sat, w.sun],
-            |iv: IntervalDoc| Interval {
-                open: iv.open,
-                close: iv.close,
-            },
-        );
         Settings {
             time_zone: doc.time_zone,
             slot_minutes: doc.slot_minutes,
-            weekly_hours: WeeklyHours {
-                mon,
-                tue,
-                wed,
-                thu,
-                fri,
-                sat,
-                sun,
-            },
+            weekly_hours: map_week!(doc.weekly_hours => WeeklyHours, |iv: IntervalDoc| Interval {
+                open: iv.open,
+                close: iv.close,
+            }),
             closed_dates: doc.closed_dates,
         }
     }
