@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod problem;
 mod routes;
 pub mod state;
+pub mod wire;
 
 use std::time::Instant;
 
@@ -17,6 +18,7 @@ use axum::{
     middleware::{self, Next},
     response::Response,
 };
+use utoipa_axum::router::OpenApiRouter;
 
 pub use jwt::{Jwt, JwtConfig};
 pub use problem::Problem;
@@ -27,48 +29,59 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// `/api/auth/*` and `/api/users/*`: the auth function.
 pub fn auth_router(state: AuthState) -> Router {
-    finish(auth_routes(state))
+    finish(auth_routes().with_state(state))
 }
 
 /// `/api/services/*`, `/api/settings/*` and `/api/reports/*`: the services function.
 pub fn services_router(state: ServicesState) -> Router {
-    finish(services_routes(state))
+    finish(services_routes().with_state(state))
 }
 
 /// `/api/reservations/*`: the reserve function.
 pub fn reservations_router(state: ReservationsState) -> Router {
-    finish(reservations_routes(state))
+    finish(reservations_routes().with_state(state))
 }
 
 /// Every route of every area, as booking-local serves them.
 pub fn app(auth: AuthState, services: ServicesState, reservations: ReservationsState) -> Router {
     finish(
-        auth_routes(auth)
-            .merge(services_routes(services))
-            .merge(reservations_routes(reservations)),
+        auth_routes()
+            .with_state(auth)
+            .merge(services_routes().with_state(services))
+            .merge(reservations_routes().with_state(reservations)),
     )
 }
 
-fn auth_routes(state: AuthState) -> Router {
-    routes::auth::routes().with_state(state)
+// Each area's operations, declared once: the routers above serve them and [`openapi`]
+// describes them.
+
+fn auth_routes() -> OpenApiRouter<AuthState> {
+    routes::auth::routes()
 }
 
-fn services_routes(state: ServicesState) -> Router {
-    routes::catalog::routes()
-        .merge(routes::reports::routes())
-        .with_state(state)
+fn services_routes() -> OpenApiRouter<ServicesState> {
+    routes::catalog::routes().merge(routes::reports::routes())
 }
 
-fn reservations_routes(state: ReservationsState) -> Router {
+fn reservations_routes() -> OpenApiRouter<ReservationsState> {
     routes::reservations::routes()
         .merge(routes::history::routes())
         .merge(routes::visits::routes())
-        .with_state(state)
 }
 
-fn finish(routes: Router) -> Router {
+/// The description of every area's operations, health included.
+fn operations() -> [utoipa::openapi::OpenApi; 4] {
+    [
+        routes::health::<()>().into_openapi(),
+        auth_routes().into_openapi(),
+        services_routes().into_openapi(),
+        reservations_routes().into_openapi(),
+    ]
+}
+
+fn finish(routes: OpenApiRouter) -> Router {
+    let (routes, _) = routes.merge(routes::health()).split_for_parts();
     routes
-        .merge(routes::health())
         .fallback(|| async { Problem::not_found("route") })
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -6,21 +6,78 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use booking_core::{Error, FieldError, booking::TaskError, error::chain};
+use booking_core::{Error, booking::TaskError, error::chain};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-/// An error response. Build one from a core [`Error`] or with the constructors below.
-#[derive(Debug, Serialize)]
+use crate::wire::formats::Status;
+
+/// One bad field of a request and why it was refused.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"field": "password", "reason": "must be at least 10 characters long"})))]
+pub struct FieldError {
+    /// The field's path in the body (`cancellation.lateRefundPercent`, `weeklyHours.mon[0].open`),
+    /// a query parameter, a header (`Idempotency-Key`), `id` for the path, or `body` for the
+    /// body as a whole.
+    field: String,
+    /// Why, in words a client developer can act on.
+    reason: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<booking_core::FieldError> for FieldError {
+    fn from(e: booking_core::FieldError) -> Self {
+        FieldError::new(e.field, e.reason)
+    }
+}
+
+/// An error, as RFC 9457 `application/problem+json`. A validation error names each bad
+/// field and why.
+// Build one from a core [`Error`] or with the constructors below.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(examples(json!({
+    "type": "/problems/validation-error",
+    "title": "The request is invalid",
+    "status": 400,
+    "detail": "password: must be at least 10 characters long",
+    "errors": [{"field": "password", "reason": "must be at least 10 characters long"}]
+})))]
 pub struct Problem {
+    /// The kind of problem, a path under `/problems/`: `validation-error`, `unauthorized`,
+    /// `forbidden`, `not-found`, `conflict`, `too-many-attempts`, `payload-too-large`,
+    /// `unsupported-media-type`, `rule-violation`, `slot-unavailable`, `hold-expired`,
+    /// `payment-declined`, `limit-exceeded`, `invalid-request`, `not-cancellable`,
+    /// `temporarily-unavailable`, `internal`, ...
     #[serde(rename = "type")]
+    #[schema(
+        pattern = "^/problems/[a-z-]+$",
+        examples("/problems/validation-error")
+    )]
     kind: &'static str,
+    /// A short summary of the kind of problem.
     title: &'static str,
+    /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
     status: u16,
+    /// What went wrong in this occurrence; for a validation error, `field: reason` of each
+    /// bad field, joined by `; `.
     detail: String,
+    /// Each bad field (validation errors and rule violations); absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(min_items = 1)]
     errors: Vec<FieldError>,
-    /// A reservation's status when it refused a change (409).
-    #[serde(rename = "currentStatus", skip_serializing_if = "Option::is_none")]
+    /// A reservation's status when it refused a change (409); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Status, required = false)]
     current_status: Option<&'static str>,
     #[serde(skip)]
     retry_after: Option<u64>,
@@ -41,18 +98,18 @@ impl Problem {
 
     /// 400 for one bad field.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Problem::validation(vec![FieldError::new(field, reason)])
+        Problem::validation(vec![booking_core::FieldError::new(field, reason)])
     }
 
     /// 400 listing every bad field.
-    pub fn validation(errors: Vec<FieldError>) -> Self {
+    pub fn validation(errors: Vec<booking_core::FieldError>) -> Self {
         let detail = errors
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("; ");
         Problem {
-            errors,
+            errors: errors.into_iter().map(Into::into).collect(),
             ..Problem::new(
                 StatusCode::BAD_REQUEST,
                 "/problems/validation-error",

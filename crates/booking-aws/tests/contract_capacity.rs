@@ -208,12 +208,11 @@ impl Case {
             .await
             .unwrap();
         for spec in specs {
-            let new: NewService = serde_json::from_value(serde_json::json!({
-                "name": "Service", "durationMinutes": spec.duration,
-                "bufferMinutes": spec.buffer, "capacity": spec.capacity,
-                "priceMinor": 1000, "currency": "EUR"
-            }))
-            .unwrap();
+            let new = NewService {
+                buffer_minutes: spec.buffer,
+                capacity: spec.capacity,
+                ..NewService::new("Service", spec.duration, 1000, "EUR")
+            };
             let service = case.catalog().create(new).await.unwrap();
             case.services.push((service.id, *spec));
         }

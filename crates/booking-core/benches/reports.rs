@@ -64,13 +64,10 @@ async fn shop(n: usize) -> (MemoryStores, Settings, Service) {
     .unwrap();
     let settings = catalog.put_settings(doc).await.unwrap();
     let service = catalog
-        .create(
-            serde_json::from_value::<NewService>(serde_json::json!({
-                "name": "Massage", "durationMinutes": 60, "priceMinor": 5000,
-                "currency": "EUR", "capacity": 1000,
-            }))
-            .unwrap(),
-        )
+        .create(NewService {
+            capacity: 1000,
+            ..NewService::new("Massage", 60, 5000, "EUR")
+        })
         .await
         .unwrap();
     let first: Timestamp = "2026-12-01T08:00:00Z".parse().unwrap();

@@ -8,7 +8,6 @@
 use std::net::IpAddr;
 
 use jiff::{SignedDuration, Timestamp};
-use serde::Deserialize;
 
 use crate::{
     Error,
@@ -62,9 +61,7 @@ impl AccountsConfig {
     }
 }
 
-/// The body of `POST /api/auth/register`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A new account as a client asks for it, before it is checked.
 pub struct Registration {
     pub email: String,
     pub password: String,
@@ -81,9 +78,7 @@ impl std::fmt::Debug for Registration {
     }
 }
 
-/// The body of `POST /api/auth/login`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// An email and password to log in with.
 pub struct Credentials {
     pub email: String,
     pub password: String,

@@ -55,43 +55,50 @@ pub struct Service {
     pub updated_at: Timestamp,
 }
 
-/// The body of `POST /api/services`; optional fields take the documented defaults.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A new service as a client asks for it, before the catalog's rules are checked.
+#[derive(Debug, Clone)]
 pub struct NewService {
     pub name: String,
-    #[serde(default)]
     pub description: String,
     pub duration_minutes: u32,
-    #[serde(default)]
     pub buffer_minutes: u32,
     pub price_minor: i64,
     pub currency: String,
-    #[serde(default = "one")]
     pub capacity: u32,
-    #[serde(default)]
     pub min_notice_minutes: u32,
-    #[serde(default = "ninety")]
     pub max_advance_days: u32,
-    #[serde(default)]
     pub cancellation: CancellationPolicy,
-    #[serde(default = "yes")]
     pub active: bool,
 }
 
-fn one() -> u32 {
-    1
-}
-fn ninety() -> u32 {
-    90
-}
-fn yes() -> bool {
-    true
+/// The capacity of a service created without one.
+pub const DEFAULT_CAPACITY: u32 = 1;
+/// How far ahead a service created without a limit can be booked.
+pub const DEFAULT_MAX_ADVANCE_DAYS: u32 = 90;
+
+impl NewService {
+    /// A new active service with the defaults for what the client left out: no
+    /// description or buffer, [`DEFAULT_CAPACITY`], no notice, [`DEFAULT_MAX_ADVANCE_DAYS`]
+    /// and the default cancellation policy.
+    pub fn new(name: &str, duration_minutes: u32, price_minor: i64, currency: &str) -> Self {
+        NewService {
+            name: name.to_owned(),
+            description: String::new(),
+            duration_minutes,
+            buffer_minutes: 0,
+            price_minor,
+            currency: currency.to_owned(),
+            capacity: DEFAULT_CAPACITY,
+            min_notice_minutes: 0,
+            max_advance_days: DEFAULT_MAX_ADVANCE_DAYS,
+            cancellation: CancellationPolicy::default(),
+            active: true,
+        }
+    }
 }
 
-/// The body of `PATCH /api/services/{id}`: only the fields present change.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Changes to a service: only the fields present change.
+#[derive(Debug, Clone, Default)]
 pub struct ServicePatch {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -342,38 +349,34 @@ mod tests {
     use super::*;
     use crate::error::invalid_fields as fields;
 
-    fn new_service(json: serde_json::Value) -> NewService {
-        serde_json::from_value(json).unwrap()
+    fn new_service(duration_minutes: u32) -> NewService {
+        NewService::new("Cut", duration_minutes, 2500, "EUR")
     }
 
     #[test]
-    fn defaults_fill_the_optional_fields() {
-        let s = new_service(serde_json::json!({
-            "name": "Cut", "durationMinutes": 30, "priceMinor": 2500, "currency": "EUR"
-        }))
-        .build(ServiceId::new(), 15, Timestamp::UNIX_EPOCH)
-        .unwrap();
+    fn new_takes_the_defaults() {
+        let s = new_service(30)
+            .build(ServiceId::new(), 15, Timestamp::UNIX_EPOCH)
+            .unwrap();
         assert_eq!((s.capacity, s.max_advance_days, s.active), (1, 90, true));
         assert_eq!(s.cancellation, CancellationPolicy::default());
     }
 
     #[test]
     fn a_duration_off_the_slot_grid_is_rejected() {
-        let err = new_service(serde_json::json!({
-            "name": "Cut", "durationMinutes": 40, "priceMinor": 2500, "currency": "EUR"
-        }))
-        .build(ServiceId::new(), 15, Timestamp::UNIX_EPOCH)
-        .unwrap_err();
+        let err = new_service(40)
+            .build(ServiceId::new(), 15, Timestamp::UNIX_EPOCH)
+            .unwrap_err();
         assert_eq!(fields(err), ["durationMinutes"]);
     }
 
     #[test]
     fn a_service_blocks_at_most_450_minutes_with_its_buffer() {
         let build = |duration: u32, buffer: u32| {
-            new_service(serde_json::json!({
-                "name": "Long", "durationMinutes": duration, "bufferMinutes": buffer,
-                "priceMinor": 10, "currency": "EUR"
-            }))
+            NewService {
+                buffer_minutes: buffer,
+                ..NewService::new("Long", duration, 10, "EUR")
+            }
             .build(ServiceId::new(), 5, Timestamp::UNIX_EPOCH)
         };
         // Up to 450 minutes in all is a service
@@ -395,11 +398,16 @@ mod tests {
 
     #[test]
     fn every_broken_rule_is_reported_at_once() {
-        let err = new_service(serde_json::json!({
-            "name": " ", "durationMinutes": 500, "bufferMinutes": 7, "priceMinor": -1,
-            "currency": "eur", "capacity": 0, "maxAdvanceDays": 0,
-            "cancellation": {"fullRefundHoursBefore": 24, "lateRefundPercent": 101}
-        }))
+        let err = NewService {
+            buffer_minutes: 7,
+            capacity: 0,
+            max_advance_days: 0,
+            cancellation: CancellationPolicy {
+                full_refund_hours_before: 24,
+                late_refund_percent: 101,
+            },
+            ..NewService::new(" ", 500, -1, "eur")
+        }
         .build(ServiceId::new(), 15, Timestamp::UNIX_EPOCH)
         .unwrap_err();
         assert_eq!(

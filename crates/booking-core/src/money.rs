@@ -81,6 +81,11 @@ impl Currency {
         self.0
     }
 
+    /// Every currency this product accepts, by code.
+    pub fn all() -> impl Iterator<Item = Currency> {
+        CURRENCIES.iter().map(|(c, _)| Currency(c))
+    }
+
     /// Digits after the decimal point (EUR 2, JPY 0, KWD 3).
     pub fn exponent(self) -> u8 {
         CURRENCIES

@@ -26,6 +26,12 @@ pub enum PaymentMethod {
 }
 
 impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 3] = [
+        PaymentMethod::CardVisa,
+        PaymentMethod::CardChargeDeclined,
+        PaymentMethod::CardProcessingError,
+    ];
+
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
         match s {
             "pm_card_visa" => Ok(PaymentMethod::CardVisa),

@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
-use serde::Serialize;
 
 use crate::{
     Error, FieldError,
@@ -79,8 +78,7 @@ impl Period {
 }
 
 /// Reservations per status; every status is always present.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatusCounts {
     pub pending_payment: u64,
     pub confirmed: u64,
@@ -105,8 +103,7 @@ impl StatusCounts {
 }
 
 /// Money of one currency that the ledger recorded for the period's reservations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revenue {
     pub currency: Currency,
     /// Sum of the charges.
@@ -133,8 +130,7 @@ impl Revenue {
 }
 
 /// The figures of one service, or of all of them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
     /// Reservations starting in the period, by status.
     pub reservations: StatusCounts,
@@ -211,17 +207,14 @@ impl Figures {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceSummary {
     pub service_id: ServiceId,
     pub service_name: String,
-    #[serde(flatten)]
     pub figures: Figures,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub from: Date,
     pub to: Date,

@@ -78,6 +78,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::Customer, Role::Staff, Role::Admin];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Customer => "customer",

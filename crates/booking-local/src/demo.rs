@@ -1,8 +1,7 @@
 //! Demo data for booking-local: opening hours, three services, an admin and a customer.
 
-use booking_core::{
-    accounts::Registration, catalog::NewService, settings::SettingsDoc, user::Role,
-};
+use booking_api::wire::catalog::NewService;
+use booking_core::{accounts::Registration, settings::SettingsDoc, user::Role};
 
 /// A fresh 32-byte secret from the OS RNG, used when JWT_SECRET is not configured; tokens
 /// then die with the process.
@@ -43,7 +42,7 @@ pub async fn seed(
             "currency": "EUR", "capacity": 2}),
     ] {
         catalog
-            .create(serde_json::from_value::<NewService>(json)?)
+            .create(serde_json::from_value::<NewService>(json)?.into())
             .await?;
     }
 

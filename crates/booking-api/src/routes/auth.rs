@@ -1,37 +1,35 @@
 //! `/api/auth/*` (register, login, me) and `/api/users/*` (admin user management).
 
-use axum::{
-    Json, Router,
-    extract::State,
-    http::StatusCode,
-    routing::{get, post, put},
-};
+use axum::{Json, extract::State, http::StatusCode};
 use booking_core::{
-    accounts::{Credentials, Registration},
     ids::UserId,
     user::{Role, User},
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AuthState,
     extract::{Admin, Caller, ClientAddr, JsonBody, PathId, QueryParams, path_id},
-    openapi::{
+    openapi::responses::{
         Forbidden, HashingBusy, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-        schemas::{self, Ulid},
     },
     problem::Problem,
+    wire::{
+        self,
+        formats::{self, Ulid},
+    },
 };
 
-pub fn routes() -> Router<AuthState> {
-    Router::new()
-        .route("/api/auth/register", post(register))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/me", get(me))
-        .route("/api/users", get(list_users))
-        .route("/api/users/{id}/role", put(set_role))
+pub fn routes() -> OpenApiRouter<AuthState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(me))
+        .routes(routes!(list_users))
+        .routes(routes!(set_role))
 }
 
 /// A user as clients see it: never the password hash.
@@ -43,7 +41,7 @@ pub struct UserView {
     /// In lower case.
     email: String,
     name: String,
-    #[schema(value_type = schemas::Role)]
+    #[schema(value_type = formats::Role)]
     role: Role,
     /// UTC.
     #[schema(value_type = String, format = DateTime)]
@@ -70,14 +68,14 @@ impl From<User> for UserView {
     path = "/api/auth/register",
     operation_id = "register",
     tag = "auth",
-    request_body = schemas::Registration,
+    request_body = wire::accounts::Registration,
     responses(
         (status = 201, description = "The account was created.", body = UserView),
-        (status = 400, description = "A field is invalid (email, a password under 10 characters, only spaces or control characters, equal to the email or one of the 1,000 most common passwords, name), the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is already registered (`/problems/conflict`, `errors[0].field` is `email`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A field is invalid (email, a password under 10 characters, only spaces or control characters, equal to the email or one of the 1,000 most common passwords, name), the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is already registered (`/problems/conflict`, `errors[0].field` is `email`).", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 429, description = "Too many registrations from this client address within the hour (`BOOKING_REGISTRATIONS_PER_HOUR`, default 20; `/problems/too-many-attempts`).", body = schemas::Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many registrations from this client address within the hour (`BOOKING_REGISTRATIONS_PER_HOUR`, default 20; `/problems/too-many-attempts`).", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until this address may register again (at least 1)."))),
         (status = 500, response = InternalError),
         (status = 503, response = HashingBusy),
@@ -86,9 +84,9 @@ impl From<User> for UserView {
 pub(crate) async fn register(
     State(state): State<AuthState>,
     ClientAddr(client): ClientAddr,
-    JsonBody(reg): JsonBody<Registration>,
+    JsonBody(reg): JsonBody<wire::accounts::Registration>,
 ) -> Result<(StatusCode, Json<UserView>), Problem> {
-    let user = state.accounts().register(reg, client).await?;
+    let user = state.accounts().register(reg.into(), client).await?;
     tracing::info!(user_id = %user.id, "user registered");
     Ok((StatusCode::CREATED, Json(user.into())))
 }
@@ -118,15 +116,15 @@ pub(crate) struct LoginResponse {
     path = "/api/auth/login",
     operation_id = "login",
     tag = "auth",
-    request_body = schemas::Credentials,
+    request_body = wire::accounts::Credentials,
     responses(
         (status = 200, description = "Signed in.", body = LoginResponse),
-        (status = 400, description = "The email is malformed, the password is empty, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unknown email or wrong password (deliberately indistinguishable).", body = schemas::Problem, content_type = "application/problem+json",
+        (status = 400, description = "The email is malformed, the password is empty, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown email or wrong password (deliberately indistinguishable).", body = Problem, content_type = "application/problem+json",
             headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 429, description = "Too many failed logins: 5 for this email from this client address, or 50 for this email from all addresses, within 15 minutes (`/problems/too-many-attempts`).", body = schemas::Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many failed logins: 5 for this email from this client address, or 50 for this email from all addresses, within 15 minutes (`/problems/too-many-attempts`).", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until a login for this email is accepted again (at least 1)."))),
         (status = 500, response = InternalError),
         (status = 503, response = HashingBusy),
@@ -135,9 +133,9 @@ pub(crate) struct LoginResponse {
 pub(crate) async fn login(
     State(state): State<AuthState>,
     ClientAddr(client): ClientAddr,
-    JsonBody(creds): JsonBody<Credentials>,
+    JsonBody(creds): JsonBody<wire::accounts::Credentials>,
 ) -> Result<Json<LoginResponse>, Problem> {
-    let user = state.accounts().login(creds, client).await?;
+    let user = state.accounts().login(creds.into(), client).await?;
     let (token, expires_at) = state
         .authn
         .jwt
@@ -200,7 +198,7 @@ pub(crate) struct UserPage {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of users.", body = UserPage),
-        (status = 400, description = "A bad query parameter: `limit` outside 1..100, a `cursor` this API did not return, or an unknown parameter.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad query parameter: `limit` outside 1..100, a `cursor` this API did not return, or an unknown parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 500, response = InternalError),
@@ -226,7 +224,7 @@ pub(crate) async fn list_users(
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"role": "staff"})))]
 pub(crate) struct RoleChange {
-    #[schema(value_type = schemas::Role)]
+    #[schema(value_type = formats::Role)]
     role: String,
 }
 
@@ -244,11 +242,11 @@ pub(crate) struct RoleChange {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The user with the new role.", body = UserView),
-        (status = 400, description = "The id is not a ULID, the role is not `customer`, `staff` or `admin`, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The id is not a ULID, the role is not `customer`, `staff` or `admin`, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, description = "No such user.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An admin tried to change their own role (`/problems/conflict`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin tried to change their own role (`/problems/conflict`).", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 500, response = InternalError),

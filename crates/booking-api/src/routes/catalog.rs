@@ -1,41 +1,35 @@
 //! `/api/services/*` (catalog and availability) and `/api/settings`.
 
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    routing::get,
 };
-use booking_core::{
-    availability::{DateRange, Slot},
-    catalog::{NewService, Service, ServicePatch},
-    ids::ServiceId,
-    settings::{Settings, SettingsDoc, parse_date},
-    user::Role,
-};
+use booking_core::{availability::DateRange, ids::ServiceId, settings::parse_date, user::Role};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ServicesState,
     extract::{Admin, JsonBody, MaybeCaller, PathId, QueryParams, path_id},
-    openapi::{
+    openapi::responses::{
         Forbidden, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-        schemas::{self, Ulid},
     },
     problem::Problem,
+    wire::{self, formats::Ulid},
 };
 
-pub fn routes() -> Router<ServicesState> {
-    Router::new()
-        .route("/api/services", get(list).post(create))
-        .route(
-            "/api/services/{id}",
-            get(show).patch(update).delete(deactivate),
-        )
-        .route("/api/services/{id}/availability", get(availability))
-        .route("/api/settings", get(settings).put(put_settings))
+pub fn routes() -> OpenApiRouter<ServicesState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, deactivate))
+        .routes(routes!(availability))
+        .routes(routes!(settings, put_settings))
 }
+
+type Service = wire::catalog::Service;
+type Settings = wire::settings::Settings;
 
 fn is_admin(caller: &MaybeCaller) -> bool {
     caller.0.as_ref().is_some_and(|c| c.role() == Role::Admin)
@@ -54,7 +48,6 @@ pub(crate) struct ListQuery {
 /// The catalog in name order.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ServiceList {
-    #[schema(value_type = Vec<schemas::Service>)]
     items: Vec<Service>,
 }
 
@@ -70,10 +63,10 @@ pub(crate) struct ServiceList {
     security((), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The services, by name.", body = ServiceList),
-        (status = 400, description = "`includeInactive` is not `true` or `false`, or an unknown query parameter.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A token was sent and is not valid, or `includeInactive=true` came without a token.", body = schemas::Problem, content_type = "application/problem+json",
+        (status = 400, description = "`includeInactive` is not `true` or `false`, or an unknown query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent and is not valid, or `includeInactive=true` came without a token.", body = Problem, content_type = "application/problem+json",
             headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
-        (status = 403, description = "`includeInactive=true` with a token that is not an admin's.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`includeInactive=true` with a token that is not an admin's.", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
     )
 )]
@@ -93,6 +86,7 @@ pub(crate) async fn list(
         }
     }
     let items = state.catalog().list(q.include_inactive).await?;
+    let items = items.into_iter().map(Into::into).collect();
     Ok(Json(ServiceList { items }))
 }
 
@@ -107,11 +101,11 @@ pub(crate) async fn list(
     params(("id" = Ulid, Path, description = "The service's id.")),
     security((), ("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The service.", body = schemas::Service),
-        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A token was sent and is not valid.", body = schemas::Problem, content_type = "application/problem+json",
+        (status = 200, description = "The service.", body = wire::catalog::Service),
+        (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent and is not valid.", body = Problem, content_type = "application/problem+json",
             headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
-        (status = 404, description = "No such service (or it is inactive and the caller is not an admin).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service (or it is inactive and the caller is not an admin).", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
     )
 )]
@@ -121,7 +115,9 @@ pub(crate) async fn show(
     PathId(id): PathId,
 ) -> Result<Json<Service>, Problem> {
     let id = path_id(id, ServiceId::parse)?;
-    Ok(Json(state.catalog().get(id, is_admin(&caller)).await?))
+    Ok(Json(
+        state.catalog().get(id, is_admin(&caller)).await?.into(),
+    ))
 }
 
 /// Create a service (admin).
@@ -130,12 +126,12 @@ pub(crate) async fn show(
     path = "/api/services",
     operation_id = "createService",
     tag = "services",
-    request_body = schemas::NewService,
+    request_body = wire::catalog::NewService,
     security(("bearerAuth" = [])),
     responses(
-        (status = 201, description = "The service was created.", body = schemas::Service,
+        (status = 201, description = "The service was created.", body = wire::catalog::Service,
             headers(("Location" = String, description = "`/api/services/{id}` of the new service."))),
-        (status = 400, description = "Fields break the catalog's rules (each is named in `errors`; `durationMinutes` must be a multiple of the settings' `slotMinutes`), the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Fields break the catalog's rules (each is named in `errors`; `durationMinutes` must be a multiple of the settings' `slotMinutes`), the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 413, response = PayloadTooLarge),
@@ -146,15 +142,15 @@ pub(crate) async fn show(
 pub(crate) async fn create(
     State(state): State<ServicesState>,
     Admin(admin): Admin,
-    JsonBody(new): JsonBody<NewService>,
+    JsonBody(new): JsonBody<wire::catalog::NewService>,
 ) -> Result<(StatusCode, HeaderMap, Json<Service>), Problem> {
-    let service = state.catalog().create(new).await?;
+    let service = state.catalog().create(new.into()).await?;
     tracing::info!(admin_id = %admin.id(), service_id = %service.id, "service created");
     let mut headers = HeaderMap::new();
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/services/{}", service.id)) {
         headers.insert(header::LOCATION, loc);
     }
-    Ok((StatusCode::CREATED, headers, Json(service)))
+    Ok((StatusCode::CREATED, headers, Json(service.into())))
 }
 
 /// Change some fields of a service (admin).
@@ -166,15 +162,15 @@ pub(crate) async fn create(
     operation_id = "updateService",
     tag = "services",
     params(("id" = Ulid, Path, description = "The service's id.")),
-    request_body = schemas::ServicePatch,
+    request_body = wire::catalog::ServicePatch,
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The updated service.", body = schemas::Service),
-        (status = 400, description = "The id is not a ULID, fields break the catalog's rules, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The updated service.", body = wire::catalog::Service),
+        (status = 400, description = "The id is not a ULID, fields break the catalog's rules, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, description = "No such service.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The service changed meanwhile; read it again and retry (`/problems/conflict`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The service changed meanwhile; read it again and retry (`/problems/conflict`).", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 500, response = InternalError),
@@ -184,12 +180,12 @@ pub(crate) async fn update(
     State(state): State<ServicesState>,
     Admin(admin): Admin,
     PathId(id): PathId,
-    JsonBody(patch): JsonBody<ServicePatch>,
+    JsonBody(patch): JsonBody<wire::catalog::ServicePatch>,
 ) -> Result<Json<Service>, Problem> {
     let id = path_id(id, ServiceId::parse)?;
-    let service = state.catalog().update(id, patch).await?;
+    let service = state.catalog().update(id, patch.into()).await?;
     tracing::info!(admin_id = %admin.id(), service_id = %id, "service updated");
-    Ok(Json(service))
+    Ok(Json(service.into()))
 }
 
 /// Deactivate a service (admin).
@@ -204,12 +200,12 @@ pub(crate) async fn update(
     params(("id" = Ulid, Path, description = "The service's id.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The service, with `active: false`.", body = schemas::Service),
-        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The service, with `active: false`.", body = wire::catalog::Service),
+        (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, description = "No such service.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The service changed meanwhile; retry (`/problems/conflict`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The service changed meanwhile; retry (`/problems/conflict`).", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
     )
 )]
@@ -221,7 +217,7 @@ pub(crate) async fn deactivate(
     let id = path_id(id, ServiceId::parse)?;
     let service = state.catalog().deactivate(id).await?;
     tracing::info!(admin_id = %admin.id(), service_id = %id, "service deactivated");
-    Ok(Json(service))
+    Ok(Json(service.into()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -249,8 +245,7 @@ pub(crate) struct Availability {
     #[schema(format = Date)]
     to: String,
     /// Bookable starts in time order.
-    #[schema(value_type = Vec<schemas::Slot>)]
-    slots: Vec<Slot>,
+    slots: Vec<wire::catalog::Slot>,
 }
 
 /// Free slots of an active service.
@@ -265,8 +260,8 @@ pub(crate) struct Availability {
     params(("id" = Ulid, Path, description = "The service's id."), RangeQuery),
     responses(
         (status = 200, description = "The bookable starts.", body = Availability),
-        (status = 400, description = "The id is not a ULID; `from` or `to` is missing or not a date `YYYY-MM-DD`, `to` is before `from` or more than 31 days after it; an unknown query parameter.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such active service.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The id is not a ULID; `from` or `to` is missing or not a date `YYYY-MM-DD`, `to` is before `from` or more than 31 days after it; an unknown query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such active service.", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
     )
 )]
@@ -288,7 +283,7 @@ pub(crate) async fn availability(
         time_zone: settings.time_zone_name().to_owned(),
         from: from.to_string(),
         to: to.to_string(),
-        slots,
+        slots: slots.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -301,14 +296,14 @@ pub(crate) async fn availability(
     operation_id = "getSettings",
     tag = "settings",
     responses(
-        (status = 200, description = "The settings.", body = schemas::Settings),
+        (status = 200, description = "The settings.", body = wire::settings::Settings),
         (status = 500, response = InternalError),
     )
 )]
 pub(crate) async fn settings(
     State(state): State<ServicesState>,
 ) -> Result<Json<Settings>, Problem> {
-    Ok(Json(state.catalog().settings().await?))
+    Ok(Json(state.catalog().settings().await?.into()))
 }
 
 /// Replace the business settings (admin).
@@ -320,11 +315,11 @@ pub(crate) async fn settings(
     path = "/api/settings",
     operation_id = "putSettings",
     tag = "settings",
-    request_body = schemas::Settings,
+    request_body = wire::settings::Settings,
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The new settings.", body = schemas::Settings),
-        (status = 400, description = "Fields are invalid (unknown time zone, a slot size not in the list, intervals off the grid, overlapping or with `close` not after `open`, a bad date; each is named in `errors`), an existing service is off the new grid, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The new settings.", body = wire::settings::Settings),
+        (status = 400, description = "Fields are invalid (unknown time zone, a slot size not in the list, intervals off the grid, overlapping or with `close` not after `open`, a bad date; each is named in `errors`), an existing service is off the new grid, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 413, response = PayloadTooLarge),
@@ -335,9 +330,9 @@ pub(crate) async fn settings(
 pub(crate) async fn put_settings(
     State(state): State<ServicesState>,
     Admin(admin): Admin,
-    JsonBody(doc): JsonBody<SettingsDoc>,
+    JsonBody(doc): JsonBody<Settings>,
 ) -> Result<Json<Settings>, Problem> {
-    let settings = state.catalog().put_settings(doc).await?;
+    let settings = state.catalog().put_settings(doc.into()).await?;
     tracing::info!(admin_id = %admin.id(), "settings replaced");
-    Ok(Json(settings))
+    Ok(Json(settings.into()))
 }

@@ -1,33 +1,35 @@
 //! `/api/reservations/history`: a customer's past and upcoming reservations with their
 //! money.
 
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{Json, extract::State};
 use booking_core::{
     availability::rfc3339,
     error::Problems,
     ids::{ReservationId, ServiceId, UserId},
     payment::EntryKind,
     reports::Ledgered,
-    reservation::{Failure, Status},
+    reservation::Status,
     reservations::When,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ReservationsState,
     extract::{Caller, QueryParams},
-    openapi::{
-        InternalError, Unauthorized,
-        schemas::{self, Ulid},
-    },
+    openapi::responses::{InternalError, Unauthorized},
     problem::Problem,
     routes::paging::{DEFAULT_LIMIT, MAX_LIMIT},
+    wire::{
+        self,
+        formats::{self, Ulid},
+    },
 };
 
-pub fn routes() -> Router<ReservationsState> {
-    Router::new().route("/api/reservations/history", get(history))
+pub fn routes() -> OpenApiRouter<ReservationsState> {
+    OpenApiRouter::new().routes(routes!(history))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -58,7 +60,7 @@ pub(crate) struct HistoryPayment {
     kind: EntryKind,
     #[schema(minimum = 0)]
     amount_minor: i64,
-    #[schema(value_type = schemas::Currency)]
+    #[schema(value_type = formats::Currency)]
     currency: String,
     /// The gateway's reference.
     reference: String,
@@ -77,7 +79,7 @@ pub(crate) struct HistoryPayment {
 pub(crate) struct HistoryItem {
     #[schema(value_type = Ulid)]
     id: ReservationId,
-    #[schema(value_type = schemas::Status)]
+    #[schema(value_type = formats::Status)]
     status: Status,
     #[schema(value_type = Ulid)]
     service_id: ServiceId,
@@ -101,7 +103,7 @@ pub(crate) struct HistoryItem {
     upcoming: bool,
     /// The price when it was booked, in minor units.
     amount_minor: i64,
-    #[schema(value_type = schemas::Currency)]
+    #[schema(value_type = formats::Currency)]
     currency: String,
     /// Sum of the charges, in minor units.
     #[schema(minimum = 0)]
@@ -112,8 +114,8 @@ pub(crate) struct HistoryItem {
     /// Every charge and refund, oldest first.
     payments: Vec<HistoryPayment>,
     /// Why the booking failed; `null` unless `FAILED`.
-    #[schema(value_type = Option<schemas::Failure>, required = true)]
-    failure: Option<Failure>,
+    #[schema(required = true)]
+    failure: Option<wire::reservation::Failure>,
     /// UTC.
     #[schema(value_type = String, format = DateTime)]
     created_at: Timestamp,
@@ -153,7 +155,7 @@ impl HistoryItem {
                     at_local: rfc3339(e.at, &tz),
                 })
                 .collect(),
-            failure: r.failure.clone(),
+            failure: r.failure.as_ref().map(Into::into),
             created_at: r.created_at,
             created_at_local: rfc3339(r.created_at, &tz),
         }
@@ -189,9 +191,9 @@ pub(crate) struct HistoryPage {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of the history.", body = HistoryPage),
-        (status = 400, description = "A bad query parameter (`when` not `upcoming` or `past`, `customerId` not a ULID, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad query parameter (`when` not `upcoming` or `past`, `customerId` not a ULID, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
-        (status = 403, description = "A customer asked for another user's history (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A customer asked for another user's history (`/problems/forbidden`).", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
     )
 )]
@@ -200,34 +202,46 @@ pub(crate) async fn history(
     caller: Caller,
     QueryParams(q): QueryParams<HistoryQuery>,
 ) -> Result<Json<HistoryPage>, Problem> {
-    let mut p = Problems::default();
-    let (limit, after) = super::paging::reservations(
-        &mut p,
-        q.limit,
-        q.cursor.as_deref(),
-        DEFAULT_LIMIT,
-        MAX_LIMIT,
-    );
-    let when = q
-        .when
-        .as_deref()
-        .and_then(|w| p.check(When::parse("when", w)));
-    let customer = q
-        .customer_id
-        .as_deref()
-        .and_then(|s| p.check(UserId::parse("customerId", s)));
-    p.into_result()?;
+    let (customer, when, after, limit) = q.parse()?;
     let (customer, now, page) = state
         .reservations()
         .history(caller.viewer(), customer, when, after, limit)
         .await?;
+    let items = page.items.iter().map(|l| HistoryItem::new(l, now));
     Ok(Json(HistoryPage {
         customer_id: customer,
-        items: page
-            .items
-            .iter()
-            .map(|l| HistoryItem::new(l, now))
-            .collect(),
+        items: items.collect(),
         next_cursor: page.next,
     }))
+}
+
+type Parsed = (
+    Option<UserId>,
+    Option<When>,
+    Option<booking_core::ports::ReservationCursor>,
+    usize,
+);
+
+impl HistoryQuery {
+    /// Whose history, which part of it and which page; every bad parameter is named at once.
+    fn parse(self) -> Result<Parsed, Problem> {
+        let mut p = Problems::default();
+        let (limit, after) = super::paging::reservations(
+            &mut p,
+            self.limit,
+            self.cursor.as_deref(),
+            DEFAULT_LIMIT,
+            MAX_LIMIT,
+        );
+        let when = self
+            .when
+            .as_deref()
+            .and_then(|w| p.check(When::parse("when", w)));
+        let customer = self
+            .customer_id
+            .as_deref()
+            .and_then(|s| p.check(UserId::parse("customerId", s)));
+        p.into_result()?;
+        Ok((customer, when, after, limit))
+    }
 }

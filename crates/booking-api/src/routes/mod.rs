@@ -8,13 +8,14 @@ pub mod reports;
 pub mod reservations;
 pub mod visits;
 
-use axum::{Json, Router, routing::get};
+use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// `GET /api/health`: liveness for local scripts and load balancers; touches no store.
-pub fn health() -> Router {
-    Router::new().route("/api/health", get(health_check))
+pub fn health<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::new().routes(routes!(health_check))
 }
 
 /// Liveness.

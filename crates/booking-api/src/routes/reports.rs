@@ -2,41 +2,42 @@
 //! reservations behind it as pages of JSON or as CSV.
 
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
 use booking_core::{
     FieldError,
     availability::rfc3339,
     error::Problems,
     ids::{ReservationId, ServiceId, UserId},
-    reports::{Ledgered, Period, RowFilter, Summary, to_csv},
+    reports::{Ledgered, Period, RowFilter, to_csv},
     reservation::Status,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ServicesState,
     extract::{Admin, QueryParams},
-    openapi::{
-        Forbidden, InternalError, Unauthorized,
-        schemas::{self, Ulid},
-    },
+    openapi::responses::{Forbidden, InternalError, Unauthorized},
     problem::Problem,
     routes::paging::MAX_LIMIT,
+    wire::{
+        self,
+        formats::{self, Ulid},
+    },
 };
 
 /// The most rows one CSV response carries; the `Link` header points at the next ones.
 pub const MAX_CSV_ROWS: u32 = 1000;
 
-pub fn routes() -> Router<ServicesState> {
-    Router::new()
-        .route("/api/reports/summary", get(summary))
-        .route("/api/reports/reservations", get(reservations))
+pub fn routes() -> OpenApiRouter<ServicesState> {
+    OpenApiRouter::new()
+        .routes(routes!(summary))
+        .routes(routes!(reservations))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -49,92 +50,6 @@ pub(crate) struct SummaryQuery {
     /// The last date of the period, included; at most 366 days after `from`.
     #[param(value_type = String, format = Date, required = true)]
     to: Option<String>,
-}
-
-/// Reservations per status; every status is always present.
-#[derive(ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[allow(dead_code)] // a schema mirror of booking_core::reports::StatusCounts
-pub(crate) struct StatusCounts {
-    pending_payment: u64,
-    confirmed: u64,
-    failed: u64,
-    cancelled: u64,
-    completed: u64,
-    no_show: u64,
-}
-
-/// Money of one currency the ledger recorded for the period's reservations, in minor units.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // a schema mirror of booking_core::reports::Revenue
-pub(crate) struct Revenue {
-    #[schema(value_type = schemas::Currency)]
-    currency: String,
-    /// Sum of the charges.
-    gross_minor: u64,
-    /// Sum of the refunds.
-    refunds_minor: u64,
-    /// Gross less refunds.
-    net_minor: i64,
-    /// How many charges.
-    charges: u64,
-    /// How many refunds.
-    refunds: u64,
-}
-
-/// The figures of one service, or of all of them.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // a schema mirror of booking_core::reports::Figures
-pub(crate) struct Figures {
-    /// Reservations starting in the period, by status.
-    reservations: StatusCounts,
-    /// The `CANCELLED` count.
-    cancellations: u64,
-    /// The `NO_SHOW` count.
-    no_shows: u64,
-    /// Start-to-end minutes of the `CONFIRMED`, `COMPLETED` and `NO_SHOW` reservations.
-    booked_minutes: u64,
-    /// Open minutes of the period (opening hours, breaks and closed dates, daylight-saving
-    /// aware) times the capacity.
-    open_minutes: u64,
-    /// `bookedMinutes / openMinutes`, four decimals; 0 when nothing was open.
-    #[schema(minimum = 0)]
-    occupancy: f64,
-    /// One entry per currency, by code.
-    revenue: Vec<Revenue>,
-}
-
-/// One service's figures.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // a schema mirror of booking_core::reports::ServiceSummary
-pub(crate) struct ServiceSummary {
-    #[schema(value_type = Ulid)]
-    service_id: String,
-    /// Its name in the catalog (or when it was booked, for a service no longer listed).
-    service_name: String,
-    #[serde(flatten)]
-    figures: Figures,
-}
-
-/// A period's summary: reservations starting in it, by service and in total, with the money
-/// the ledger recorded for them.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = ReportSummary)]
-#[allow(dead_code)] // a schema mirror of booking_core::reports::Summary
-pub(crate) struct SummarySchema {
-    #[schema(format = Date)]
-    from: String,
-    #[schema(format = Date)]
-    to: String,
-    /// The business's IANA time zone, which the dates are in.
-    time_zone: String,
-    /// By name: every active service, and any other with reservations in the period.
-    services: Vec<ServiceSummary>,
-    totals: Figures,
 }
 
 fn required(p: &mut Problems, field: &str, v: Option<String>) -> String {
@@ -158,8 +73,8 @@ fn required(p: &mut Problems, field: &str, v: Option<String>) -> String {
     params(SummaryQuery),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The summary.", body = SummarySchema),
-        (status = 400, description = "`from` or `to` missing or not a date `YYYY-MM-DD`, `to` before `from` or more than 366 days after it, or an unknown parameter; every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The summary.", body = wire::reports::ReportSummary),
+        (status = 400, description = "`from` or `to` missing or not a date `YYYY-MM-DD`, `to` before `from` or more than 366 days after it, or an unknown parameter; every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 500, response = InternalError),
@@ -169,7 +84,7 @@ pub(crate) async fn summary(
     State(state): State<ServicesState>,
     _admin: Admin,
     QueryParams(q): QueryParams<SummaryQuery>,
-) -> Result<Json<Summary>, Problem> {
+) -> Result<Json<wire::reports::ReportSummary>, Problem> {
     let mut p = Problems::default();
     let from = required(&mut p, "from", q.from);
     let to = required(&mut p, "to", q.to);
@@ -177,7 +92,7 @@ pub(crate) async fn summary(
     let reports = state.reports();
     let settings = reports.settings().await?;
     let period = Period::parse(&settings, &from, &to)?;
-    Ok(Json(reports.summary(&settings, &period).await?))
+    Ok(Json(reports.summary(&settings, &period).await?.into()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -191,7 +106,7 @@ pub(crate) struct RowsQuery {
     #[param(value_type = String, format = Date, required = true)]
     to: Option<String>,
     /// Only reservations in this status.
-    #[param(value_type = schemas::Status, required = false)]
+    #[param(value_type = formats::Status, required = false)]
     status: Option<String>,
     /// Only reservations of this service.
     #[param(value_type = Ulid, required = false)]
@@ -214,7 +129,7 @@ pub(crate) struct RowsQuery {
 pub(crate) struct ReportRow {
     #[schema(value_type = Ulid)]
     reservation_id: ReservationId,
-    #[schema(value_type = schemas::Status)]
+    #[schema(value_type = formats::Status)]
     status: Status,
     #[schema(value_type = Ulid)]
     service_id: ServiceId,
@@ -231,7 +146,7 @@ pub(crate) struct ReportRow {
     #[schema(format = DateTime)]
     end: String,
     time_zone: String,
-    #[schema(value_type = schemas::Currency)]
+    #[schema(value_type = formats::Currency)]
     currency: String,
     /// The price when it was booked.
     price_minor: i64,
@@ -312,7 +227,7 @@ pub(crate) struct ReportPage {
                 (ReportPage = "application/json"),
                 (String = "text/csv"),
             )),
-        (status = 400, description = "A bad query parameter (`from`/`to` missing or not dates, more than 366 days apart, an unknown `status` or `format`, `serviceId` not a ULID, `limit` out of range, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad query parameter (`from`/`to` missing or not dates, more than 366 days apart, an unknown `status` or `format`, `serviceId` not a ULID, `limit` out of range, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 500, response = InternalError),

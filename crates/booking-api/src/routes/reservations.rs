@@ -1,10 +1,9 @@
 //! `/api/reservations/*`: book and pay in one request, list, read and cancel.
 
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::{HeaderMap, StatusCode},
-    routing::{get, post},
 };
 use booking_core::{
     availability::rfc3339,
@@ -13,30 +12,32 @@ use booking_core::{
     ids::{ReservationId, ServiceId},
     payment::{EntryKind, LedgerEntry, PaymentMethod},
     ports::{ReservationCursor, ReservationFilter},
-    reservation::{Failure, Reservation, Status, StatusChange},
+    reservation::{Reservation, Status},
     reservations::NewBooking,
     time::parse_instant,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ReservationsState,
     extract::{Caller, JsonBody, PathId, QueryParams, path_id},
-    openapi::{
-        InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-        schemas::{self, Ulid},
-    },
+    openapi::responses::{InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType},
     problem::Problem,
     routes::paging::{DEFAULT_LIMIT, MAX_LIMIT},
+    wire::{
+        self,
+        formats::{self, Ulid},
+    },
 };
 
-pub fn routes() -> Router<ReservationsState> {
-    Router::new()
-        .route("/api/reservations", get(list).post(create))
-        .route("/api/reservations/{id}", get(show))
-        .route("/api/reservations/{id}/cancel", post(cancel))
+pub fn routes() -> OpenApiRouter<ReservationsState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(cancel))
 }
 
 /// The body of `POST /api/reservations`.
@@ -58,14 +59,13 @@ pub(crate) struct NewReservation {
     /// A test token of the simulated gateway: `pm_card_visa` succeeds,
     /// `pm_card_chargeDeclined` is declined (402), `pm_card_processingError` fails
     /// transiently (retried, then 503).
-    #[schema(value_type = schemas::PaymentMethod)]
+    #[schema(value_type = formats::PaymentMethod)]
     payment_method: String,
 }
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
-/// 1 to 255 visible ASCII characters, as the IETF idempotency-key draft suggests (a UUID
-/// or ULID in practice).
+/// The `Idempotency-Key` header, read by [`IdempotencyKey::parse`] (whose rule it is).
 fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Problem> {
     let key = headers.get(IDEMPOTENCY_KEY).ok_or_else(|| {
         Problem::invalid(
@@ -99,16 +99,16 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Problem> {
     security(("bearerAuth" = [])),
     responses(
         (status = 201, description = "Booked and paid: `CONFIRMED`, with the payment.", body = ReservationView),
-        (status = 400, description = "A field is invalid (`serviceId` not a ULID, `start` not RFC 3339 with an offset within ±23:59, an unknown `paymentMethod`), the `Idempotency-Key` header is missing or malformed, the JSON is malformed or has an unknown field.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A field is invalid (`serviceId` not a ULID, `start` not RFC 3339 with an offset within ±23:59, an unknown `paymentMethod`), the `Idempotency-Key` header is missing or malformed, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
-        (status = 402, description = "The card was declined (`/problems/payment-declined`); the place was released.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No place left at that start (`/problems/slot-unavailable`), or the hold expired before the payment went through (`/problems/hold-expired`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 402, description = "The card was declined (`/problems/payment-declined`); the place was released.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No place left at that start (`/problems/slot-unavailable`), or the hold expired before the payment went through (`/problems/hold-expired`).", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 422, description = "The booking breaks a rule (`/problems/rule-violation`: off the slot grid, outside opening hours, in the past, inside the notice, beyond the advance limit, an unknown or inactive service; `errors[0].field` is `start` or `serviceId`), or the `Idempotency-Key` was used with a different request (`/problems/invalid-request`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many bookings in payment at once or upcoming for this customer (`/problems/limit-exceeded`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The booking breaks a rule (`/problems/rule-violation`: off the slot grid, outside opening hours, in the past, inside the notice, beyond the advance limit, an unknown or inactive service; `errors[0].field` is `start` or `serviceId`), or the `Idempotency-Key` was used with a different request (`/problems/invalid-request`).", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many bookings in payment at once or upcoming for this customer (`/problems/limit-exceeded`).", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
-        (status = 503, description = "The payment processor (or storage) kept failing after the retries (`/problems/temporarily-unavailable`); the place was released.", body = schemas::Problem, content_type = "application/problem+json",
+        (status = 503, description = "The payment processor (or storage) kept failing after the retries (`/problems/temporarily-unavailable`); the place was released.", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
     )
 )]
@@ -145,7 +145,7 @@ pub(crate) async fn create(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
     /// Only reservations in this status.
-    #[param(value_type = schemas::Status, required = false)]
+    #[param(value_type = formats::Status, required = false)]
     status: Option<String>,
     /// Only reservations of this service.
     #[param(value_type = Ulid, required = false)]
@@ -222,7 +222,7 @@ pub(crate) struct ReservationPage {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of reservations.", body = ReservationPage),
-        (status = 400, description = "A bad query parameter (an unknown `status`, `serviceId` not a ULID, `from`/`to` not RFC 3339 with an offset within ±23:59, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad query parameter (an unknown `status`, `serviceId` not a ULID, `from`/`to` not RFC 3339 with an offset within ±23:59, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
         (status = 500, response = InternalError),
     )
@@ -259,9 +259,9 @@ pub(crate) async fn list(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The reservation.", body = ReservationView),
-        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
-        (status = 404, description = "No such reservation, or another customer's.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation, or another customer's.", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
     )
 )]
@@ -291,12 +291,12 @@ pub(crate) async fn show(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The reservation, `CANCELLED`, with its `refund`.", body = ReservationView),
-        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
-        (status = 404, description = "No such reservation, or another customer's.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The reservation is not `CONFIRMED` (pending, failed, completed) or has already started (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation, or another customer's.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reservation is not `CONFIRMED` (pending, failed, completed) or has already started (`/problems/not-cancellable`).", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
-        (status = 503, description = "The refund or storage kept failing after the retries (`/problems/temporarily-unavailable`).", body = schemas::Problem, content_type = "application/problem+json",
+        (status = 503, description = "The refund or storage kept failing after the retries (`/problems/temporarily-unavailable`).", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
     )
 )]
@@ -314,7 +314,7 @@ pub(crate) async fn cancel(
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PaymentView {
-    #[schema(value_type = schemas::PaymentMethod)]
+    #[schema(value_type = formats::PaymentMethod)]
     method: &'static str,
     /// The gateway's charge reference, once charged.
     #[schema(required = true)]
@@ -344,7 +344,7 @@ pub(crate) struct RefundView {
 pub struct ReservationView {
     #[schema(value_type = Ulid)]
     id: ReservationId,
-    #[schema(value_type = schemas::Status)]
+    #[schema(value_type = formats::Status)]
     status: Status,
     #[schema(value_type = Ulid)]
     customer_id: String,
@@ -362,18 +362,17 @@ pub struct ReservationView {
     time_zone: String,
     /// The price when it was booked, in minor units.
     amount_minor: i64,
-    #[schema(value_type = schemas::Currency)]
+    #[schema(value_type = formats::Currency)]
     currency: String,
     payment: PaymentView,
     /// What a cancellation refunds (or refunded), from the ledger when it is known.
     #[schema(required = true)]
     refund: Option<RefundView>,
     /// Why the booking failed; `null` unless `FAILED`.
-    #[schema(value_type = Option<schemas::Failure>, required = true)]
-    failure: Option<Failure>,
+    #[schema(required = true)]
+    failure: Option<wire::reservation::Failure>,
     /// Every status change, oldest first.
-    #[schema(value_type = Vec<schemas::StatusChange>)]
-    history: Vec<StatusChange>,
+    history: Vec<wire::reservation::StatusChange>,
     /// UTC.
     #[schema(value_type = String, format = DateTime)]
     created_at: Timestamp,
@@ -420,8 +419,8 @@ impl ReservationView {
                 },
             },
             refund,
-            failure: r.failure.clone(),
-            history: r.history.clone(),
+            failure: r.failure.as_ref().map(Into::into),
+            history: r.history.iter().map(Into::into).collect(),
             created_at: r.created_at,
         }
     }

@@ -2,27 +2,25 @@
 //! staff and admins record once its start has passed.
 
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State},
-    routing::post,
 };
 use booking_core::{ids::ReservationId, reservation::Status};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ReservationsState,
     extract::{Caller, PathId, StaffOrAdmin, path_id},
-    openapi::{
-        InternalError, Unauthorized,
-        schemas::{self, Ulid},
-    },
+    openapi::responses::{InternalError, Unauthorized},
     problem::Problem,
     routes::reservations::ReservationView,
+    wire::formats::Ulid,
 };
 
-pub fn routes() -> Router<ReservationsState> {
-    Router::new()
-        .route("/api/reservations/{id}/complete", post(complete))
-        .route("/api/reservations/{id}/no-show", post(no_show))
+pub fn routes() -> OpenApiRouter<ReservationsState> {
+    OpenApiRouter::new()
+        .routes(routes!(complete))
+        .routes(routes!(no_show))
 }
 
 /// `POST /api/reservations/{id}/complete`: staff record that the visit took place.
@@ -38,12 +36,12 @@ pub fn routes() -> Router<ReservationsState> {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
-        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
-        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such reservation.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
     )
 )]
@@ -69,12 +67,12 @@ pub(crate) async fn complete(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
-        (status = 400, description = "The id is not a ULID.", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthorized),
-        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such reservation.", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = Problem, content_type = "application/problem+json"),
         (status = 500, response = InternalError),
     )
 )]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use booking_core::{
     booking::{Booking, BookingConfig, BookingRequest},
-    catalog::{Catalog, NewService},
+    catalog::{CancellationPolicy, Catalog, NewService},
     idempotency::IdempotencyKey,
     ids::{ReservationId, ServiceId, UserId},
     memory::{
@@ -92,12 +92,15 @@ impl World {
     }
 
     pub async fn service(&self, capacity: u32) -> ServiceId {
-        let new: NewService = serde_json::from_value(serde_json::json!({
-            "name": "Massage", "durationMinutes": 60, "bufferMinutes": 30, "priceMinor": 5000,
-            "currency": "EUR", "capacity": capacity,
-            "cancellation": {"fullRefundHoursBefore": 24, "lateRefundPercent": 50}
-        }))
-        .unwrap();
+        let new = NewService {
+            buffer_minutes: 30,
+            capacity,
+            cancellation: CancellationPolicy {
+                full_refund_hours_before: 24,
+                late_refund_percent: 50,
+            },
+            ..NewService::new("Massage", 60, 5000, "EUR")
+        };
         self.catalog_uc().create(new).await.unwrap().id
     }
 

@@ -1,0 +1,89 @@
+//! The problem responses operations share (`components.responses`), for
+//! `responses((status = 401, response = Unauthorized), ...)`. A leaf: it imports nothing
+//! else of this crate, so route modules and the description both use it.
+
+use utoipa::{
+    ToResponse,
+    openapi::{
+        self, ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type,
+    },
+};
+
+/// A problem+json response with the shared `Problem` schema.
+fn problem_response(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
+    )
+}
+
+/// Declares a reusable problem response (`components.responses`) for `response = Name`.
+macro_rules! problem_responses {
+    ($($(#[$doc:meta])* $name:ident => $description:expr $(, header $header:expr)?;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<openapi::Response>) {
+                #[allow(unused_mut)]
+                let mut response = problem_response($description);
+                $(let (name, header) = $header; response = response.header(name, header);)?
+                (stringify!($name), response.build().into())
+            }
+        }
+    )*};
+}
+
+fn www_authenticate() -> (&'static str, openapi::Header) {
+    (
+        "WWW-Authenticate",
+        HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^Bearer$")),
+            )
+            .description(Some("Always `Bearer`."))
+            .build(),
+    )
+}
+
+problem_responses! {
+    /// 401 from an operation that requires a bearer token.
+    Unauthorized => "The bearer token is missing, malformed, tampered with, wrongly signed, \
+        not yet valid (`nbf`) or expired, or its user no longer exists \
+        (`/problems/unauthorized`).",
+        header www_authenticate();
+    /// 403 from an admin-only operation.
+    Forbidden => "The token is valid, but the caller's role does not allow this operation \
+        (`/problems/forbidden`).";
+    /// 413 from an operation with a JSON body.
+    PayloadTooLarge => "The body is over 64 KiB (`/problems/payload-too-large`).";
+    /// 415 from an operation with a JSON body.
+    UnsupportedMediaType => "The body is not sent as `application/json` \
+        (`/problems/unsupported-media-type`).";
+    /// 500: a fault on the server's side (storage failed); the log has the cause.
+    InternalError => "A fault on our side, such as a storage failure; the body says nothing \
+        more (`/problems/internal`).";
+    /// 503 from an operation that hashes a password (register, login).
+    HashingBusy => "Every password-hashing slot stayed busy for 2 seconds; nothing was done \
+        (`/problems/temporarily-unavailable`).",
+        header retry_after();
+}
+
+fn retry_after() -> (&'static str, openapi::Header) {
+    (
+        "Retry-After",
+        HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1)),
+            )
+            .description(Some("Seconds to wait before trying again."))
+            .build(),
+    )
+}
