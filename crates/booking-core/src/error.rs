@@ -35,6 +35,19 @@ impl std::str::FromStr for FieldError {
     }
 }
 
+/// Deserialises a value that is read from a string by its `parse`, so that serde takes
+/// exactly what `parse` takes, and says why not in the same words.
+pub(crate) fn deserialize_parsed<'de, D, T>(
+    d: D,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    parse(&s).map_err(|e| serde::de::Error::custom(e.reason))
+}
+
 /// Everything a use case can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -6,7 +6,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{FieldError, ids::ServiceId, payment::PaymentMethod};
+use crate::{FieldError, error::deserialize_parsed, ids::ServiceId, payment::PaymentMethod};
 
 /// A client's `Idempotency-Key`: 1 to 255 visible ASCII characters, as the IETF
 /// idempotency-key draft suggests (a UUID or ULID in practice). One per booking attempt, so
@@ -41,8 +41,7 @@ impl fmt::Display for IdempotencyKey {
 
 impl<'de> Deserialize<'de> for IdempotencyKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        IdempotencyKey::parse("idempotencyKey", &s).map_err(|e| serde::de::Error::custom(e.reason))
+        deserialize_parsed(d, |s| IdempotencyKey::parse("idempotencyKey", s))
     }
 }
 
@@ -97,8 +96,7 @@ impl Serialize for Fingerprint {
 
 impl<'de> Deserialize<'de> for Fingerprint {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Fingerprint::parse("fingerprint", &s).map_err(|e| serde::de::Error::custom(e.reason))
+        deserialize_parsed(d, |s| Fingerprint::parse("fingerprint", s))
     }
 }
 

@@ -61,8 +61,7 @@ impl Serialize for Zone {
 
 impl<'de> Deserialize<'de> for Zone {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Zone::parse("timeZone", &s).map_err(|e| serde::de::Error::custom(e.reason))
+        crate::error::deserialize_parsed(d, |s| Zone::parse("timeZone", s))
     }
 }
 

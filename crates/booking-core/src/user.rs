@@ -63,8 +63,7 @@ impl fmt::Display for Email {
 
 impl<'de> Deserialize<'de> for Email {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Email::parse(&s).map_err(|e| serde::de::Error::custom(e.reason))
+        crate::error::deserialize_parsed(d, Email::parse)
     }
 }
 
