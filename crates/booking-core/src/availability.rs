@@ -419,6 +419,15 @@ mod tests {
         slots.iter().map(|s| rfc3339(s.start, &s.tz)).collect()
     }
 
+    /// The local end of the first slot whose local start contains `start`.
+    fn end_of(slots: &[Slot], start: &str) -> String {
+        let slot = slots
+            .iter()
+            .find(|x| rfc3339(x.start, &x.tz).contains(start))
+            .unwrap();
+        rfc3339(slot.end, &slot.tz)
+    }
+
     fn local_times(slots: &[Slot]) -> Vec<String> {
         starts(slots).iter().map(|s| s[11..16].to_owned()).collect()
     }
@@ -476,14 +485,7 @@ mod tests {
         assert!(!local_times(&slots).iter().any(|t| t.starts_with("02:")));
         assert_each_local_time_once(&slots);
         // And a slot before the jump ends after it, an hour of real time being 30 minutes
-        let last_before = slots
-            .iter()
-            .find(|x| rfc3339(x.start, &x.tz).contains("T01:30"))
-            .unwrap();
-        assert_eq!(
-            rfc3339(last_before.end, &last_before.tz),
-            "2026-03-29T03:00:00+02:00"
-        );
+        assert_eq!(end_of(&slots, "T01:30"), "2026-03-29T03:00:00+02:00");
     }
 
     #[test]
@@ -505,12 +507,8 @@ mod tests {
         }
         assert_in_order_once(&slots);
         // And the end of the first 02:30 carries the offset in force at the end instant
-        let first_230 = slots
-            .iter()
-            .find(|x| rfc3339(x.start, &x.tz) == "2026-10-25T02:30:00+02:00")
-            .unwrap();
         assert_eq!(
-            rfc3339(first_230.end, &first_230.tz),
+            end_of(&slots, "2026-10-25T02:30:00+02:00"),
             "2026-10-25T02:00:00+01:00"
         );
     }
@@ -527,11 +525,7 @@ mod tests {
         // 96 quarter-hours, 4 missing, and the last hour has no room for a 60-minute visit
         assert_eq!(slots.len(), 96 - 4 - 3);
         assert_each_local_time_once(&slots);
-        let s145 = slots
-            .iter()
-            .find(|x| rfc3339(x.start, &x.tz).contains("T01:45"))
-            .unwrap();
-        assert_eq!(rfc3339(s145.end, &s145.tz), "2026-03-08T03:45:00-04:00");
+        assert_eq!(end_of(&slots, "T01:45"), "2026-03-08T03:45:00-04:00");
     }
 
     #[test]

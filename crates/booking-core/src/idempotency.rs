@@ -27,23 +27,12 @@ impl IdempotencyKey {
         }
         Ok(IdempotencyKey(raw.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for IdempotencyKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for IdempotencyKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        deserialize_parsed(d, |s| IdempotencyKey::parse("idempotencyKey", s))
-    }
-}
+parsed_string!(IdempotencyKey, |s| IdempotencyKey::parse(
+    "idempotencyKey",
+    s
+));
 
 /// The canonical form of a booking request, to tell a replay from a reused key: the
 /// service, the start (whole milliseconds) and the payment method, written

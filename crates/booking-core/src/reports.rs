@@ -292,16 +292,12 @@ pub struct Reports<'a> {
     pub ledger: &'a dyn PaymentLedger,
 }
 
-impl std::fmt::Debug for Reports<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reports").finish_non_exhaustive()
-    }
-}
+debug_by_name!(Reports<'_>);
 
 impl Reports<'_> {
     /// The business's settings (the defaults until an admin saves some).
     pub async fn settings(&self) -> Result<Settings, Error> {
-        Ok(self.settings.get().await?.unwrap_or_default())
+        self.settings.current().await
     }
 
     /// The period's summary per service and in total.

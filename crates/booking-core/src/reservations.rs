@@ -85,11 +85,7 @@ pub struct Reservations<'a> {
     pub clock: &'a dyn Clock,
 }
 
-impl std::fmt::Debug for Reservations<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reservations").finish_non_exhaustive()
-    }
-}
+debug_by_name!(Reservations<'_>);
 
 impl Reservations<'_> {
     /// Books and pays once per (customer, idempotency key): the key is bound to a

@@ -299,11 +299,7 @@ pub struct InProcessWorkflow<T> {
     time_scale: f64,
 }
 
-impl<T> std::fmt::Debug for InProcessWorkflow<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InProcessWorkflow").finish_non_exhaustive()
-    }
-}
+debug_by_name!(InProcessWorkflow<T>);
 
 impl<T: BookingTasks> InProcessWorkflow<T> {
     pub fn new(tasks: T, queue: Arc<dyn NotificationQueue>, time_scale: f64) -> Self {

@@ -97,7 +97,7 @@ impl Booking {
             .get(req.customer_id)
             .await?
             .ok_or_else(|| TaskError::InvalidRequest("unknown customer".into()))?;
-        let settings = self.settings.get().await?.unwrap_or_default();
+        let settings = self.settings.current().await?;
         let (end, units) = check_start(&settings, &service, req.start, now)?;
         let actor = Actor::User {
             id: customer.id,

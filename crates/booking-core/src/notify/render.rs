@@ -6,6 +6,7 @@ use jiff::{ZonedDateTime, tz::TimeZone};
 use crate::{
     Error, FieldError,
     money::{Currency, Money},
+    time::Zone,
 };
 
 use super::*;
@@ -88,12 +89,7 @@ pub fn render(n: &Notification) -> Result<OutgoingEmail, Error> {
 }
 
 fn validate(n: &Notification) -> Result<(TimeZone, Currency), Error> {
-    let tz = TimeZone::get(&n.time_zone).map_err(|_| {
-        FieldError::new(
-            "timeZone",
-            "must be an IANA time zone name such as Europe/Madrid",
-        )
-    });
+    let tz = Zone::parse("timeZone", &n.time_zone).map(|z| z.time_zone().clone());
     let currency = Currency::parse("currency", &n.currency);
     let mut problems: Vec<FieldError> = tz.as_ref().err().into_iter().cloned().collect();
     problems.extend(currency.as_ref().err().cloned());

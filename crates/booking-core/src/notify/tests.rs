@@ -70,61 +70,36 @@ fn a_confirmation_shows_the_local_winter_time_price_references_and_how_to_cancel
 }
 
 #[test]
-fn a_summer_booking_in_madrid_is_shown_at_utc_plus_two() {
-    // Given a booking at 07:00 UTC in July, when Madrid is on summer time (UTC+02:00)
-    let n = at(
-        notification(NotificationEvent::Confirmed),
-        "2026-07-06T07:00:00Z",
-        "2026-07-06T07:30:00Z",
-    );
-
-    // When it is rendered
-    let email = render(&n).unwrap();
-
-    // Then the customer sees 09:00, not 08:00
-    assert!(
-        email
-            .text
-            .contains("Monday 6 July 2026, 09:00–09:30 (Europe/Madrid)"),
-        "{}",
-        email.text
-    );
-    assert!(email.subject.ends_with("Monday 6 July 2026 at 09:00"));
-}
-
-#[test]
-fn a_booking_across_the_spring_forward_change_shows_each_end_in_its_own_offset() {
-    // Given an hour from 00:30 to 01:30 UTC on the night Madrid moves to summer time
-    let n = at(
-        notification(NotificationEvent::Confirmed),
-        "2026-03-29T00:30:00Z",
-        "2026-03-29T01:30:00Z",
-    );
-
-    // When it is rendered
-    let email = render(&n).unwrap();
-
-    // Then it starts at 01:30 (+01:00) and ends at 03:30 (+02:00)
-    assert!(
-        email
-            .text
-            .contains("Sunday 29 March 2026, 01:30–03:30 (Europe/Madrid)")
-    );
-}
-
-#[test]
-fn a_booking_past_local_midnight_shows_both_dates() {
-    // Given a booking from 23:30 to 00:30 local time
-    let n = at(
-        notification(NotificationEvent::Confirmed),
-        "2026-11-30T22:30:00Z",
-        "2026-11-30T23:30:00Z",
-    );
-
-    // When it is rendered, then each end carries its own date
-    assert!(render(&n).unwrap().text.contains(
-        "Monday 30 November 2026, 23:30 – Tuesday 1 December 2026, 00:30 (Europe/Madrid)"
-    ));
+fn times_are_shown_in_the_business_zone_each_end_with_its_own_offset_and_date() {
+    for (start, end, when) in [
+        // Given a booking at 07:00 UTC in July, when Madrid is on summer time (UTC+02:00):
+        // the customer sees 09:00, not 08:00
+        (
+            "2026-07-06T07:00:00Z",
+            "2026-07-06T07:30:00Z",
+            "Monday 6 July 2026, 09:00–09:30 (Europe/Madrid)",
+        ),
+        // An hour from 00:30 to 01:30 UTC on the night Madrid moves to summer time: it
+        // starts at 01:30 (+01:00) and ends at 03:30 (+02:00)
+        (
+            "2026-03-29T00:30:00Z",
+            "2026-03-29T01:30:00Z",
+            "Sunday 29 March 2026, 01:30–03:30 (Europe/Madrid)",
+        ),
+        // From 23:30 to 00:30 local time: each end carries its own date
+        (
+            "2026-11-30T22:30:00Z",
+            "2026-11-30T23:30:00Z",
+            "Monday 30 November 2026, 23:30 – Tuesday 1 December 2026, 00:30 (Europe/Madrid)",
+        ),
+    ] {
+        // When it is rendered, then the times read so
+        let email = render(&at(notification(NotificationEvent::Confirmed), start, end)).unwrap();
+        assert!(email.text.contains(when), "{}", email.text);
+        if start.starts_with("2026-07") {
+            assert!(email.subject.ends_with("Monday 6 July 2026 at 09:00"));
+        }
+    }
 }
 
 #[test]
