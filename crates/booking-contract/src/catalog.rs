@@ -3,7 +3,7 @@
 
 use booking_core::{Error, catalog::Service, ids::ServiceId, ports::CatalogStore};
 
-use crate::{fixtures::service, join_all};
+use crate::{fixtures::service, join_all, winners};
 
 fn renamed(s: &Service, name: &str, updated_at: &str) -> Service {
     Service {
@@ -139,12 +139,7 @@ pub async fn of_ten_concurrent_replaces_from_one_read_exactly_one_wins(store: &d
     let results = join_all(nexts.iter().map(|n| store.replace(&v1, n)).collect()).await;
 
     // Then one wins, the others conflict, and the winner's version is stored
-    let winners: Vec<&Service> = nexts
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| r.is_ok())
-        .map(|(n, _)| n)
-        .collect();
+    let winners = winners(&nexts, &results);
     assert_eq!(winners.len(), 1, "{results:?}");
     assert!(
         results

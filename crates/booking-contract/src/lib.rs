@@ -114,6 +114,17 @@ pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
         .collect()
 }
 
+/// The candidates whose write succeeded, of `candidates` raced with `results` in the same
+/// order.
+pub fn winners<'a, T, O, E>(candidates: &'a [T], results: &[Result<O, E>]) -> Vec<&'a T> {
+    candidates
+        .iter()
+        .zip(results)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(c, _)| c)
+        .collect()
+}
+
 /// What the macro uses, so that a family's crate needs no tokio of its own.
 #[doc(hidden)]
 pub mod __private {

@@ -56,6 +56,17 @@ macro_rules! assert_err {
     };
 }
 
+/// The claims on `service`'s units in `[from, to)` that count at `now`.
+async fn claimed(
+    store: &dyn Reservations,
+    service: ServiceId,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> ClaimCounts {
+    store.claims(service, from, to, now).await.unwrap()
+}
+
 /// Holds `r` with room to spare and expects it to be created.
 async fn held(store: &dyn Reservations, r: &Reservation, capacity: u32, now: Timestamp) {
     assert_eq!(
@@ -76,18 +87,12 @@ pub async fn a_hold_creates_the_reservation_and_claims_each_of_its_units(store: 
     assert_eq!(outcome, Held::Created(r.clone()));
     assert_eq!(store.get(r.id).await.unwrap(), Some(r.clone()));
     assert_eq!(
-        store
-            .claims(service, unit(-4), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(-4), unit(8), now()).await,
         counts([(0, 1), (1, 1), (2, 1)])
     );
     // And other services and unknown ids know nothing of it
     assert_eq!(
-        store
-            .claims(ServiceId::new(), unit(-4), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, ServiceId::new(), unit(-4), unit(8), now()).await,
         ClaimCounts::new()
     );
     assert_eq!(store.get(ReservationId::new()).await.unwrap(), None);
@@ -111,10 +116,7 @@ pub async fn a_second_hold_of_the_same_id_returns_the_stored_reservation(store: 
     assert_eq!(outcome, Held::Existing(r.clone()));
     assert_eq!(store.get(r.id).await.unwrap(), Some(r));
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(8), now()).await,
         counts([(0, 1)])
     );
 }
@@ -135,10 +137,7 @@ pub async fn a_unit_takes_as_many_live_holds_as_its_capacity(store: &dyn Reserva
     assert_err!(on_full_unit, Error::SlotUnavailable);
     assert_err!(half_full, Error::SlotUnavailable);
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(8), now()).await,
         counts([(0, 1), (1, 2), (2, 2), (3, 1)])
     );
 }
@@ -158,10 +157,7 @@ pub async fn overlapping_holds_collide_only_on_their_shared_unit(store: &dyn Res
     assert_err!(on_3_and_4, Error::SlotUnavailable);
     assert_eq!(second, Held::Created(on_4_and_5));
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(8), now()).await,
         counts([(1, 1), (2, 1), (3, 1), (4, 1), (5, 1)])
     );
 }
@@ -184,10 +180,7 @@ pub async fn an_expired_hold_no_longer_counts(store: &dyn Reservations) {
     assert_err!(early_outcome, Error::SlotUnavailable);
     assert_eq!(late_outcome, Held::Created(late.clone()));
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(1), lapsed_at)
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(1), lapsed_at).await,
         counts([(0, 1)])
     );
     // And the lapsed hold no longer counts against its customer's limit either
@@ -323,10 +316,7 @@ pub async fn a_live_hold_is_confirmed_and_confirming_again_changes_nothing(
     // And its claims count long after the hold would have lapsed
     let next_day = now() + SignedDuration::from_hours(24);
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(4), next_day)
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(4), next_day).await,
         counts([(0, 1), (1, 1)])
     );
     let late = reservation(UserId::new(), service, 1, 1, next_day);
@@ -400,7 +390,7 @@ pub async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn R
     assert_eq!(again, released);
     assert_eq!(store.get(r.id).await.unwrap(), Some(released));
     assert_eq!(
-        store.claims(service, unit(0), unit(4), when).await.unwrap(),
+        claimed(store, service, unit(0), unit(4), when).await,
         ClaimCounts::new()
     );
     let next = reservation(UserId::new(), service, 1, 1, when);
@@ -451,10 +441,7 @@ pub async fn a_confirmed_reservation_cannot_be_released(store: &dyn Reservations
     );
     assert_eq!(store.get(r.id).await.unwrap(), Some(confirmed));
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(1), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(1), now()).await,
         counts([(0, 1)])
     );
 }
@@ -491,7 +478,7 @@ pub async fn cancelling_a_confirmed_reservation_frees_its_units(store: &dyn Rese
     );
     assert_eq!(store.get(r.id).await.unwrap(), Some(cancelled.clone()));
     assert_eq!(
-        store.claims(service, unit(0), unit(4), when).await.unwrap(),
+        claimed(store, service, unit(0), unit(4), when).await,
         ClaimCounts::new()
     );
     let next = reservation(UserId::new(), service, 2, 1, when);
@@ -670,7 +657,7 @@ pub async fn a_confirm_racing_a_release_leaves_one_consistent_outcome(store: &dy
     // cycle, and the stored status and the claims agree with the winner
     for ((r, confirm), release) in holds.iter().zip(confirmed).zip(released) {
         let stored = store.get(r.id).await.unwrap().unwrap();
-        let claimed = store.claims(service, r.start, r.end, when).await.unwrap();
+        let claimed = claimed(store, service, r.start, r.end, when).await;
         match (confirm, release) {
             (
                 Ok(c),
@@ -802,10 +789,7 @@ pub async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner
     );
     // And the unit holds exactly its capacity
     assert_eq!(
-        store
-            .claims(service, unit(-1), unit(2), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(-1), unit(2), now()).await,
         counts([(-1, 1), (0, 3), (1, 1)])
     );
 }
@@ -1079,10 +1063,7 @@ pub async fn a_reservation_of_the_most_units_a_service_claims_is_held_and_confir
     // Then every unit is claimed
     assert_eq!(outcome, Held::Created(most));
     assert_eq!(confirmed.status, Status::Confirmed);
-    let claimed = store
-        .claims(service, unit(0), unit(200), now())
-        .await
-        .unwrap();
+    let claimed = claimed(store, service, unit(0), unit(200), now()).await;
     assert_eq!(claimed.len(), MAX_CLAIM_UNITS);
     assert!(claimed.values().all(|c| *c == 1));
 }

@@ -12,7 +12,7 @@ use booking_core::{
 
 use crate::{
     fixtures::{unique_email, user},
-    join_all,
+    join_all, winners,
 };
 
 fn is_email_conflict(e: &Error) -> bool {
@@ -60,12 +60,7 @@ pub async fn of_twenty_concurrent_registrations_of_one_email_exactly_one_succeed
 
     // Then exactly one wins, the others are told the email is taken, and the email leads to
     // the winner
-    let winners: Vec<&User> = users
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| r.is_ok())
-        .map(|(u, _)| u)
-        .collect();
+    let winners = winners(&users, &results);
     assert_eq!(winners.len(), 1, "{results:?}");
     for r in &results {
         if let Err(e) = r {
