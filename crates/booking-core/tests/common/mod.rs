@@ -2,6 +2,8 @@
 //! the tests move, and the in-process runner with no retry waits.
 #![allow(clippy::unwrap_used, dead_code)] // a test harness: a panic is a failed test
 
+pub mod paths;
+
 use std::sync::Arc;
 
 use booking_core::{
