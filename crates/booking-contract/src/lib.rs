@@ -135,7 +135,8 @@ pub mod __private {
 /// `<arm>::<suite>::<scenario>`, each over `Stores` of its own from the factory (a path or
 /// closure `Fn() -> impl Future<Output = Stores>`, resolved where the macro is called). The
 /// attributes (`#[ignore = "..."]`, say) go on every test; `property_run` sizes the capacity
-/// property (default [`PropertyRun::thorough`]).
+/// property (default [`PropertyRun::thorough`]). The calling crate names this one
+/// `booking_contract` (the tests' runtime is reached through it).
 #[macro_export]
 macro_rules! contract {
     (@run) => { $crate::PropertyRun::thorough() };
@@ -262,4 +263,42 @@ macro_rules! contract {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every public scenario of a suite is in that suite's list in [`contract!`]: a scenario
+    /// written and never run would pass unseen.
+    #[test]
+    fn every_scenario_is_listed_in_the_macro() {
+        let lists = include_str!("lib.rs");
+        let suites = [
+            ("reservations", include_str!("reservations.rs")),
+            ("catalog", include_str!("catalog.rs")),
+            ("ledger", include_str!("ledger.rs")),
+            ("sent_log", include_str!("sent_log.rs")),
+            ("settings", include_str!("settings.rs")),
+            ("throttle", include_str!("throttle.rs")),
+            ("users", include_str!("users.rs")),
+        ];
+        for (suite, text) in suites {
+            let header = format!("$arm {suite} {{");
+            let start = lists
+                .find(&header)
+                .unwrap_or_else(|| panic!("no list for {suite}"));
+            let list = &lists[start..start + lists[start..].find("});").unwrap()];
+            let scenarios: Vec<&str> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("pub async fn "))
+                .map(|rest| rest.split('(').next().unwrap())
+                .collect();
+            assert!(!scenarios.is_empty(), "{suite}");
+            for name in scenarios {
+                assert!(
+                    list.contains(&format!("{name}(")),
+                    "{suite}::{name} is not in contract!'s list"
+                );
+            }
+        }
+    }
 }
