@@ -7,8 +7,8 @@ mod common;
 use std::sync::Arc;
 
 use booking_core::{
-    booking::{BookingConfig, CancelRequest},
-    ids::UserId,
+    booking::{BookingConfig, BookingRequest, CancelRequest},
+    ids::{ServiceId, UserId},
     notify::NotificationEvent,
     payment::{EntryKind, PaymentMethod},
     ports::{HoldLimits, ReservationStore},
@@ -16,10 +16,17 @@ use booking_core::{
     user::Role,
     workflow::{Outcome, Workflow},
 };
-use common::World;
+use common::{World, paths};
 use jiff::{SignedDuration, Timestamp};
 
 const TUESDAY_10: &str = "2026-12-01T09:00:00Z"; // 10:00 in Madrid
+
+/// A service with one place, and a new customer's request for it on Tuesday at 10:00.
+async fn one_place(w: &World, pm: PaymentMethod) -> (ServiceId, BookingRequest) {
+    let svc = w.service(1).await;
+    let req = w.request(w.customer().await, svc, TUESDAY_10, pm);
+    (svc, req)
+}
 
 fn failed_with(outcome: &Outcome) -> &str {
     match outcome {
@@ -32,16 +39,12 @@ fn failed_with(outcome: &Outcome) -> &str {
 async fn a_paid_booking_is_confirmed_charged_once_and_announced() {
     // Given a service with one place
     let w = World::new().await;
-    let svc = w.service(1).await;
-    let req = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardVisa);
+    let (svc, req) = one_place(&w, PaymentMethod::CardVisa).await;
     // When the workflow runs
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     // Then it is confirmed through every state, charged once and a confirmation is queued
     assert_eq!(outcome, Outcome::Succeeded);
-    assert_eq!(
-        trace,
-        ["Hold", "Charge", "Confirm", "SendConfirmation", "Booked"]
-    );
+    assert_eq!(trace, paths::BOOKED);
     let r = w
         .reservations
         .get(req.reservation_id)
@@ -66,8 +69,7 @@ async fn a_paid_booking_is_confirmed_charged_once_and_announced() {
 #[tokio::test]
 async fn running_the_same_booking_twice_charges_once() {
     let w = World::new().await;
-    let svc = w.service(1).await;
-    let req = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardVisa);
+    let (_, req) = one_place(&w, PaymentMethod::CardVisa).await;
     assert_eq!(w.workflow().book(&req).await.unwrap(), Outcome::Succeeded);
     assert_eq!(w.workflow().book(&req).await.unwrap(), Outcome::Succeeded);
     assert_eq!(w.ledger.all().len(), 1);
@@ -77,26 +79,10 @@ async fn running_the_same_booking_twice_charges_once() {
 #[tokio::test]
 async fn a_declined_card_frees_the_slot_and_announces_the_failure() {
     let w = World::new().await;
-    let svc = w.service(1).await;
-    let req = w.request(
-        w.customer().await,
-        svc,
-        TUESDAY_10,
-        PaymentMethod::CardChargeDeclined,
-    );
+    let (svc, req) = one_place(&w, PaymentMethod::CardChargeDeclined).await;
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     assert_eq!(failed_with(&outcome), "PaymentDeclined");
-    assert_eq!(
-        trace,
-        [
-            "Hold",
-            "Charge",
-            "Release",
-            "Refund",
-            "SendFailure",
-            "BookingFailed"
-        ]
-    );
+    assert_eq!(trace, paths::FAILED_AT_CHARGE);
     assert_eq!(w.status(req.reservation_id).await, Status::Failed);
     assert!(w.ledger.all().is_empty());
     assert_eq!(w.queue.sent()[0].event, NotificationEvent::Failed);
@@ -112,28 +98,10 @@ async fn a_declined_card_frees_the_slot_and_announces_the_failure() {
 #[tokio::test]
 async fn a_processing_error_is_retried_then_the_slot_is_released() {
     let w = World::new().await;
-    let svc = w.service(1).await;
-    let req = w.request(
-        w.customer().await,
-        svc,
-        TUESDAY_10,
-        PaymentMethod::CardProcessingError,
-    );
+    let (svc, req) = one_place(&w, PaymentMethod::CardProcessingError).await;
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     assert_eq!(failed_with(&outcome), "PaymentTransient");
-    assert_eq!(
-        trace,
-        [
-            "Hold",
-            "Charge",
-            "Charge",
-            "Charge",
-            "Release",
-            "Refund",
-            "SendFailure",
-            "BookingFailed"
-        ]
-    );
+    assert_eq!(trace, paths::FAILED_AFTER_CHARGE_RETRIES);
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
 }
 
@@ -145,22 +113,11 @@ async fn a_hold_that_expires_before_payment_is_refunded_and_released() {
         ..BookingConfig::default()
     };
     let w = World::with_config(config).await;
-    let svc = w.service(1).await;
-    let req = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardVisa);
+    let (_, req) = one_place(&w, PaymentMethod::CardVisa).await;
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     // Then Charge refuses to take money for it
     assert_eq!(failed_with(&outcome), "HoldExpired");
-    assert_eq!(
-        trace,
-        [
-            "Hold",
-            "Charge",
-            "Release",
-            "Refund",
-            "SendFailure",
-            "BookingFailed"
-        ]
-    );
+    assert_eq!(trace, paths::FAILED_AT_CHARGE);
     assert!(w.ledger.all().is_empty());
 }
 
@@ -168,8 +125,7 @@ async fn a_hold_that_expires_before_payment_is_refunded_and_released() {
 async fn a_hold_that_expires_between_charge_and_confirm_is_refunded() {
     // Given a charge that succeeded on a hold which then lapses
     let w = World::new().await;
-    let svc = w.service(1).await;
-    let req = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardVisa);
+    let (_, req) = one_place(&w, PaymentMethod::CardVisa).await;
     w.booking.hold(&req).await.unwrap();
     w.booking.charge(req.reservation_id).await.unwrap();
     w.clock.advance(SignedDuration::from_mins(6));
@@ -177,18 +133,7 @@ async fn a_hold_that_expires_between_charge_and_confirm_is_refunded() {
     let (outcome, trace) = w.workflow().book_traced(&req).await;
     // Then confirmation fails, the money comes back in full and the slot is free
     assert_eq!(failed_with(&outcome), "HoldExpired");
-    assert_eq!(
-        trace,
-        [
-            "Hold",
-            "Charge",
-            "Confirm",
-            "Release",
-            "Refund",
-            "SendFailure",
-            "BookingFailed"
-        ]
-    );
+    assert_eq!(trace, paths::FAILED_AT_CONFIRM);
     let kinds: Vec<_> = w
         .ledger
         .all()
@@ -205,8 +150,7 @@ async fn a_hold_that_expires_between_charge_and_confirm_is_refunded() {
 #[tokio::test]
 async fn an_expired_hold_never_blocks_a_new_booking() {
     let w = World::new().await;
-    let svc = w.service(1).await;
-    let first = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardVisa);
+    let (svc, first) = one_place(&w, PaymentMethod::CardVisa).await;
     w.booking.hold(&first).await.unwrap();
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, None, "held");
     w.clock.advance(SignedDuration::from_mins(5));
@@ -274,7 +218,7 @@ async fn rule_violations_hold_nothing() {
         let req = w.request(customer, svc, start, PaymentMethod::CardVisa);
         let (outcome, trace) = w.workflow().book_traced(&req).await;
         assert_eq!(failed_with(&outcome), "RuleViolation", "{start}");
-        assert_eq!(trace, ["Hold", "BookingRejected"]);
+        assert_eq!(trace, paths::REJECTED_AT_HOLD);
         assert!(
             w.reservations
                 .get(req.reservation_id)
@@ -346,16 +290,7 @@ async fn cancelling_refunds_by_policy_and_frees_the_slot() {
     };
     let (outcome, trace) = w.workflow().cancel_traced(&cancel).await;
     assert_eq!(outcome, Outcome::Succeeded);
-    assert_eq!(
-        trace,
-        [
-            "Cancel",
-            "ReleaseSlot",
-            "RefundByPolicy",
-            "SendCancellation",
-            "Cancelled"
-        ]
-    );
+    assert_eq!(trace, paths::CANCELLED);
     assert_eq!(w.status(early.reservation_id).await, Status::Cancelled);
     // Late: inside 24 h -> 50 %
     let late = w.request(customer, svc, TUESDAY_10, PaymentMethod::CardVisa);
@@ -433,5 +368,5 @@ async fn the_business_cancels_with_a_full_refund_but_nobody_cancels_a_started_vi
     };
     let (outcome, trace) = w.workflow().cancel_traced(&too_late).await;
     assert_eq!(failed_with(&outcome), "NotCancellable");
-    assert_eq!(trace, ["Cancel", "CancelRejected"]);
+    assert_eq!(trace, paths::CANCEL_REJECTED);
 }

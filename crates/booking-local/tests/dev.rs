@@ -74,6 +74,18 @@ async fn get(router: &Router, uri: &str, token: Option<&str>) -> (StatusCode, He
     send(router, req.body(Body::empty()).unwrap()).await
 }
 
+/// Asserts that a response is a problem (RFC 9457) of this status.
+fn assert_problem(response: &(StatusCode, HeaderMap, Value), expected: StatusCode, uri: &str) {
+    let (status, headers, body) = response;
+    assert_eq!(*status, expected, "{uri}: {body}");
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        "application/problem+json",
+        "{uri}"
+    );
+    assert_eq!(body["status"], expected.as_u16(), "{uri}");
+}
+
 #[tokio::test]
 async fn the_outbox_and_the_ledger_are_for_admins_only() {
     // Given booking-local with its demo admin and customer signed in
@@ -83,24 +95,12 @@ async fn the_outbox_and_the_ledger_are_for_admins_only() {
 
     for uri in ["/api/dev/outbox", "/api/dev/ledger"] {
         // When they are read without a token, Then it is a 401 problem
-        let (status, headers, body) = get(&router, uri, None).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}: {body}");
-        assert_eq!(
-            headers[header::CONTENT_TYPE],
-            "application/problem+json",
-            "{uri}"
-        );
-        assert_eq!(body["status"], 401, "{uri}");
+        let anonymous = get(&router, uri, None).await;
+        assert_problem(&anonymous, StatusCode::UNAUTHORIZED, uri);
 
         // When a customer reads them, Then it is a 403 problem
-        let (status, headers, body) = get(&router, uri, Some(&customer)).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}: {body}");
-        assert_eq!(
-            headers[header::CONTENT_TYPE],
-            "application/problem+json",
-            "{uri}"
-        );
-        assert_eq!(body["status"], 403, "{uri}");
+        let by_customer = get(&router, uri, Some(&customer)).await;
+        assert_problem(&by_customer, StatusCode::FORBIDDEN, uri);
 
         // When an admin reads them, Then they are the JSON lists, which no cache may keep
         let (status, headers, body) = get(&router, uri, Some(&admin)).await;

@@ -82,6 +82,14 @@ async fn connect(server: &Server) -> TcpStream {
     TcpStream::connect(server.addr).await.unwrap()
 }
 
+/// A connection that has been served once and is kept alive.
+async fn served(server: &Server) -> TcpStream {
+    let mut client = connect(server).await;
+    client.write_all(GET_PEER).await.unwrap();
+    assert_eq!(response(&mut client).await.0, 200);
+    client
+}
+
 /// Reads one response (head and Content-Length body); panics if it takes over PATIENCE.
 async fn response(stream: &mut TcpStream) -> (u16, String) {
     let read = async {
@@ -175,11 +183,9 @@ async fn a_socket_that_sends_half_a_request_head_is_closed_after_the_head_timeou
 async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     // Given a 200 ms idle timeout (and head and request timeouts that never strike)
     let server = start(limits(NEVER, SMALL, NEVER, 16)).await;
-    let mut client = connect(&server).await;
 
     // When a request is answered and the client then sends nothing
-    client.write_all(GET_PEER).await.unwrap();
-    assert_eq!(response(&mut client).await.0, 200);
+    let mut client = served(&server).await;
 
     // Then the server closes the connection without another word
     assert_eq!(closed(&mut client).await, "");
@@ -189,9 +195,7 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
 async fn an_idle_keep_alive_connection_outlives_the_head_timeout() {
     // Given a 200 ms head timeout and an idle timeout that never strikes
     let server = start(limits(SMALL, NEVER, NEVER, 16)).await;
-    let mut client = connect(&server).await;
-    client.write_all(GET_PEER).await.unwrap();
-    assert_eq!(response(&mut client).await.0, 200);
+    let mut client = served(&server).await;
 
     // When the kept-alive connection waits five head timeouts before its next request
     sleep(5 * SMALL).await;
@@ -258,12 +262,8 @@ async fn a_request_whose_body_trickles_in_is_cut_off_after_the_request_timeout()
 async fn beyond_the_connection_cap_a_new_connection_waits_until_one_closes() {
     // Given a cap of two connections, both taken by served, kept-alive clients
     let server = start(limits(NEVER, NEVER, NEVER, 2)).await;
-    let mut first = connect(&server).await;
-    let mut second = connect(&server).await;
-    for client in [&mut first, &mut second] {
-        client.write_all(GET_PEER).await.unwrap();
-        assert_eq!(response(client).await.0, 200);
-    }
+    let first = served(&server).await;
+    let second = served(&server).await;
 
     // When a third client connects and asks
     let mut third = connect(&server).await;
@@ -317,9 +317,7 @@ async fn shutdown_closes_the_connections_without_a_request_in_flight() {
     // Given a server with a kept-alive connection between requests and a silent one,
     // and head and idle timeouts that never strike
     let mut server = start(limits(NEVER, NEVER, NEVER, 16)).await;
-    let mut kept = connect(&server).await;
-    kept.write_all(GET_PEER).await.unwrap();
-    assert_eq!(response(&mut kept).await.0, 200);
+    let mut kept = served(&server).await;
     let mut silent = connect(&server).await;
     sleep(Duration::from_millis(100)).await;
 

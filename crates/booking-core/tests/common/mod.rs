@@ -2,6 +2,8 @@
 //! the tests move, and the in-process runner with no retry waits.
 #![allow(clippy::unwrap_used, dead_code)] // a test harness: a panic is a failed test
 
+pub mod paths;
+
 use std::sync::Arc;
 
 use booking_core::{
@@ -11,10 +13,10 @@ use booking_core::{
     ids::{ReservationId, ServiceId, UserId},
     memory::{
         FixedClock, MemoryCatalog, MemoryLedger, MemoryQueue, MemoryReservations, MemorySettings,
-        MemoryUsers,
+        MemoryStores, MemoryUsers,
     },
     password::PasswordHash,
-    payment::{PaymentMethod, SimulatedGateway},
+    payment::PaymentMethod,
     ports::{ReservationStore, UserStore},
     reservation::Status,
     settings::SettingsDoc,
@@ -42,31 +44,17 @@ impl World {
     pub async fn with_config(config: BookingConfig) -> Self {
         // Monday 2026-11-30 08:00 in Madrid
         let clock = Arc::new(FixedClock::new("2026-11-30T07:00:00Z".parse().unwrap()));
-        let reservations = Arc::new(MemoryReservations::default());
-        let ledger = Arc::new(MemoryLedger::default());
-        let queue = Arc::new(MemoryQueue::default());
-        let catalog = Arc::new(MemoryCatalog::default());
-        let settings = Arc::new(MemorySettings::default());
-        let users = Arc::new(MemoryUsers::default());
-        let booking = Booking {
-            reservations: reservations.clone(),
-            ledger: ledger.clone(),
-            gateway: Arc::new(SimulatedGateway::default()),
-            services: catalog.clone(),
-            settings: settings.clone(),
-            users: users.clone(),
-            clock: clock.clone(),
-            config,
-        };
+        let stores = MemoryStores::default();
+        let booking = stores.booking(clock.clone(), config);
         let w = World {
             booking,
-            reservations,
-            ledger,
-            queue,
+            reservations: stores.reservations,
+            ledger: stores.ledger,
+            queue: Arc::new(MemoryQueue::default()),
             clock,
-            catalog,
-            settings,
-            users,
+            catalog: stores.catalog,
+            settings: stores.settings,
+            users: stores.users,
         };
         let day = serde_json::json!([{"open": "09:00", "close": "13:00"}, {"open": "14:00", "close": "18:00"}]);
         let doc: SettingsDoc = serde_json::from_value(serde_json::json!({

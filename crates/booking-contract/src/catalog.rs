@@ -1,42 +1,9 @@
-//! The contract of [`CatalogStore`], run against the in-memory and the DynamoDB adapters
-//! with identical expectations. Every scenario makes its own services (fresh ids), so the
-//! scenarios share one store without depending on each other.
-#![allow(clippy::unwrap_used)]
+//! The contract of [`CatalogStore`]: services are created once under their id and replaced
+//! only from the version last read.
 
-mod common;
+use booking_core::{Error, catalog::Service, ids::ServiceId, ports::CatalogStore};
 
-use booking_aws::dynamo::DynamoCatalog;
-use booking_core::{
-    Error,
-    catalog::{CancellationPolicy, Service},
-    ids::ServiceId,
-    memory::MemoryCatalog,
-    money::Currency,
-    ports::CatalogStore,
-};
-
-fn service(name: &str) -> Service {
-    let created = "2026-11-28T10:00:00.000000001Z".parse().unwrap();
-    Service {
-        id: ServiceId::new(),
-        name: name.into(),
-        description: "Wash, cut and dry".into(),
-        duration_minutes: 30,
-        buffer_minutes: 5,
-        price_minor: 2500,
-        currency: Currency::parse("currency", "EUR").unwrap(),
-        capacity: 2,
-        min_notice_minutes: 60,
-        max_advance_days: 90,
-        cancellation: CancellationPolicy {
-            full_refund_hours_before: 24,
-            late_refund_percent: 50,
-        },
-        active: true,
-        created_at: created,
-        updated_at: created,
-    }
-}
+use crate::{fixtures::service, join_all, winners};
 
 fn renamed(s: &Service, name: &str, updated_at: &str) -> Service {
     Service {
@@ -50,14 +17,14 @@ fn is_stale_conflict(e: &Error) -> bool {
     matches!(e, Error::Conflict { field: "id", .. })
 }
 
-async fn a_new_service_can_be_read_back(store: &dyn CatalogStore) {
+pub async fn a_new_service_can_be_read_back(store: &dyn CatalogStore) {
     let haircut = service("Haircut");
     store.insert(&haircut).await.unwrap();
     assert_eq!(store.get(haircut.id).await.unwrap(), Some(haircut));
     assert_eq!(store.get(ServiceId::new()).await.unwrap(), None);
 }
 
-async fn a_second_service_with_the_same_id_is_rejected(store: &dyn CatalogStore) {
+pub async fn a_second_service_with_the_same_id_is_rejected(store: &dyn CatalogStore) {
     // Given a service
     let haircut = service("Haircut");
     store.insert(&haircut).await.unwrap();
@@ -76,7 +43,7 @@ async fn a_second_service_with_the_same_id_is_rejected(store: &dyn CatalogStore)
     assert_eq!(store.get(haircut.id).await.unwrap(), Some(haircut));
 }
 
-async fn the_list_is_in_id_order_and_shows_inactive_services_only_when_asked(
+pub async fn the_list_is_in_id_order_and_shows_inactive_services_only_when_asked(
     store: &dyn CatalogStore,
 ) {
     // Given two active services and an inactive one
@@ -106,7 +73,7 @@ async fn the_list_is_in_id_order_and_shows_inactive_services_only_when_asked(
     assert_eq!(active_in_everything, public.iter().collect::<Vec<_>>());
 }
 
-async fn a_replace_from_the_current_service_is_stored(store: &dyn CatalogStore) {
+pub async fn a_replace_from_the_current_service_is_stored(store: &dyn CatalogStore) {
     // Given a service
     let v1 = service("Haircut");
     store.insert(&v1).await.unwrap();
@@ -132,7 +99,7 @@ async fn a_replace_from_the_current_service_is_stored(store: &dyn CatalogStore) 
     );
 }
 
-async fn a_replace_from_a_stale_service_is_a_conflict(store: &dyn CatalogStore) {
+pub async fn a_replace_from_a_stale_service_is_a_conflict(store: &dyn CatalogStore) {
     // Given a service replaced once, and a second replacement that does not bump updatedAt
     let v1 = service("Haircut");
     store.insert(&v1).await.unwrap();
@@ -160,7 +127,7 @@ async fn a_replace_from_a_stale_service_is_a_conflict(store: &dyn CatalogStore) 
     assert_eq!(store.get(v1.id).await.unwrap(), Some(v3));
 }
 
-async fn of_ten_concurrent_replaces_from_one_read_exactly_one_wins(store: &dyn CatalogStore) {
+pub async fn of_ten_concurrent_replaces_from_one_read_exactly_one_wins(store: &dyn CatalogStore) {
     // Given a service that ten writers read at once
     let v1 = service("Haircut");
     store.insert(&v1).await.unwrap();
@@ -169,15 +136,10 @@ async fn of_ten_concurrent_replaces_from_one_read_exactly_one_wins(store: &dyn C
         .collect();
 
     // When they all replace it
-    let results = common::join_all(nexts.iter().map(|n| store.replace(&v1, n)).collect()).await;
+    let results = join_all(nexts.iter().map(|n| store.replace(&v1, n)).collect()).await;
 
     // Then one wins, the others conflict, and the winner's version is stored
-    let winners: Vec<&Service> = nexts
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| r.is_ok())
-        .map(|(n, _)| n)
-        .collect();
+    let winners = winners(&nexts, &results);
     assert_eq!(winners.len(), 1, "{results:?}");
     assert!(
         results
@@ -188,7 +150,7 @@ async fn of_ten_concurrent_replaces_from_one_read_exactly_one_wins(store: &dyn C
     assert_eq!(store.get(v1.id).await.unwrap().as_ref(), Some(winners[0]));
 }
 
-async fn replacing_a_missing_service_is_not_found(store: &dyn CatalogStore) {
+pub async fn replacing_a_missing_service_is_not_found(store: &dyn CatalogStore) {
     let ghost = service("Ghost");
     let err = store
         .replace(&ghost, &renamed(&ghost, "Ghost 2", "2026-11-28T12:00:00Z"))
@@ -196,25 +158,4 @@ async fn replacing_a_missing_service_is_not_found(store: &dyn CatalogStore) {
         .unwrap_err();
     assert!(matches!(err, Error::NotFound("service")), "{err:?}");
     assert_eq!(store.get(ghost.id).await.unwrap(), None);
-}
-
-async fn suite(store: &dyn CatalogStore) {
-    a_new_service_can_be_read_back(store).await;
-    a_second_service_with_the_same_id_is_rejected(store).await;
-    the_list_is_in_id_order_and_shows_inactive_services_only_when_asked(store).await;
-    a_replace_from_the_current_service_is_stored(store).await;
-    a_replace_from_a_stale_service_is_a_conflict(store).await;
-    of_ten_concurrent_replaces_from_one_read_exactly_one_wins(store).await;
-    replacing_a_missing_service_is_not_found(store).await;
-}
-
-#[tokio::test]
-async fn memory() {
-    suite(&MemoryCatalog::default()).await;
-}
-
-#[tokio::test]
-#[ignore = "needs the local cloud (moto): scripts/test runs it"]
-async fn dynamodb() {
-    suite(&DynamoCatalog::new(common::fresh_table().await)).await;
 }

@@ -1,44 +1,25 @@
-//! The contract of [`UserStore`], run against the in-memory and the DynamoDB adapters with
-//! identical expectations. Every scenario makes its own users (fresh ids and emails), so the
-//! scenarios share one store without depending on each other.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+//! The contract of [`UserStore`]: one user per email, whatever the races, cursor pages, and
+//! role changes only by a current admin, never of their own role.
 
 use std::collections::BTreeSet;
 
-use booking_aws::dynamo::DynamoUsers;
 use booking_core::{
     Error,
     ids::UserId,
-    memory::MemoryUsers,
-    password::PasswordHash,
     ports::UserStore,
-    user::{Email, Role, User},
+    user::{Role, User},
 };
 
-fn unique_email(name: &str) -> Email {
-    Email::parse(&format!("{name}.{}@example.com", ulid::Ulid::generate())).unwrap()
-}
-
-fn user(email: &Email) -> User {
-    User {
-        id: UserId::new(),
-        email: email.clone(),
-        name: "Ana".into(),
-        role: Role::Customer,
-        password_hash: PasswordHash::from_phc(
-            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
-        ),
-        created_at: "2026-11-28T10:00:00.123456789Z".parse().unwrap(),
-    }
-}
+use crate::{
+    fixtures::{unique_email, user},
+    join_all, winners,
+};
 
 fn is_email_conflict(e: &Error) -> bool {
     matches!(e, Error::Conflict { field: "email", reason } if reason == "is already registered")
 }
 
-async fn a_new_user_can_be_read_back_by_id_and_by_email(store: &dyn UserStore) {
+pub async fn a_new_user_can_be_read_back_by_id_and_by_email(store: &dyn UserStore) {
     // Given a registered user
     let ana = user(&unique_email("ana"));
     store.insert(&ana).await.unwrap();
@@ -51,7 +32,7 @@ async fn a_new_user_can_be_read_back_by_id_and_by_email(store: &dyn UserStore) {
     assert_eq!(store.find_by_email(&nobody).await.unwrap(), None);
 }
 
-async fn a_second_user_with_the_same_email_is_rejected(store: &dyn UserStore) {
+pub async fn a_second_user_with_the_same_email_is_rejected(store: &dyn UserStore) {
     // Given a registered email
     let email = unique_email("twice");
     let first = user(&email);
@@ -67,7 +48,7 @@ async fn a_second_user_with_the_same_email_is_rejected(store: &dyn UserStore) {
     assert_eq!(store.get(second.id).await.unwrap(), None);
 }
 
-async fn of_twenty_concurrent_registrations_of_one_email_exactly_one_succeeds(
+pub async fn of_twenty_concurrent_registrations_of_one_email_exactly_one_succeeds(
     store: &dyn UserStore,
 ) {
     // Given twenty users racing for one email
@@ -75,16 +56,11 @@ async fn of_twenty_concurrent_registrations_of_one_email_exactly_one_succeeds(
     let users: Vec<User> = (0..20).map(|_| user(&email)).collect();
 
     // When they all insert at once
-    let results = common::join_all(users.iter().map(|u| store.insert(u)).collect()).await;
+    let results = join_all(users.iter().map(|u| store.insert(u)).collect()).await;
 
     // Then exactly one wins, the others are told the email is taken, and the email leads to
     // the winner
-    let winners: Vec<&User> = users
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| r.is_ok())
-        .map(|(u, _)| u)
-        .collect();
+    let winners = winners(&users, &results);
     assert_eq!(winners.len(), 1, "{results:?}");
     for r in &results {
         if let Err(e) = r {
@@ -98,7 +74,7 @@ async fn of_twenty_concurrent_registrations_of_one_email_exactly_one_succeeds(
     }
 }
 
-async fn pages_follow_the_cursor_to_the_end_without_duplicates_or_gaps(store: &dyn UserStore) {
+pub async fn pages_follow_the_cursor_to_the_end_without_duplicates_or_gaps(store: &dyn UserStore) {
     // Given seven more users
     let mine: BTreeSet<UserId> = {
         let mut ids = BTreeSet::new();
@@ -161,7 +137,7 @@ async fn admin(store: &dyn UserStore) -> User {
     a
 }
 
-async fn a_role_change_is_stored_and_returned(store: &dyn UserStore) {
+pub async fn a_role_change_is_stored_and_returned(store: &dyn UserStore) {
     // Given an admin and a customer
     let boss = admin(store).await;
     let ana = user(&unique_email("staff"));
@@ -183,7 +159,7 @@ async fn a_role_change_is_stored_and_returned(store: &dyn UserStore) {
     );
 }
 
-async fn changing_the_role_of_an_unknown_user_finds_nobody(store: &dyn UserStore) {
+pub async fn changing_the_role_of_an_unknown_user_finds_nobody(store: &dyn UserStore) {
     let boss = admin(store).await;
     assert!(matches!(
         store.set_role(boss.id, UserId::new(), Role::Admin).await,
@@ -191,7 +167,7 @@ async fn changing_the_role_of_an_unknown_user_finds_nobody(store: &dyn UserStore
     ));
 }
 
-async fn only_a_current_admin_may_change_a_role_and_never_their_own(store: &dyn UserStore) {
+pub async fn only_a_current_admin_may_change_a_role_and_never_their_own(store: &dyn UserStore) {
     // Given an admin, a staff member and a customer
     let boss = admin(store).await;
     let staff = User {
@@ -221,13 +197,13 @@ async fn only_a_current_admin_may_change_a_role_and_never_their_own(store: &dyn 
     assert_eq!(store.get(boss.id).await.unwrap().unwrap().role, Role::Admin);
 }
 
-async fn two_admins_demoting_each_other_at_once_leave_one_admin(store: &dyn UserStore) {
+pub async fn two_admins_demoting_each_other_at_once_leave_one_admin(store: &dyn UserStore) {
     for round in 0..10 {
         // Given two admins
         let (a, b) = (admin(store).await, admin(store).await);
 
         // When each demotes the other at the same time
-        let results = common::join_all(vec![
+        let results = join_all(vec![
             store.set_role(a.id, b.id, Role::Customer),
             store.set_role(b.id, a.id, Role::Customer),
         ])
@@ -250,26 +226,4 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(store: &dyn User
             "round {round}: {roles:?}"
         );
     }
-}
-
-async fn suite(store: &dyn UserStore) {
-    a_new_user_can_be_read_back_by_id_and_by_email(store).await;
-    a_second_user_with_the_same_email_is_rejected(store).await;
-    of_twenty_concurrent_registrations_of_one_email_exactly_one_succeeds(store).await;
-    pages_follow_the_cursor_to_the_end_without_duplicates_or_gaps(store).await;
-    a_role_change_is_stored_and_returned(store).await;
-    changing_the_role_of_an_unknown_user_finds_nobody(store).await;
-    only_a_current_admin_may_change_a_role_and_never_their_own(store).await;
-    two_admins_demoting_each_other_at_once_leave_one_admin(store).await;
-}
-
-#[tokio::test]
-async fn memory() {
-    suite(&MemoryUsers::default()).await;
-}
-
-#[tokio::test]
-#[ignore = "needs the local cloud (moto): scripts/test runs it"]
-async fn dynamodb() {
-    suite(&DynamoUsers::new(common::fresh_table().await)).await;
 }

@@ -1,12 +1,7 @@
-//! The contract of [`SettingsStore`], run against the in-memory and the DynamoDB adapters
-//! with identical expectations. The store is fresh: it starts without settings.
-#![allow(clippy::unwrap_used)]
+//! The contract of [`SettingsStore`]: a fresh store has no settings, and a put replaces
+//! them whole.
 
-mod common;
-
-use booking_aws::dynamo::DynamoSettings;
 use booking_core::{
-    memory::MemorySettings,
     ports::SettingsStore,
     settings::{IntervalDoc, Settings, SettingsDoc, WeeklyHoursDoc},
 };
@@ -32,11 +27,13 @@ fn madrid() -> Settings {
     .unwrap()
 }
 
-async fn a_fresh_store_has_no_settings(store: &dyn SettingsStore) {
+pub async fn a_fresh_store_has_no_settings(store: &dyn SettingsStore) {
     assert_eq!(store.get().await.unwrap(), None);
 }
 
-async fn stored_settings_are_read_back_and_a_second_put_replaces_them(store: &dyn SettingsStore) {
+pub async fn stored_settings_are_read_back_and_a_second_put_replaces_them(
+    store: &dyn SettingsStore,
+) {
     // Given the defaults stored
     store.put(&Settings::default()).await.unwrap();
     assert_eq!(store.get().await.unwrap(), Some(Settings::default()));
@@ -46,20 +43,4 @@ async fn stored_settings_are_read_back_and_a_second_put_replaces_them(store: &dy
 
     // Then they replace the defaults entirely
     assert_eq!(store.get().await.unwrap(), Some(madrid()));
-}
-
-async fn suite(store: &dyn SettingsStore) {
-    a_fresh_store_has_no_settings(store).await;
-    stored_settings_are_read_back_and_a_second_put_replaces_them(store).await;
-}
-
-#[tokio::test]
-async fn memory() {
-    suite(&MemorySettings::default()).await;
-}
-
-#[tokio::test]
-#[ignore = "needs the local cloud (moto): scripts/test runs it"]
-async fn dynamodb() {
-    suite(&DynamoSettings::new(common::fresh_table().await)).await;
 }

@@ -1,22 +1,20 @@
-//! The contract of [`SentLog`], run against the in-memory and the DynamoDB adapters with
-//! identical expectations. Every scenario uses its own reservations.
-#![allow(clippy::unwrap_used)]
+//! The contract of [`SentLog`]: each (reservation, event) is claimed once, so that an email
+//! is sent once, and a released claim can be taken again.
 
-mod common;
-
-use booking_aws::dynamo::DynamoSentLog;
 use booking_core::{
     ids::ReservationId,
-    notify::{MemorySentLog, NotificationEvent, SentLog},
+    notify::{NotificationEvent, SentLog},
 };
 
-async fn the_first_claim_of_a_pair_wins_and_the_next_is_refused(log: &dyn SentLog) {
+use crate::join_all;
+
+pub async fn the_first_claim_of_a_pair_wins_and_the_next_is_refused(log: &dyn SentLog) {
     let r = ReservationId::new();
     assert!(log.claim(r, NotificationEvent::Confirmed).await.unwrap());
     assert!(!log.claim(r, NotificationEvent::Confirmed).await.unwrap());
 }
 
-async fn claims_of_other_events_or_reservations_are_independent(log: &dyn SentLog) {
+pub async fn claims_of_other_events_or_reservations_are_independent(log: &dyn SentLog) {
     // Given a claimed (reservation, event)
     let r = ReservationId::new();
     assert!(log.claim(r, NotificationEvent::Confirmed).await.unwrap());
@@ -32,7 +30,7 @@ async fn claims_of_other_events_or_reservations_are_independent(log: &dyn SentLo
     );
 }
 
-async fn a_released_claim_can_be_claimed_again_once(log: &dyn SentLog) {
+pub async fn a_released_claim_can_be_claimed_again_once(log: &dyn SentLog) {
     // Given a claim whose email could not be sent, released
     let r = ReservationId::new();
     assert!(log.claim(r, NotificationEvent::Failed).await.unwrap());
@@ -43,41 +41,22 @@ async fn a_released_claim_can_be_claimed_again_once(log: &dyn SentLog) {
     assert!(!log.claim(r, NotificationEvent::Failed).await.unwrap());
 }
 
-async fn releasing_an_unclaimed_pair_is_harmless(log: &dyn SentLog) {
+pub async fn releasing_an_unclaimed_pair_is_harmless(log: &dyn SentLog) {
     let r = ReservationId::new();
     log.release(r, NotificationEvent::Cancelled).await.unwrap();
     assert!(log.claim(r, NotificationEvent::Cancelled).await.unwrap());
 }
 
-async fn of_twenty_concurrent_claims_of_one_pair_exactly_one_wins(log: &dyn SentLog) {
+pub async fn of_twenty_concurrent_claims_of_one_pair_exactly_one_wins(log: &dyn SentLog) {
     let r = ReservationId::new();
     let claims = (0..20)
         .map(|_| log.claim(r, NotificationEvent::Confirmed))
         .collect();
-    let results = common::join_all(claims).await;
+    let results = join_all(claims).await;
     let won = results
         .into_iter()
         .map(Result::unwrap)
         .filter(|w| *w)
         .count();
     assert_eq!(won, 1);
-}
-
-async fn suite(log: &dyn SentLog) {
-    the_first_claim_of_a_pair_wins_and_the_next_is_refused(log).await;
-    claims_of_other_events_or_reservations_are_independent(log).await;
-    a_released_claim_can_be_claimed_again_once(log).await;
-    releasing_an_unclaimed_pair_is_harmless(log).await;
-    of_twenty_concurrent_claims_of_one_pair_exactly_one_wins(log).await;
-}
-
-#[tokio::test]
-async fn memory() {
-    suite(&MemorySentLog::default()).await;
-}
-
-#[tokio::test]
-#[ignore = "needs the local cloud (moto): scripts/test runs it"]
-async fn dynamodb() {
-    suite(&DynamoSentLog::new(common::fresh_table().await)).await;
 }

@@ -1,27 +1,21 @@
-//! The contract of [`Throttle`], run against the in-memory and the DynamoDB adapters with
-//! identical expectations. Every scenario uses its own keys.
-#![allow(clippy::unwrap_used)]
+//! The contract of [`Throttle`]: fixed windows that take their limit of attempts, give one
+//! back on request, and count concurrent attempts exactly; and the login use case over it.
 
-mod common;
-
-use booking_aws::dynamo::{DynamoThrottle, DynamoUsers};
 use booking_core::{
     Error,
     accounts::{Accounts, AccountsConfig, Credentials, Registration},
     hashing::HashPool,
-    memory::{FixedClock, MemoryThrottle, MemoryUsers},
+    memory::FixedClock,
     ports::{Admission, Attempt, Throttle, UserStore},
 };
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
+
+use crate::{fixtures::at, join_all};
 
 const WINDOW: SignedDuration = SignedDuration::from_mins(15);
 
 fn unique_key(name: &str) -> String {
     format!("test#{name}#{}", ulid::Ulid::generate())
-}
-
-fn at(s: &str) -> Timestamp {
-    s.parse().unwrap()
 }
 
 fn counted(a: Admission) -> Attempt {
@@ -31,7 +25,7 @@ fn counted(a: Admission) -> Attempt {
     }
 }
 
-async fn a_window_takes_the_limit_and_refuses_the_rest(store: &dyn Throttle) {
+pub async fn a_window_takes_the_limit_and_refuses_the_rest(store: &dyn Throttle) {
     // Given a key and a window that opens with its first attempt
     let key = unique_key("limit");
     let t0 = at("2026-11-28T10:00:00Z");
@@ -50,7 +44,7 @@ async fn a_window_takes_the_limit_and_refuses_the_rest(store: &dyn Throttle) {
     );
 }
 
-async fn a_closed_window_gives_way_to_a_new_one(store: &dyn Throttle) {
+pub async fn a_closed_window_gives_way_to_a_new_one(store: &dyn Throttle) {
     // Given a full window
     let key = unique_key("close");
     let t0 = at("2026-11-28T10:00:00Z");
@@ -69,7 +63,7 @@ async fn a_closed_window_gives_way_to_a_new_one(store: &dyn Throttle) {
     );
 }
 
-async fn giving_back_frees_one_place_of_the_same_window_only(store: &dyn Throttle) {
+pub async fn giving_back_frees_one_place_of_the_same_window_only(store: &dyn Throttle) {
     // Given a full window of two
     let key = unique_key("back");
     let t0 = at("2026-11-28T10:00:00Z");
@@ -94,7 +88,7 @@ async fn giving_back_frees_one_place_of_the_same_window_only(store: &dyn Throttl
     ));
 }
 
-async fn giving_back_never_goes_below_zero(store: &dyn Throttle) {
+pub async fn giving_back_never_goes_below_zero(store: &dyn Throttle) {
     // Given one counted attempt, given back twice
     let key = unique_key("zero");
     let t0 = at("2026-11-28T10:00:00Z");
@@ -109,7 +103,7 @@ async fn giving_back_never_goes_below_zero(store: &dyn Throttle) {
     ));
 }
 
-async fn keys_are_counted_apart(store: &dyn Throttle) {
+pub async fn keys_are_counted_apart(store: &dyn Throttle) {
     let (ana, bea) = (unique_key("ana"), unique_key("bea"));
     let t0 = at("2026-11-28T10:00:00Z");
     counted(store.admit(&ana, 1, WINDOW, t0).await.unwrap());
@@ -120,7 +114,7 @@ async fn keys_are_counted_apart(store: &dyn Throttle) {
     ));
 }
 
-async fn of_thirty_attempts_at_once_exactly_the_limit_is_counted(store: &dyn Throttle) {
+pub async fn of_thirty_attempts_at_once_exactly_the_limit_is_counted(store: &dyn Throttle) {
     for round in 0..3 {
         // Given a key with no window yet, and a closed window on another
         let fresh = unique_key("burst");
@@ -132,7 +126,7 @@ async fn of_thirty_attempts_at_once_exactly_the_limit_is_counted(store: &dyn Thr
         // When thirty attempts arrive at once on each
         for key in [&fresh, &stale] {
             let results =
-                common::join_all((0..30).map(|_| store.admit(key, 5, WINDOW, t1)).collect()).await;
+                join_all((0..30).map(|_| store.admit(key, 5, WINDOW, t1)).collect()).await;
 
             // Then exactly five are counted, all in one new window, and the rest refused
             let counted: Vec<_> = results
@@ -151,7 +145,7 @@ async fn of_thirty_attempts_at_once_exactly_the_limit_is_counted(store: &dyn Thr
     }
 }
 
-async fn of_thirty_guesses_at_once_from_one_address_five_are_judged(
+pub async fn of_thirty_guesses_at_once_from_one_address_five_are_judged(
     store: &dyn Throttle,
     users: &dyn UserStore,
 ) {
@@ -189,7 +183,7 @@ async fn of_thirty_guesses_at_once_from_one_address_five_are_judged(
             accounts.login(creds, from)
         })
         .collect();
-    let results = common::join_all(tries).await;
+    let results = join_all(tries).await;
 
     // Then only five were judged; the other 25 were refused on arrival
     let refused = results
@@ -197,31 +191,4 @@ async fn of_thirty_guesses_at_once_from_one_address_five_are_judged(
         .filter(|r| matches!(r, Err(Error::TooManyAttempts { .. })))
         .count();
     assert_eq!((30 - refused, refused), (5, 25), "{results:?}");
-}
-
-async fn suite(store: &dyn Throttle) {
-    a_window_takes_the_limit_and_refuses_the_rest(store).await;
-    a_closed_window_gives_way_to_a_new_one(store).await;
-    giving_back_frees_one_place_of_the_same_window_only(store).await;
-    giving_back_never_goes_below_zero(store).await;
-    keys_are_counted_apart(store).await;
-    of_thirty_attempts_at_once_exactly_the_limit_is_counted(store).await;
-}
-
-#[tokio::test]
-async fn memory() {
-    let store = MemoryThrottle::default();
-    suite(&store).await;
-    of_thirty_guesses_at_once_from_one_address_five_are_judged(&store, &MemoryUsers::default())
-        .await;
-}
-
-#[tokio::test]
-#[ignore = "needs the local cloud (moto): scripts/test runs it"]
-async fn dynamodb() {
-    let table = common::fresh_table().await;
-    let store = DynamoThrottle::new(table.clone());
-    suite(&store).await;
-    of_thirty_guesses_at_once_from_one_address_five_are_judged(&store, &DynamoUsers::new(table))
-        .await;
 }

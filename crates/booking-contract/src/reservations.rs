@@ -1,112 +1,42 @@
-//! The contract of [`ReservationStore`] and [`ClaimReader`], run against the in-memory and
-//! the DynamoDB adapters with identical expectations. Each scenario is a pair of tests,
-//! `<scenario>::memory` and `<scenario>::dynamodb`, and gets a store of its own (a fresh
-//! table on the DynamoDB side).
-#![allow(clippy::unwrap_used)]
-
-mod common;
+//! The contract of [`ReservationStore`](booking_core::ports::ReservationStore) and
+//! [`ClaimReader`](booking_core::ports::ClaimReader): holds and their claims, the
+//! life cycle (confirm, release, cancel, visit outcomes), idempotency keys, listings, and the
+//! races between them.
 
 use std::time::Instant;
 
-use booking_aws::dynamo::reservations::{DynamoReservations, MAX_UNITS};
 use booking_core::{
     Error,
+    availability::MAX_CLAIM_UNITS,
     booking::FailureCode,
-    idempotency::{Fingerprint, IdempotencyKey},
     ids::{ReservationId, ServiceId, UserId},
-    memory::MemoryReservations,
-    money::{Currency, Money},
-    payment::PaymentMethod,
-    ports::{
-        ClaimCounts, ClaimReader, Held, HoldLimits, ReservationCursor, ReservationFilter,
-        ReservationStore,
-    },
+    ports::{ClaimCounts, Held, HoldLimits, ReservationCursor, ReservationFilter},
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
-    time::Zone,
-    user::{Email, Role},
+    user::Role,
 };
 use jiff::{SignedDuration, Timestamp};
 
-/// Both ports at once, as both adapters implement them.
-trait Store: ReservationStore + ClaimReader {}
-impl<T: ReservationStore + ClaimReader> Store for T {}
+use crate::{
+    Reservations,
+    fixtures::{HOLD, at, mins, reservation, unit},
+    join_all,
+};
 
-const ROOMY: HoldLimits = HoldLimits {
+/// Limits no scenario reaches unless it sets its own.
+pub const ROOMY: HoldLimits = HoldLimits {
     max_active_holds: 100,
     max_upcoming: 100,
 };
 
-const HOLD: SignedDuration = SignedDuration::from_mins(5);
-
 /// The most units a reservation claims (booking-core's cap), as a count of [`unit`]s.
-const MOST: i64 = MAX_UNITS as i64;
-
-fn at(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
+pub const MOST: i64 = MAX_CLAIM_UNITS as i64;
 
 /// When the scenarios start: a week before the units they book.
-fn now() -> Timestamp {
+pub fn now() -> Timestamp {
     at("2030-01-01T08:00:00Z")
 }
 
-fn mins(m: i64) -> SignedDuration {
-    SignedDuration::from_mins(m)
-}
-
-/// The start of slot unit `k` (30-minute units from a Monday morning).
-fn unit(k: i64) -> Timestamp {
-    at("2030-01-07T09:00:00Z") + mins(30 * k)
-}
-
-/// A PENDING_PAYMENT reservation of units `first..first + count`, held at `held_at`, as
-/// `Booking::hold` builds one.
-fn res(
-    customer: UserId,
-    service: ServiceId,
-    first: i64,
-    count: i64,
-    held_at: Timestamp,
-) -> Reservation {
-    Reservation {
-        id: ReservationId::new(),
-        customer_id: customer,
-        service_id: service,
-        service_name: "Haircut".into(),
-        customer_email: Email::parse("ada@example.com").unwrap(),
-        customer_name: "Ada".into(),
-        time_zone: Zone::parse("timeZone", "Europe/Madrid").unwrap(),
-        start: unit(first),
-        end: unit(first + count),
-        units: (first..first + count).map(unit).collect(),
-        status: Status::PendingPayment,
-        amount: Money {
-            minor: 2500,
-            currency: Currency::parse("currency", "EUR").unwrap(),
-        },
-        payment_method: PaymentMethod::CardVisa,
-        payment_reference: None,
-        refund_due_minor: None,
-        idempotency_key: IdempotencyKey::parse("key", &format!("key-{}", ulid::Ulid::generate()))
-            .unwrap(),
-        fingerprint: Fingerprint::of(service, unit(first), PaymentMethod::CardVisa),
-        hold_expires_at: held_at + HOLD,
-        failure: None,
-        history: vec![StatusChange {
-            at: held_at,
-            from: None,
-            to: Status::PendingPayment,
-            actor: Actor::User {
-                id: customer,
-                role: Role::Customer,
-            },
-            reason: "slot held for payment".into(),
-        }],
-        created_at: held_at,
-        version: 1,
-    }
-}
-
+/// The claims expected on units `k`, as the store counts them.
 fn counts<const N: usize>(pairs: [(i64, u32); N]) -> ClaimCounts {
     pairs.into_iter().map(|(k, c)| (unit(k), c)).collect()
 }
@@ -127,18 +57,29 @@ macro_rules! assert_err {
     };
 }
 
+/// The claims on `service`'s units in `[from, to)` that count at `now`.
+async fn claimed(
+    store: &dyn Reservations,
+    service: ServiceId,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> ClaimCounts {
+    store.claims(service, from, to, now).await.unwrap()
+}
+
 /// Holds `r` with room to spare and expects it to be created.
-async fn held(store: &dyn Store, r: &Reservation, capacity: u32, now: Timestamp) {
+async fn held(store: &dyn Reservations, r: &Reservation, capacity: u32, now: Timestamp) {
     assert_eq!(
         store.hold(r, capacity, ROOMY, now).await.unwrap(),
         Held::Created(r.clone())
     );
 }
 
-async fn a_hold_creates_the_reservation_and_claims_each_of_its_units(store: &dyn Store) {
+pub async fn a_hold_creates_the_reservation_and_claims_each_of_its_units(store: &dyn Reservations) {
     // Given a reservation of three units
     let (customer, service) = (UserId::new(), ServiceId::new());
-    let r = res(customer, service, 0, 3, now());
+    let r = reservation(customer, service, 0, 3, now());
 
     // When it is held
     let outcome = store.hold(&r, 2, ROOMY, now()).await.unwrap();
@@ -147,31 +88,25 @@ async fn a_hold_creates_the_reservation_and_claims_each_of_its_units(store: &dyn
     assert_eq!(outcome, Held::Created(r.clone()));
     assert_eq!(store.get(r.id).await.unwrap(), Some(r.clone()));
     assert_eq!(
-        store
-            .claims(service, unit(-4), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(-4), unit(8), now()).await,
         counts([(0, 1), (1, 1), (2, 1)])
     );
     // And other services and unknown ids know nothing of it
     assert_eq!(
-        store
-            .claims(ServiceId::new(), unit(-4), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, ServiceId::new(), unit(-4), unit(8), now()).await,
         ClaimCounts::new()
     );
     assert_eq!(store.get(ReservationId::new()).await.unwrap(), None);
 }
 
-async fn a_second_hold_of_the_same_id_returns_the_stored_reservation(store: &dyn Store) {
+pub async fn a_second_hold_of_the_same_id_returns_the_stored_reservation(store: &dyn Reservations) {
     // Given a held reservation that fills its unit
     let service = ServiceId::new();
-    let r = res(UserId::new(), service, 0, 1, now());
+    let r = reservation(UserId::new(), service, 0, 1, now());
     held(store, &r, 1, now()).await;
 
     // When the same id is held again, with other details, at a later time
-    let mut replay = res(UserId::new(), service, 4, 2, now() + mins(1));
+    let mut replay = reservation(UserId::new(), service, 4, 2, now() + mins(1));
     replay.id = r.id;
     let outcome = store
         .hold(&replay, 1, ROOMY, now() + mins(1))
@@ -182,18 +117,15 @@ async fn a_second_hold_of_the_same_id_returns_the_stored_reservation(store: &dyn
     assert_eq!(outcome, Held::Existing(r.clone()));
     assert_eq!(store.get(r.id).await.unwrap(), Some(r));
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(8), now()).await,
         counts([(0, 1)])
     );
 }
 
-async fn a_unit_takes_as_many_live_holds_as_its_capacity(store: &dyn Store) {
+pub async fn a_unit_takes_as_many_live_holds_as_its_capacity(store: &dyn Reservations) {
     // Given two places per unit, and holds on units 0-1 and 1-2
     let service = ServiceId::new();
-    let hold = |first, count| res(UserId::new(), service, first, count, now());
+    let hold = |first, count| reservation(UserId::new(), service, first, count, now());
     held(store, &hold(0, 2), 2, now()).await;
     held(store, &hold(1, 2), 2, now()).await;
 
@@ -206,18 +138,15 @@ async fn a_unit_takes_as_many_live_holds_as_its_capacity(store: &dyn Store) {
     assert_err!(on_full_unit, Error::SlotUnavailable);
     assert_err!(half_full, Error::SlotUnavailable);
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(8), now()).await,
         counts([(0, 1), (1, 2), (2, 2), (3, 1)])
     );
 }
 
-async fn overlapping_holds_collide_only_on_their_shared_unit(store: &dyn Store) {
+pub async fn overlapping_holds_collide_only_on_their_shared_unit(store: &dyn Reservations) {
     // Given one place per unit and a hold on units 1, 2 and 3
     let service = ServiceId::new();
-    let hold = |first, count| res(UserId::new(), service, first, count, now());
+    let hold = |first, count| reservation(UserId::new(), service, first, count, now());
     held(store, &hold(1, 3), 1, now()).await;
 
     // When holds on units 3-4 and then 4-5 come in
@@ -229,36 +158,30 @@ async fn overlapping_holds_collide_only_on_their_shared_unit(store: &dyn Store) 
     assert_err!(on_3_and_4, Error::SlotUnavailable);
     assert_eq!(second, Held::Created(on_4_and_5));
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(8), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(8), now()).await,
         counts([(1, 1), (2, 1), (3, 1), (4, 1), (5, 1)])
     );
 }
 
-async fn an_expired_hold_no_longer_counts(store: &dyn Store) {
+pub async fn an_expired_hold_no_longer_counts(store: &dyn Reservations) {
     // Given one place per unit, held at `now` for five minutes
     let (customer, service) = (UserId::new(), ServiceId::new());
-    let first = res(customer, service, 0, 1, now());
+    let first = reservation(customer, service, 0, 1, now());
     held(store, &first, 1, now()).await;
 
     // When another customer tries a moment before the hold lapses, and when it lapses
     let just_before = now() + HOLD - SignedDuration::from_millis(1);
-    let early = res(UserId::new(), service, 0, 1, just_before);
+    let early = reservation(UserId::new(), service, 0, 1, just_before);
     let early_outcome = store.hold(&early, 1, ROOMY, just_before).await;
     let lapsed_at = now() + HOLD;
-    let late = res(UserId::new(), service, 0, 1, lapsed_at);
+    let late = reservation(UserId::new(), service, 0, 1, lapsed_at);
     let late_outcome = store.hold(&late, 1, ROOMY, lapsed_at).await.unwrap();
 
     // Then only the second gets the place, and only its claim counts
     assert_err!(early_outcome, Error::SlotUnavailable);
     assert_eq!(late_outcome, Held::Created(late.clone()));
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(1), lapsed_at)
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(1), lapsed_at).await,
         counts([(0, 1)])
     );
     // And the lapsed hold no longer counts against its customer's limit either
@@ -266,26 +189,26 @@ async fn an_expired_hold_no_longer_counts(store: &dyn Store) {
         max_active_holds: 1,
         max_upcoming: 10,
     };
-    let elsewhere = res(customer, ServiceId::new(), 0, 1, now() + mins(1));
+    let elsewhere = reservation(customer, ServiceId::new(), 0, 1, now() + mins(1));
     assert_err!(
         store.hold(&elsewhere, 1, one_hold, now() + mins(1)).await,
         Error::LimitExceeded(_)
     );
-    let later = res(customer, ServiceId::new(), 0, 1, lapsed_at);
+    let later = reservation(customer, ServiceId::new(), 0, 1, lapsed_at);
     assert_eq!(
         store.hold(&later, 1, one_hold, lapsed_at).await.unwrap(),
         Held::Created(later.clone())
     );
 }
 
-async fn holds_in_payment_are_limited_per_customer(store: &dyn Store) {
+pub async fn holds_in_payment_are_limited_per_customer(store: &dyn Reservations) {
     // Given a limit of two holds in payment, and a customer with two
     let limits = HoldLimits {
         max_active_holds: 2,
         max_upcoming: 10,
     };
     let customer = UserId::new();
-    let mine = |k| res(customer, ServiceId::new(), k, 1, now());
+    let mine = |k| reservation(customer, ServiceId::new(), k, 1, now());
     let (a, b, c) = (mine(0), mine(1), mine(2));
     for r in [&a, &b] {
         assert_eq!(
@@ -296,7 +219,7 @@ async fn holds_in_payment_are_limited_per_customer(store: &dyn Store) {
 
     // When the customer holds a third, and another customer holds one
     let third = store.hold(&c, 1, limits, now()).await;
-    let other = res(UserId::new(), ServiceId::new(), 0, 1, now());
+    let other = reservation(UserId::new(), ServiceId::new(), 0, 1, now());
     let others = store.hold(&other, 1, limits, now()).await.unwrap();
 
     // Then the third is refused with the limit's reason, and the other customer is not
@@ -315,22 +238,22 @@ async fn holds_in_payment_are_limited_per_customer(store: &dyn Store) {
     );
 }
 
-async fn upcoming_reservations_are_limited_per_customer(store: &dyn Store) {
+pub async fn upcoming_reservations_are_limited_per_customer(store: &dyn Reservations) {
     // Given a limit of one upcoming reservation, and a customer with one confirmed
     let limits = HoldLimits {
         max_active_holds: 5,
         max_upcoming: 1,
     };
     let customer = UserId::new();
-    let first = res(customer, ServiceId::new(), 0, 1, now());
+    let first = reservation(customer, ServiceId::new(), 0, 1, now());
     store.hold(&first, 1, limits, now()).await.unwrap();
     store.confirm(first.id, "ch_1", now()).await.unwrap();
 
     // When the customer holds another before and after the first one's start
-    let before = res(customer, ServiceId::new(), 4, 1, now());
+    let before = reservation(customer, ServiceId::new(), 4, 1, now());
     let refused = store.hold(&before, 1, limits, now()).await;
     let after_start = unit(0) + mins(1);
-    let after = res(customer, ServiceId::new(), 4, 1, after_start);
+    let after = reservation(customer, ServiceId::new(), 4, 1, after_start);
     let accepted = store.hold(&after, 1, limits, after_start).await.unwrap();
 
     // Then only the second is accepted: a started reservation is no longer upcoming
@@ -344,10 +267,10 @@ async fn upcoming_reservations_are_limited_per_customer(store: &dyn Store) {
 
     // And a cancellation frees its place in the limit
     let someone = UserId::new();
-    let booked = res(someone, ServiceId::new(), 0, 1, now());
+    let booked = reservation(someone, ServiceId::new(), 0, 1, now());
     store.hold(&booked, 1, limits, now()).await.unwrap();
     store.confirm(booked.id, "ch_2", now()).await.unwrap();
-    let next = res(someone, ServiceId::new(), 2, 1, now());
+    let next = reservation(someone, ServiceId::new(), 2, 1, now());
     assert_err!(
         store.hold(&next, 1, limits, now()).await,
         Error::LimitExceeded(_)
@@ -362,10 +285,12 @@ async fn upcoming_reservations_are_limited_per_customer(store: &dyn Store) {
     );
 }
 
-async fn a_live_hold_is_confirmed_and_confirming_again_changes_nothing(store: &dyn Store) {
+pub async fn a_live_hold_is_confirmed_and_confirming_again_changes_nothing(
+    store: &dyn Reservations,
+) {
     // Given a hold on the only place of units 0-1
     let service = ServiceId::new();
-    let r = res(UserId::new(), service, 0, 2, now());
+    let r = reservation(UserId::new(), service, 0, 2, now());
     held(store, &r, 1, now()).await;
 
     // When it is confirmed before it lapses, and confirmed again after
@@ -392,22 +317,19 @@ async fn a_live_hold_is_confirmed_and_confirming_again_changes_nothing(store: &d
     // And its claims count long after the hold would have lapsed
     let next_day = now() + SignedDuration::from_hours(24);
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(4), next_day)
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(4), next_day).await,
         counts([(0, 1), (1, 1)])
     );
-    let late = res(UserId::new(), service, 1, 1, next_day);
+    let late = reservation(UserId::new(), service, 1, 1, next_day);
     assert_err!(
         store.hold(&late, 1, ROOMY, next_day).await,
         Error::SlotUnavailable
     );
 }
 
-async fn a_lapsed_hold_cannot_be_confirmed(store: &dyn Store) {
+pub async fn a_lapsed_hold_cannot_be_confirmed(store: &dyn Reservations) {
     // Given a hold
-    let r = res(UserId::new(), ServiceId::new(), 0, 1, now());
+    let r = reservation(UserId::new(), ServiceId::new(), 0, 1, now());
     held(store, &r, 1, now()).await;
 
     // When the confirmation comes as it lapses
@@ -434,10 +356,10 @@ async fn a_lapsed_hold_cannot_be_confirmed(store: &dyn Store) {
     );
 }
 
-async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn Store) {
+pub async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn Reservations) {
     // Given a hold on the only place of units 0-1
     let service = ServiceId::new();
-    let r = res(UserId::new(), service, 0, 2, now());
+    let r = reservation(UserId::new(), service, 0, 2, now());
     held(store, &r, 1, now()).await;
 
     // When it is released with a failure, and released again
@@ -469,10 +391,10 @@ async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn Store
     assert_eq!(again, released);
     assert_eq!(store.get(r.id).await.unwrap(), Some(released));
     assert_eq!(
-        store.claims(service, unit(0), unit(4), when).await.unwrap(),
+        claimed(store, service, unit(0), unit(4), when).await,
         ClaimCounts::new()
     );
-    let next = res(UserId::new(), service, 1, 1, when);
+    let next = reservation(UserId::new(), service, 1, 1, when);
     assert_eq!(
         store.hold(&next, 1, ROOMY, when).await.unwrap(),
         Held::Created(next.clone())
@@ -493,17 +415,17 @@ async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn Store
         }
     );
     // And a release without a failure says "released"
-    let plain = res(UserId::new(), ServiceId::new(), 0, 1, now());
+    let plain = reservation(UserId::new(), ServiceId::new(), 0, 1, now());
     held(store, &plain, 1, now()).await;
     let plain = store.release(plain.id, None, when).await.unwrap();
     assert_eq!(plain.failure, None);
     assert_eq!(plain.history.last().unwrap().reason, "released");
 }
 
-async fn a_confirmed_reservation_cannot_be_released(store: &dyn Store) {
+pub async fn a_confirmed_reservation_cannot_be_released(store: &dyn Reservations) {
     // Given a confirmed reservation
     let service = ServiceId::new();
-    let r = res(UserId::new(), service, 0, 1, now());
+    let r = reservation(UserId::new(), service, 0, 1, now());
     held(store, &r, 1, now()).await;
     let confirmed = store.confirm(r.id, "ch_1", now()).await.unwrap();
 
@@ -520,18 +442,15 @@ async fn a_confirmed_reservation_cannot_be_released(store: &dyn Store) {
     );
     assert_eq!(store.get(r.id).await.unwrap(), Some(confirmed));
     assert_eq!(
-        store
-            .claims(service, unit(0), unit(1), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(0), unit(1), now()).await,
         counts([(0, 1)])
     );
 }
 
-async fn cancelling_a_confirmed_reservation_frees_its_units(store: &dyn Store) {
+pub async fn cancelling_a_confirmed_reservation_frees_its_units(store: &dyn Reservations) {
     // Given a confirmed reservation on the only place of units 0-2
     let service = ServiceId::new();
-    let r = res(UserId::new(), service, 0, 3, now());
+    let r = reservation(UserId::new(), service, 0, 3, now());
     held(store, &r, 1, now()).await;
     store.confirm(r.id, "ch_1", now()).await.unwrap();
 
@@ -560,10 +479,10 @@ async fn cancelling_a_confirmed_reservation_frees_its_units(store: &dyn Store) {
     );
     assert_eq!(store.get(r.id).await.unwrap(), Some(cancelled.clone()));
     assert_eq!(
-        store.claims(service, unit(0), unit(4), when).await.unwrap(),
+        claimed(store, service, unit(0), unit(4), when).await,
         ClaimCounts::new()
     );
-    let next = res(UserId::new(), service, 2, 1, when);
+    let next = reservation(UserId::new(), service, 2, 1, when);
     assert_eq!(
         store.hold(&next, 1, ROOMY, when).await.unwrap(),
         Held::Created(next.clone())
@@ -588,13 +507,13 @@ async fn cancelling_a_confirmed_reservation_frees_its_units(store: &dyn Store) {
     );
 }
 
-async fn a_visit_is_recorded_once_its_start_has_passed(store: &dyn Store) {
+pub async fn a_visit_is_recorded_once_its_start_has_passed(store: &dyn Reservations) {
     // Given a confirmed reservation of units 0-1 and a pending one
     let service = ServiceId::new();
-    let r = res(UserId::new(), service, 0, 2, now());
+    let r = reservation(UserId::new(), service, 0, 2, now());
     held(store, &r, 2, now()).await;
     store.confirm(r.id, "ch_1", now()).await.unwrap();
-    let pending = res(UserId::new(), service, 0, 1, now());
+    let pending = reservation(UserId::new(), service, 0, 1, now());
     held(store, &pending, 2, now()).await;
     let staff = Actor::User {
         id: UserId::new(),
@@ -669,9 +588,9 @@ async fn a_visit_is_recorded_once_its_start_has_passed(store: &dyn Store) {
     assert_eq!(store.get(r.id).await.unwrap(), Some(done));
 }
 
-async fn concurrent_visit_outcomes_leave_exactly_one(store: &dyn Store) {
+pub async fn concurrent_visit_outcomes_leave_exactly_one(store: &dyn Reservations) {
     // Given a confirmed reservation whose start has passed
-    let r = res(UserId::new(), ServiceId::new(), 0, 1, now());
+    let r = reservation(UserId::new(), ServiceId::new(), 0, 1, now());
     held(store, &r, 1, now()).await;
     store.confirm(r.id, "ch_1", now()).await.unwrap();
     let staff = Actor::User {
@@ -691,7 +610,7 @@ async fn concurrent_visit_outcomes_leave_exactly_one(store: &dyn Store) {
             store.record_visit(r.id, outcome, staff, when)
         })
         .collect();
-    let results = common::join_all(calls).await;
+    let results = join_all(calls).await;
 
     // Then one outcome is stored; every call of that outcome succeeds with it, and every
     // call of the other is refused naming it
@@ -718,11 +637,11 @@ async fn concurrent_visit_outcomes_leave_exactly_one(store: &dyn Store) {
     }
 }
 
-async fn a_confirm_racing_a_release_leaves_one_consistent_outcome(store: &dyn Store) {
+pub async fn a_confirm_racing_a_release_leaves_one_consistent_outcome(store: &dyn Reservations) {
     // Given ten holds, each on the only place of its own unit
     let service = ServiceId::new();
     let holds: Vec<Reservation> = (0..10)
-        .map(|k| res(UserId::new(), service, k, 1, now()))
+        .map(|k| reservation(UserId::new(), service, k, 1, now()))
         .collect();
     for r in &holds {
         held(store, r, 1, now()).await;
@@ -732,16 +651,14 @@ async fn a_confirm_racing_a_release_leaves_one_consistent_outcome(store: &dyn St
     let when = now() + mins(1);
     let confirms = holds.iter().map(|r| store.confirm(r.id, "ch", when));
     let releases = holds.iter().map(|r| store.release(r.id, None, when));
-    let (confirmed, released) = tokio::join!(
-        common::join_all(confirms.collect()),
-        common::join_all(releases.collect()),
-    );
+    let (confirmed, released) =
+        tokio::join!(join_all(confirms.collect()), join_all(releases.collect()),);
 
     // Then for each exactly one of the two succeeded, the other was refused by the life
     // cycle, and the stored status and the claims agree with the winner
     for ((r, confirm), release) in holds.iter().zip(confirmed).zip(released) {
         let stored = store.get(r.id).await.unwrap().unwrap();
-        let claimed = store.claims(service, r.start, r.end, when).await.unwrap();
+        let claimed = claimed(store, service, r.start, r.end, when).await;
         match (confirm, release) {
             (
                 Ok(c),
@@ -761,7 +678,7 @@ async fn a_confirm_racing_a_release_leaves_one_consistent_outcome(store: &dyn St
     }
 }
 
-async fn the_first_binding_of_an_idempotency_key_wins(store: &dyn Store) {
+pub async fn the_first_binding_of_an_idempotency_key_wins(store: &dyn Reservations) {
     // Given a key bound by a customer to a reservation id and a request
     let (customer, first) = (UserId::new(), ReservationId::new());
     let bound = store
@@ -796,7 +713,7 @@ async fn the_first_binding_of_an_idempotency_key_wins(store: &dyn Store) {
     );
 }
 
-async fn concurrent_bindings_of_one_key_agree_on_a_single_winner(store: &dyn Store) {
+pub async fn concurrent_bindings_of_one_key_agree_on_a_single_winner(store: &dyn Reservations) {
     // Given twenty requests with one key, each with its own reservation id
     let customer = UserId::new();
     let ids: Vec<ReservationId> = (0..20).map(|_| ReservationId::new()).collect();
@@ -804,7 +721,7 @@ async fn concurrent_bindings_of_one_key_agree_on_a_single_winner(store: &dyn Sto
 
     // When they bind it at once
     let started = Instant::now();
-    let answers = common::join_all(
+    let answers = join_all(
         ids.iter()
             .zip(&fingerprints)
             .map(|(id, fp)| store.claim_key(customer, "race", fp, *id))
@@ -821,12 +738,14 @@ async fn concurrent_bindings_of_one_key_agree_on_a_single_winner(store: &dyn Sto
     assert_eq!(winner.1, fingerprints[i]);
 }
 
-async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner(store: &dyn Store) {
+pub async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner(
+    store: &dyn Reservations,
+) {
     // Given three places on unit 0, two of them taken (one confirmed, one in payment)
     let service = ServiceId::new();
     let taken = [
-        res(UserId::new(), service, 0, 1, now()),
-        res(UserId::new(), service, -1, 2, now()),
+        reservation(UserId::new(), service, 0, 1, now()),
+        reservation(UserId::new(), service, -1, 2, now()),
     ];
     for r in &taken {
         held(store, r, 3, now()).await;
@@ -835,10 +754,10 @@ async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner(sto
 
     // When twenty customers hold units 0-1 at once
     let contenders: Vec<Reservation> = (0..20)
-        .map(|_| res(UserId::new(), service, 0, 2, now()))
+        .map(|_| reservation(UserId::new(), service, 0, 2, now()))
         .collect();
     let started = Instant::now();
-    let outcomes = common::join_all(
+    let outcomes = join_all(
         contenders
             .iter()
             .map(|r| store.hold(r, 3, ROOMY, now()))
@@ -871,15 +790,12 @@ async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner(sto
     );
     // And the unit holds exactly its capacity
     assert_eq!(
-        store
-            .claims(service, unit(-1), unit(2), now())
-            .await
-            .unwrap(),
+        claimed(store, service, unit(-1), unit(2), now()).await,
         counts([(-1, 1), (0, 3), (1, 1)])
     );
 }
 
-async fn concurrent_holds_of_one_customer_stop_at_the_hold_limit(store: &dyn Store) {
+pub async fn concurrent_holds_of_one_customer_stop_at_the_hold_limit(store: &dyn Reservations) {
     // Given a limit of three holds in payment
     let limits = HoldLimits {
         max_active_holds: 3,
@@ -889,10 +805,10 @@ async fn concurrent_holds_of_one_customer_stop_at_the_hold_limit(store: &dyn Sto
 
     // When one customer holds ten different services at once
     let holds: Vec<Reservation> = (0..10)
-        .map(|_| res(customer, ServiceId::new(), 0, 1, now()))
+        .map(|_| reservation(customer, ServiceId::new(), 0, 1, now()))
         .collect();
     let started = Instant::now();
-    let outcomes = common::join_all(
+    let outcomes = join_all(
         holds
             .iter()
             .map(|r| store.hold(r, 1, limits, now()))
@@ -916,7 +832,7 @@ async fn concurrent_holds_of_one_customer_stop_at_the_hold_limit(store: &dyn Sto
     assert_eq!((created, refused), (3, 7));
 }
 
-async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Store) {
+pub async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Reservations) {
     // Given reservations of two customers on two services, three of them at the same start,
     // in every status a store produces
     let (c1, c2) = (UserId::new(), UserId::new());
@@ -934,7 +850,7 @@ async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Store) {
     ];
     let mut ids = Vec::new();
     for (customer, service, first) in specs {
-        let r = res(customer, service, first, 1, now());
+        let r = reservation(customer, service, first, 1, now());
         held(store, &r, 10, now()).await;
         ids.push(r.id);
     }
@@ -1074,22 +990,22 @@ async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Store) {
     assert_eq!((none.items.len(), none.next), (0, None));
 }
 
-async fn claim_counts_show_the_live_claims_in_the_window_only(store: &dyn Store) {
+pub async fn claim_counts_show_the_live_claims_in_the_window_only(store: &dyn Reservations) {
     // Given, on one service: a hold on units 0-1 (until 9 minutes from now), a confirmed
     // reservation on 1-2, a released one on 2, a hold on 3 (until 13 minutes from now); and
     // a hold on unit 1 of another service
     let service = ServiceId::new();
-    let pending = res(UserId::new(), service, 0, 2, now() + mins(4));
-    let confirmed = res(UserId::new(), service, 1, 2, now());
-    let released = res(UserId::new(), service, 2, 1, now());
-    let later = res(UserId::new(), service, 3, 1, now() + mins(8));
+    let pending = reservation(UserId::new(), service, 0, 2, now() + mins(4));
+    let confirmed = reservation(UserId::new(), service, 1, 2, now());
+    let released = reservation(UserId::new(), service, 2, 1, now());
+    let later = reservation(UserId::new(), service, 3, 1, now() + mins(8));
     held(store, &pending, 5, now() + mins(4)).await;
     held(store, &confirmed, 5, now()).await;
     held(store, &released, 5, now()).await;
     held(store, &later, 5, now() + mins(8)).await;
     held(
         store,
-        &res(UserId::new(), ServiceId::new(), 1, 1, now()),
+        &reservation(UserId::new(), ServiceId::new(), 1, 1, now()),
         5,
         now(),
     )
@@ -1134,10 +1050,12 @@ async fn claim_counts_show_the_live_claims_in_the_window_only(store: &dyn Store)
     );
 }
 
-async fn a_reservation_of_the_most_units_a_service_claims_is_held_and_confirmed(store: &dyn Store) {
+pub async fn a_reservation_of_the_most_units_a_service_claims_is_held_and_confirmed(
+    store: &dyn Reservations,
+) {
     // Given a reservation of as many units as the longest service claims
     let service = ServiceId::new();
-    let most = res(UserId::new(), service, 0, MOST, now());
+    let most = reservation(UserId::new(), service, 0, MOST, now());
 
     // When it is held and confirmed
     let outcome = store.hold(&most, 1, ROOMY, now()).await.unwrap();
@@ -1146,93 +1064,7 @@ async fn a_reservation_of_the_most_units_a_service_claims_is_held_and_confirmed(
     // Then every unit is claimed
     assert_eq!(outcome, Held::Created(most));
     assert_eq!(confirmed.status, Status::Confirmed);
-    let claimed = store
-        .claims(service, unit(0), unit(200), now())
-        .await
-        .unwrap();
-    assert_eq!(claimed.len(), MAX_UNITS);
+    let claimed = claimed(store, service, unit(0), unit(200), now()).await;
+    assert_eq!(claimed.len(), MAX_CLAIM_UNITS);
     assert!(claimed.values().all(|c| *c == 1));
 }
-
-/// Not part of the contract: the in-memory store has no such limit, and no service of the
-/// catalog claims that many.
-#[tokio::test]
-#[ignore = "needs the local cloud (moto): scripts/test runs it"]
-async fn dynamodb_refuses_a_reservation_of_more_units_than_the_longest_service_claims() {
-    // Given a reservation of one unit more
-    let store = DynamoReservations::new(common::fresh_table().await);
-    let too_many = res(UserId::new(), ServiceId::new(), 0, MOST + 1, now());
-
-    // When it is held
-    let outcome = store.hold(&too_many, 1, ROOMY, now()).await;
-
-    // Then that is refused as a storage limit, and nothing is stored or claimed
-    match outcome {
-        Err(Error::Store(e)) => {
-            assert!(
-                e.to_string().contains(&format!("at most {MAX_UNITS}")),
-                "{e}"
-            )
-        }
-        other => panic!("expected a storage error, got {other:?}"),
-    }
-    assert_eq!(store.get(too_many.id).await.unwrap(), None);
-    assert_eq!(
-        store
-            .claims(too_many.service_id, unit(0), unit(200), now())
-            .await
-            .unwrap(),
-        ClaimCounts::new()
-    );
-}
-
-/// One pair of tests per scenario: `<scenario>::memory` and `<scenario>::dynamodb`.
-macro_rules! contract {
-    ($($scenario:ident),+ $(,)?) => {$(
-        mod $scenario {
-            use super::*;
-
-            #[tokio::test]
-            async fn memory() {
-                let store = MemoryReservations::default();
-                let started = Instant::now();
-                super::$scenario(&store).await;
-                eprintln!("{} (memory): {:?}", stringify!($scenario), started.elapsed());
-            }
-
-            #[tokio::test]
-            #[ignore = "needs the local cloud (moto): scripts/test runs it"]
-            async fn dynamodb() {
-                let store = DynamoReservations::new(common::fresh_table().await);
-                let started = Instant::now();
-                super::$scenario(&store).await;
-                eprintln!("{} (dynamodb): {:?}", stringify!($scenario), started.elapsed());
-            }
-        }
-    )+};
-}
-
-contract!(
-    a_hold_creates_the_reservation_and_claims_each_of_its_units,
-    a_second_hold_of_the_same_id_returns_the_stored_reservation,
-    a_unit_takes_as_many_live_holds_as_its_capacity,
-    overlapping_holds_collide_only_on_their_shared_unit,
-    an_expired_hold_no_longer_counts,
-    holds_in_payment_are_limited_per_customer,
-    upcoming_reservations_are_limited_per_customer,
-    a_live_hold_is_confirmed_and_confirming_again_changes_nothing,
-    a_lapsed_hold_cannot_be_confirmed,
-    releasing_a_pending_hold_fails_it_and_frees_its_units,
-    a_confirmed_reservation_cannot_be_released,
-    cancelling_a_confirmed_reservation_frees_its_units,
-    a_confirm_racing_a_release_leaves_one_consistent_outcome,
-    a_visit_is_recorded_once_its_start_has_passed,
-    concurrent_visit_outcomes_leave_exactly_one,
-    the_first_binding_of_an_idempotency_key_wins,
-    concurrent_bindings_of_one_key_agree_on_a_single_winner,
-    twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner,
-    concurrent_holds_of_one_customer_stop_at_the_hold_limit,
-    listings_are_ordered_filtered_and_paged_to_the_end,
-    claim_counts_show_the_live_claims_in_the_window_only,
-    a_reservation_of_the_most_units_a_service_claims_is_held_and_confirmed,
-);

@@ -1,22 +1,17 @@
-//! The contract of [`PaymentLedger`], run against the in-memory and the DynamoDB adapters
-//! with identical expectations. Every scenario uses its own reservations, and `between`
-//! looks at a window of time no other scenario writes in.
-#![allow(clippy::unwrap_used)]
+//! The contract of [`PaymentLedger`]: one entry per reservation and kind, whatever the
+//! retries, and the entries read back by reservation and by time.
 
-mod common;
-
-use booking_aws::dynamo::DynamoLedger;
 use booking_core::{
     ids::{ReservationId, ServiceId},
-    memory::MemoryLedger,
-    money::{Currency, Money},
+    money::Money,
     payment::{EntryKind, LedgerEntry, PaymentLedger},
 };
 use jiff::{SignedDuration, Timestamp};
 
-fn at(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
+use crate::{
+    fixtures::{at, eur},
+    join_all,
+};
 
 fn entry(reservation: ReservationId, kind: EntryKind, at: Timestamp, minor: i64) -> LedgerEntry {
     LedgerEntry {
@@ -25,14 +20,14 @@ fn entry(reservation: ReservationId, kind: EntryKind, at: Timestamp, minor: i64)
         kind,
         amount: Money {
             minor,
-            currency: Currency::parse("currency", "EUR").unwrap(),
+            currency: eur(),
         },
         gateway_reference: format!("ref_{}", ulid::Ulid::generate()),
         at,
     }
 }
 
-async fn recorded_entries_are_returned_and_listed_by_reservation(store: &dyn PaymentLedger) {
+pub async fn recorded_entries_are_returned_and_listed_by_reservation(store: &dyn PaymentLedger) {
     // Given a charge and, later, its refund
     let r = ReservationId::new();
     let charge = entry(r, EntryKind::Charge, at("2026-11-28T10:00:00.5Z"), 2500);
@@ -51,7 +46,7 @@ async fn recorded_entries_are_returned_and_listed_by_reservation(store: &dyn Pay
     assert_eq!(store.entries(ReservationId::new()).await.unwrap(), []);
 }
 
-async fn a_second_record_of_the_same_kind_returns_the_first_entry_unchanged(
+pub async fn a_second_record_of_the_same_kind_returns_the_first_entry_unchanged(
     store: &dyn PaymentLedger,
 ) {
     // Given a recorded charge
@@ -68,7 +63,7 @@ async fn a_second_record_of_the_same_kind_returns_the_first_entry_unchanged(
     assert_eq!(store.entries(r).await.unwrap(), [first]);
 }
 
-async fn of_ten_concurrent_records_of_one_kind_one_is_stored_and_all_return_it(
+pub async fn of_ten_concurrent_records_of_one_kind_one_is_stored_and_all_return_it(
     store: &dyn PaymentLedger,
 ) {
     // Given ten different charges for one reservation
@@ -82,7 +77,7 @@ async fn of_ten_concurrent_records_of_one_kind_one_is_stored_and_all_return_it(
         .collect();
 
     // When they are all recorded at once
-    let results = common::join_all(candidates.iter().map(|e| store.record(e)).collect()).await;
+    let results = join_all(candidates.iter().map(|e| store.record(e)).collect()).await;
 
     // Then every call returns the same entry, one of the candidates, and it is the only one
     let results: Vec<LedgerEntry> = results.into_iter().map(Result::unwrap).collect();
@@ -92,7 +87,7 @@ async fn of_ten_concurrent_records_of_one_kind_one_is_stored_and_all_return_it(
     assert_eq!(store.entries(r).await.unwrap(), [winner]);
 }
 
-async fn between_takes_entries_from_from_inclusive_to_to_exclusive_oldest_first(
+pub async fn between_takes_entries_from_from_inclusive_to_to_exclusive_oldest_first(
     store: &dyn PaymentLedger,
 ) {
     // Given five entries (of five reservations) in a window no other scenario writes in,
@@ -137,7 +132,9 @@ async fn between_takes_entries_from_from_inclusive_to_to_exclusive_oldest_first(
     );
 }
 
-async fn entries_of_returns_every_entry_of_the_reservations_asked_for(store: &dyn PaymentLedger) {
+pub async fn entries_of_returns_every_entry_of_the_reservations_asked_for(
+    store: &dyn PaymentLedger,
+) {
     // Given three reservations: one charged and refunded, one charged, one without entries,
     // and 60 more charged ones (more than one BatchGetItem takes)
     let (a, b, none) = (
@@ -180,23 +177,4 @@ async fn entries_of_returns_every_entry_of_the_reservations_asked_for(store: &dy
     assert_eq!(sorted(store.entries_of(&ids).await.unwrap()), sorted(many));
     assert_eq!(store.entries_of(&[]).await.unwrap(), []);
     assert_eq!(store.entries_of(&[none]).await.unwrap(), []);
-}
-
-async fn suite(store: &dyn PaymentLedger) {
-    entries_of_returns_every_entry_of_the_reservations_asked_for(store).await;
-    recorded_entries_are_returned_and_listed_by_reservation(store).await;
-    a_second_record_of_the_same_kind_returns_the_first_entry_unchanged(store).await;
-    of_ten_concurrent_records_of_one_kind_one_is_stored_and_all_return_it(store).await;
-    between_takes_entries_from_from_inclusive_to_to_exclusive_oldest_first(store).await;
-}
-
-#[tokio::test]
-async fn memory() {
-    suite(&MemoryLedger::default()).await;
-}
-
-#[tokio::test]
-#[ignore = "needs the local cloud (moto): scripts/test runs it"]
-async fn dynamodb() {
-    suite(&DynamoLedger::new(common::fresh_table().await)).await;
 }

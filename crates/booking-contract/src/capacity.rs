@@ -1,42 +1,33 @@
-//! The capacity property, run over the in-memory and the DynamoDB adapters alike: whatever
-//! the sequence of bookings (random starts, services of random duration, buffer and
-//! capacity) and of settings changes (any slot grid, time zones of different offsets), at
-//! no instant do more live reservations of a service overlap than its capacity, and
-//! availability offers exactly the places left (ADR 5: claims at a fixed unit of absolute
-//! time). The property is written once, over the ports; `memory` and `dynamodb` only say
-//! which adapters back them and how many cases to run.
-#![allow(clippy::unwrap_used)] // a test harness: a panic is a failed test
+//! The capacity property, over all the stores of a family at once: whatever the sequence of
+//! bookings (random starts, services of random duration, buffer and capacity) and of
+//! settings changes (any slot grid, time zones of different offsets), at no instant do more
+//! live reservations of a service overlap than its capacity, and availability offers
+//! exactly the places left (ADR 5: claims at a fixed unit of absolute time). Written once,
+//! over the ports; a family says which stores back them and how many cases to run.
 
-mod common;
+use std::{cell::RefCell, collections::BTreeMap, ops::RangeInclusive, sync::Arc};
 
-use std::{cell::RefCell, collections::BTreeMap, sync::Arc};
-
-use booking_aws::dynamo::{
-    DynamoCatalog, DynamoLedger, DynamoReservations, DynamoSettings, DynamoUsers,
-};
 use booking_core::{
     Error,
     availability::DateRange,
     booking::{Booking, BookingConfig, BookingRequest, TaskError},
     catalog::{Catalog, NewService},
     ids::{ReservationId, ServiceId, UserId},
-    memory::{
-        FixedClock, MemoryCatalog, MemoryLedger, MemoryReservations, MemorySettings, MemoryUsers,
-    },
-    password::PasswordHash,
-    payment::{PaymentLedger, PaymentMethod, SimulatedGateway},
-    ports::{
-        CatalogStore, ClaimReader, Clock, HoldLimits, ReservationFilter, ReservationStore,
-        SettingsStore, UserStore,
-    },
+    memory::FixedClock,
+    payment::{PaymentMethod, SimulatedGateway},
+    ports::{Clock, HoldLimits, ReservationFilter},
     reservation::Reservation,
     settings::{SLOT_SIZES, SettingsDoc},
-    user::{Email, Role, User},
 };
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use proptest::{
     prelude::*,
     test_runner::{Config, FileFailurePersistence, TestRunner},
+};
+
+use crate::{
+    Stores,
+    fixtures::{unique_email, user},
 };
 
 /// Offsets of 0, +1:00, +5:30, +5:45 and -3:30 in January: a change between any two of them
@@ -118,44 +109,6 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// One set of stores, as a deployment wires them.
-struct Stores {
-    reservations: Arc<dyn ReservationStore>,
-    claims: Arc<dyn ClaimReader>,
-    catalog: Arc<dyn CatalogStore>,
-    settings: Arc<dyn SettingsStore>,
-    users: Arc<dyn UserStore>,
-    ledger: Arc<dyn PaymentLedger>,
-}
-
-impl Stores {
-    fn memory() -> Self {
-        let reservations = Arc::new(MemoryReservations::default());
-        Stores {
-            reservations: reservations.clone(),
-            claims: reservations,
-            catalog: Arc::new(MemoryCatalog::default()),
-            settings: Arc::new(MemorySettings::default()),
-            users: Arc::new(MemoryUsers::default()),
-            ledger: Arc::new(MemoryLedger::default()),
-        }
-    }
-
-    /// Every store on a fresh table of the local cloud.
-    async fn dynamodb() -> Self {
-        let table = common::fresh_table().await;
-        let reservations = Arc::new(DynamoReservations::new(table.clone()));
-        Stores {
-            reservations: reservations.clone(),
-            claims: reservations,
-            catalog: Arc::new(DynamoCatalog::new(table.clone())),
-            settings: Arc::new(DynamoSettings::new(table.clone())),
-            users: Arc::new(DynamoUsers::new(table.clone())),
-            ledger: Arc::new(DynamoLedger::new(table)),
-        }
-    }
-}
-
 /// One case: the stores, the clock, the services as specified and the customers.
 struct Case {
     stores: Stores,
@@ -217,17 +170,9 @@ impl Case {
             case.services.push((service.id, *spec));
         }
         for _ in 0..CUSTOMERS {
-            let id = UserId::new();
-            let user = User {
-                id,
-                email: Email::parse(&format!("c{id}@example.com").to_lowercase()).unwrap(),
-                name: "Customer".into(),
-                role: Role::Customer,
-                password_hash: PasswordHash::from_phc("x".into()),
-                created_at: Timestamp::UNIX_EPOCH,
-            };
-            case.stores.users.insert(&user).await.unwrap();
-            case.customers.push(id);
+            let customer = user(&unique_email("customer"));
+            case.stores.users.insert(&customer).await.unwrap();
+            case.customers.push(customer.id);
         }
         case
     }
@@ -236,7 +181,7 @@ impl Case {
         Catalog {
             services: &*self.stores.catalog,
             settings: &*self.stores.settings,
-            claims: &*self.stores.claims,
+            claims: &*self.stores.reservations,
             clock: &*self.clock,
         }
     }
@@ -394,10 +339,31 @@ fn busiest(intervals: &[(Timestamp, Timestamp)], from: Timestamp, to: Timestamp)
     u32::try_from(most).unwrap()
 }
 
-/// Runs the property for `cases` cases of `ops` operations each, every case on stores of
-/// its own from `fresh`.
-fn capacity_holds<F, Fut>(cases: u32, ops: std::ops::RangeInclusive<usize>, fresh: F)
-where
+/// How much of the property a family runs: `cases` cases of a number of operations in
+/// `ops` each. A remote store affords fewer than memory does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyRun {
+    pub cases: u32,
+    pub ops: RangeInclusive<usize>,
+}
+
+impl PropertyRun {
+    /// 256 cases of up to 20 operations: what the in-memory stores run in every `cargo test`.
+    pub fn thorough() -> Self {
+        PropertyRun {
+            cases: 256,
+            ops: 1..=20,
+        }
+    }
+}
+
+/// Whatever the sequence of bookings and settings changes, at no instant do more live
+/// reservations of a service overlap than its capacity, and availability offers exactly the
+/// places left. Runs `run.cases` cases, every case on stores of its own from `fresh`.
+pub fn no_sequence_of_bookings_and_settings_changes_overfills_a_slot<F, Fut>(
+    fresh: F,
+    run: PropertyRun,
+) where
     F: Fn() -> Fut,
     Fut: Future<Output = Stores>,
 {
@@ -407,7 +373,7 @@ where
         .build()
         .unwrap();
     let config = Config {
-        cases,
+        cases: run.cases,
         source_file: Some(file!()),
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
             "proptest-regressions",
@@ -417,7 +383,7 @@ where
     };
     let strategy = (
         proptest::collection::vec(service_spec(), 1..=2),
-        proptest::collection::vec(op(), ops),
+        proptest::collection::vec(op(), run.ops),
     );
     let mut runner = TestRunner::new(config);
     // What the cases did, to tell a property that held from one that tested nothing.
@@ -441,32 +407,21 @@ where
     eprintln!("capacity held: {:?}", tally.borrow());
 }
 
-/// `<property>::memory` in every `cargo test`, `<property>::dynamodb` in the local cloud.
-mod no_sequence_of_bookings_and_settings_changes_overfills_a_slot {
+#[cfg(test)]
+mod tests {
     use super::*;
 
+    /// The property's own yardstick, checked on its own.
     #[test]
-    fn memory() {
-        capacity_holds(256, 1..=20, || async { Stores::memory() });
+    fn the_busiest_instant_counts_only_intervals_that_overlap_it() {
+        // Given [0, 30), [15, 45) and [30, 60) minutes after the first start
+        let t = |m: i64| first_start() + SignedDuration::from_mins(m);
+        let intervals = [(t(0), t(30)), (t(15), t(45)), (t(30), t(60))];
+        // Then two overlap at most, anywhere; one alone before 15 or from 45; none at 60
+        assert_eq!(busiest(&intervals, t(0), t(60)), 2);
+        assert_eq!(busiest(&intervals, t(0), t(15)), 1);
+        assert_eq!(busiest(&intervals, t(45), t(60)), 1);
+        assert_eq!(busiest(&intervals, t(60), t(90)), 0);
+        assert_eq!(busiest(&intervals, t(-30), t(1)), 1);
     }
-
-    #[test]
-    #[ignore = "needs the local cloud (moto): scripts/test runs it"]
-    fn dynamodb() {
-        capacity_holds(32, 4..=8, Stores::dynamodb);
-    }
-}
-
-/// The property's own yardstick, checked on its own.
-#[test]
-fn the_busiest_instant_counts_only_intervals_that_overlap_it() {
-    // Given [0, 30), [15, 45) and [30, 60) minutes after the first start
-    let t = |m: i64| first_start() + SignedDuration::from_mins(m);
-    let intervals = [(t(0), t(30)), (t(15), t(45)), (t(30), t(60))];
-    // Then two overlap at most, anywhere; one alone before 15 or from 45; none at 60
-    assert_eq!(busiest(&intervals, t(0), t(60)), 2);
-    assert_eq!(busiest(&intervals, t(0), t(15)), 1);
-    assert_eq!(busiest(&intervals, t(45), t(60)), 1);
-    assert_eq!(busiest(&intervals, t(60), t(90)), 0);
-    assert_eq!(busiest(&intervals, t(-30), t(1)), 1);
 }

@@ -1,34 +1,89 @@
-//! The shared harness of the DynamoDB contract tests (`mod common;` in each test file).
+//! The contract suites of booking-contract over the DynamoDB adapters, every store on a
+//! fresh table of the local cloud: `dynamodb::<suite>::<scenario>`, `#[ignore]`d in a plain
+//! `cargo test` and run by `scripts/test cloud` (`-- --include-ignored`).
 //!
-//! - [`fresh_table`]`().await -> booking_aws::dynamo::Table`: a new, empty table named
-//!   `test-<ulid>` in the local cloud, with the key schema, attribute definitions and GSIs of
-//!   the table `BOOKING_TEMPLATE_TABLE` (default `booking-local-booking`, the one the local
-//!   cloud creates from template.yaml), so template.yaml stays the one definition of the
-//!   schema. One per test: tests never see each other's items. Tables are not deleted; they
-//!   go away with the moto server.
-//! - [`join_all`]`(futures).await -> Vec<output>`: runs borrowed futures concurrently and
-//!   returns their outputs in order (for "N concurrent writers" scenarios without spawning).
-//!
-//! The client comes from `booking_aws::env::sdk_config()` (the functions' own) and the standard
-//! variables (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
-//! `AWS_SECRET_ACCESS_KEY`), exported by the scripts that start the local cloud. It panics
-//! unless every configured endpoint is a loopback URL, so a test can never touch real AWS.
-//! Tests that use it are `#[ignore = "needs the local cloud (moto): scripts/test runs it"]`.
-#![allow(dead_code)]
+//! [`fresh_table`] makes a new, empty table named `test-<ulid>` with the key schema,
+//! attribute definitions and GSIs of the table `BOOKING_TEMPLATE_TABLE` (default
+//! `booking-local-booking`, the one the local cloud creates from template.yaml), so
+//! template.yaml stays the one definition of the schema. Tables are not deleted; they go
+//! away with the moto server. The client comes from `booking_aws::env::sdk_config()` (the
+//! functions' own) and the standard variables (`AWS_ENDPOINT_URL`, `AWS_REGION`,
+//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), exported by the scripts that start the
+//! local cloud. It panics unless every configured endpoint is a loopback URL, so a test can
+//! never touch real AWS.
+#![allow(clippy::unwrap_used)] // a test harness: a panic is a failed test
 
-use std::{
-    future::{Future, poll_fn},
-    net::IpAddr,
-    pin::Pin,
-    task::Poll,
-    time::Duration,
-};
+use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use aws_sdk_dynamodb::{
     Client,
     types::{BillingMode, GlobalSecondaryIndex, TableStatus},
 };
-use booking_aws::dynamo::Table;
+use booking_aws::dynamo::{
+    DynamoCatalog, DynamoLedger, DynamoReservations, DynamoSentLog, DynamoSettings, DynamoThrottle,
+    DynamoUsers, Table, reservations::MAX_UNITS,
+};
+use booking_contract::{
+    PropertyRun, Stores,
+    fixtures::{reservation, unit},
+    reservations::{MOST, ROOMY, now},
+};
+use booking_core::{
+    Error,
+    ids::{ServiceId, UserId},
+    ports::{ClaimCounts, ClaimReader, ReservationStore},
+};
+
+booking_contract::contract! {
+    #[ignore = "needs the local cloud (moto): scripts/test runs it"]
+    dynamodb => fresh_stores, property_run = PropertyRun { cases: 32, ops: 4..=8 }
+}
+
+/// Every store on one fresh table, as a deployment wires them.
+async fn fresh_stores() -> Stores {
+    let table = fresh_table().await;
+    Stores {
+        reservations: Arc::new(DynamoReservations::new(table.clone())),
+        catalog: Arc::new(DynamoCatalog::new(table.clone())),
+        settings: Arc::new(DynamoSettings::new(table.clone())),
+        users: Arc::new(DynamoUsers::new(table.clone())),
+        ledger: Arc::new(DynamoLedger::new(table.clone())),
+        sent_log: Arc::new(DynamoSentLog::new(table.clone())),
+        throttle: Arc::new(DynamoThrottle::new(table)),
+    }
+}
+
+/// Not part of the contract: the in-memory store has no such limit, and no service of the
+/// catalog claims that many.
+#[tokio::test]
+#[ignore = "needs the local cloud (moto): scripts/test runs it"]
+async fn dynamodb_refuses_a_reservation_of_more_units_than_the_longest_service_claims() {
+    // Given a reservation of one unit more
+    let store = DynamoReservations::new(fresh_table().await);
+    let too_many = reservation(UserId::new(), ServiceId::new(), 0, MOST + 1, now());
+
+    // When it is held
+    let outcome = store.hold(&too_many, 1, ROOMY, now()).await;
+
+    // Then that is refused as a storage limit, and nothing is stored or claimed
+    match outcome {
+        Err(Error::Store(e)) => {
+            assert!(
+                e.to_string().contains(&format!("at most {MAX_UNITS}")),
+                "{e}"
+            )
+        }
+        other => panic!("expected a storage error, got {other:?}"),
+    }
+    assert_eq!(store.get(too_many.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .claims(too_many.service_id, unit(0), unit(200), now())
+            .await
+            .unwrap(),
+        ClaimCounts::new()
+    );
+}
 
 /// The table whose schema test tables copy, unless `BOOKING_TEMPLATE_TABLE` names another.
 pub const DEFAULT_TEMPLATE_TABLE: &str = "booking-local-booking";
@@ -79,34 +134,6 @@ pub async fn fresh_table() -> Table {
         .unwrap_or_else(|e| panic!("cannot create the test table {name}: {e:?}"));
     wait_until_active(&client, &name).await;
     Table::new(client, name)
-}
-
-/// Runs the futures concurrently (interleaved on this task) and returns their outputs in
-/// the order given.
-pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
-    poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(value) => *output = Some(value),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    outputs
-        .into_iter()
-        .map(|o| o.unwrap_or_else(|| unreachable!("every future completed")))
-        .collect()
 }
 
 /// A DynamoDB client from the standard configuration, after checking that it can only

@@ -1,0 +1,113 @@
+//! One run of a workflow over scripted tasks, through the ASL interpreter (behind a Lambda
+//! service) or the in-process runner, and what it did in comparable form.
+
+use std::sync::{Arc, Mutex};
+
+use booking_core::{
+    booking::{BookingRequest, CancelRequest},
+    idempotency::IdempotencyKey,
+    ids::{ReservationId, ServiceId, UserId},
+    payment::PaymentMethod,
+    reservation::Actor,
+    workflow::{InProcessWorkflow, Outcome, booking_state_machine},
+};
+
+use crate::{
+    lambda::LambdaService,
+    scripted::{ScriptedTasks, Step, at},
+};
+
+/// How a run ended and what it did, in comparable form.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Run {
+    pub trace: Vec<String>,
+    /// `Ok` or the failure's error name and human message.
+    pub outcome: Result<(), (String, String)>,
+    pub calls: Vec<String>,
+}
+
+pub fn run(outcome: Outcome, trace: Vec<String>, tasks_calls: &Arc<Mutex<Vec<String>>>) -> Run {
+    let outcome = match outcome {
+        Outcome::Succeeded => Ok(()),
+        Outcome::Failed(f) => Err((f.error.clone(), f.message())),
+    };
+    Run {
+        trace,
+        outcome,
+        calls: tasks_calls.lock().unwrap().clone(),
+    }
+}
+
+/// A typed trace as the interpreter's names.
+fn names(trace: &[impl ToString]) -> Vec<String> {
+    trace.iter().map(ToString::to_string).collect()
+}
+
+pub fn booking_request() -> BookingRequest {
+    let service_id = ServiceId::new();
+    let start = at("2030-03-01T10:00:00Z");
+    BookingRequest {
+        reservation_id: ReservationId::new(),
+        customer_id: UserId::new(),
+        service_id,
+        start,
+        payment_method: PaymentMethod::CardVisa,
+        idempotency_key: IdempotencyKey::parse("key", "key-1").unwrap(),
+        fingerprint: BookingRequest::fingerprint_of(service_id, start, PaymentMethod::CardVisa),
+    }
+}
+
+pub fn cancel_request() -> CancelRequest {
+    CancelRequest {
+        reservation_id: ReservationId::new(),
+        actor: Actor::System,
+    }
+}
+
+/// Books through Step Functions' Lambda service: the booking file run over
+/// [`LambdaService`], so that scripted `LambdaFault`s happen.
+pub async fn book_via_lambda(req: &BookingRequest, script: &[(&'static str, Step)]) -> Run {
+    let tasks = LambdaService(ScriptedTasks::new(script));
+    let input = serde_json::to_value(req).unwrap();
+    let execution = booking_state_machine().run(input, &tasks, 0.0).await;
+    let outcome = match execution.output {
+        Ok(_) => Outcome::Succeeded,
+        Err(failure) => Outcome::Failed(failure),
+    };
+    run(outcome, execution.trace, &tasks.0.calls)
+}
+
+pub async fn book_in_process(req: &BookingRequest, script: &[(&'static str, Step)]) -> Run {
+    let tasks = ScriptedTasks::new(script);
+    let calls = Arc::clone(&tasks.calls);
+    let (outcome, trace) = InProcessWorkflow::new(tasks.clone(), Arc::new(tasks), 0.0)
+        .book_traced(req)
+        .await;
+    run(outcome, names(&trace), &calls)
+}
+
+/// Books through the in-process runner, which executes `statemachine/booking.asl.json`.
+pub async fn book(script: &[(&'static str, Step)]) -> Run {
+    book_in_process(&booking_request(), script).await
+}
+
+/// Cancels through the in-process runner, which executes `statemachine/cancel.asl.json`.
+pub async fn cancel(script: &[(&'static str, Step)]) -> Run {
+    let tasks = ScriptedTasks::new(script);
+    let calls = Arc::clone(&tasks.calls);
+    let (outcome, trace) = InProcessWorkflow::new(tasks.clone(), Arc::new(tasks), 0.0)
+        .cancel_traced(&cancel_request())
+        .await;
+    run(outcome, names(&trace), &calls)
+}
+
+pub fn failed(run: &Run) -> &str {
+    match &run.outcome {
+        Err((error, _)) => error,
+        Ok(()) => panic!("succeeded: {run:?}"),
+    }
+}
+
+pub fn repeat(action: &'static str, step: Step, times: usize) -> Vec<(&'static str, Step)> {
+    vec![(action, step); times]
+}
