@@ -110,16 +110,22 @@ pub struct SettingsDoc {
     pub closed_dates: Vec<String>,
 }
 
-/// A day left out has no hours.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct WeeklyHoursDoc {
+    #[serde(default)]
     pub mon: Vec<IntervalDoc>,
+    #[serde(default)]
     pub tue: Vec<IntervalDoc>,
+    #[serde(default)]
     pub wed: Vec<IntervalDoc>,
+    #[serde(default)]
     pub thu: Vec<IntervalDoc>,
+    #[serde(default)]
     pub fri: Vec<IntervalDoc>,
+    #[serde(default)]
     pub sat: Vec<IntervalDoc>,
+    #[serde(default)]
     pub sun: Vec<IntervalDoc>,
 }
 
