@@ -244,7 +244,11 @@ impl Case {
                     service_id: service,
                     start,
                     payment_method: method,
-                    idempotency_key: ReservationId::new().to_string(),
+                    idempotency_key: booking_core::idempotency::IdempotencyKey::parse(
+                        "key",
+                        &ReservationId::new().to_string(),
+                    )
+                    .unwrap(),
                     fingerprint: BookingRequest::fingerprint_of(service, start, method),
                 };
                 let busiest = busiest(&self.live(service).await, start, start + spec.block());

@@ -3,11 +3,13 @@
 
 use booking_core::{
     catalog::{CancellationPolicy, Service},
+    idempotency::{Fingerprint, IdempotencyKey},
     ids::{ReservationId, ServiceId, UserId},
-    money::Currency,
+    money::{Currency, Money},
     password::PasswordHash,
     payment::PaymentMethod,
     reservation::{Actor, Reservation, Status, StatusChange},
+    time::Zone,
     user::{Email, Role, User},
 };
 use jiff::{SignedDuration, Timestamp};
@@ -54,20 +56,23 @@ pub fn reservation(
         customer_id: customer,
         service_id: service,
         service_name: "Haircut".into(),
-        customer_email: "ada@example.com".into(),
+        customer_email: Email::parse("ada@example.com").unwrap(),
         customer_name: "Ada".into(),
-        time_zone: "Europe/Madrid".into(),
+        time_zone: Zone::parse("timeZone", "Europe/Madrid").unwrap(),
         start: unit(first),
         end: unit(first + count),
         units: (first..first + count).map(unit).collect(),
         status: Status::PendingPayment,
-        amount_minor: 2500,
-        currency: eur(),
+        amount: Money {
+            minor: 2500,
+            currency: eur(),
+        },
         payment_method: PaymentMethod::CardVisa,
         payment_reference: None,
         refund_due_minor: None,
-        idempotency_key: format!("key-{}", ulid::Ulid::generate()),
-        fingerprint: "fp".into(),
+        idempotency_key: IdempotencyKey::parse("key", &format!("key-{}", ulid::Ulid::generate()))
+            .unwrap(),
+        fingerprint: Fingerprint::of(service, unit(first), PaymentMethod::CardVisa),
         hold_expires_at: held_at + HOLD,
         failure: None,
         history: vec![StatusChange {

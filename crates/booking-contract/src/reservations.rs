@@ -8,6 +8,7 @@ use std::time::Instant;
 use booking_core::{
     Error,
     availability::MAX_CLAIM_UNITS,
+    booking::FailureCode,
     ids::{ReservationId, ServiceId, UserId},
     ports::{ClaimCounts, Held, HoldLimits, ReservationCursor, ReservationFilter},
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
@@ -363,7 +364,7 @@ pub async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn R
 
     // When it is released with a failure, and released again
     let failure = Failure {
-        code: "PaymentDeclined".into(),
+        code: FailureCode::parse("PaymentDeclined"),
         message: "the card was declined".into(),
     };
     let when = now() + mins(1);

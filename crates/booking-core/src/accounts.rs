@@ -102,11 +102,7 @@ pub struct Accounts<'a> {
     pub config: AccountsConfig,
 }
 
-impl std::fmt::Debug for Accounts<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Accounts").finish_non_exhaustive()
-    }
-}
+debug_by_name!(Accounts<'_>);
 
 impl Accounts<'_> {
     /// Creates a customer account for a request from `client`, which may register
@@ -324,11 +320,23 @@ mod tests {
                 config: AccountsConfig::default(),
             }
         }
+        /// A world where Ana has registered.
+        async fn with_ana() -> Self {
+            let w = World::new();
+            w.register_ana().await;
+            w
+        }
+        /// `n` wrong passwords from `from`, whatever they are answered.
+        async fn fail(&self, n: usize, from: IpAddr) {
+            for _ in 0..n {
+                let _ = self.login("wrong password", from).await;
+            }
+        }
         async fn register_ana(&self) -> User {
-            self.accounts()
-                .register(reg("ana@example.com"), HOME)
-                .await
-                .unwrap()
+            self.register("ana@example.com", HOME).await.unwrap()
+        }
+        async fn register(&self, email: &str, from: IpAddr) -> Result<User, Error> {
+            self.accounts().register(reg(email), from).await
         }
         async fn login(&self, password: &str, from: IpAddr) -> Result<User, Error> {
             self.accounts()
@@ -362,11 +370,7 @@ mod tests {
     #[tokio::test]
     async fn a_registered_customer_can_log_in_with_any_email_case() {
         let w = World::new();
-        let user = w
-            .accounts()
-            .register(reg("Ana@Example.com"), HOME)
-            .await
-            .unwrap();
+        let user = w.register("Ana@Example.com", HOME).await.unwrap();
         assert_eq!(user.role, Role::Customer);
         let again = w
             .accounts()
@@ -378,20 +382,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_duplicate_email_is_a_conflict() {
-        let w = World::new();
-        w.register_ana().await;
-        let err = w
-            .accounts()
-            .register(reg("ANA@example.com"), HOME)
-            .await
-            .unwrap_err();
+        let w = World::with_ana().await;
+        let err = w.register("ANA@example.com", HOME).await.unwrap_err();
         assert!(matches!(err, Error::Conflict { field: "email", .. }));
     }
 
     #[tokio::test]
     async fn unknown_email_and_wrong_password_fail_alike() {
-        let w = World::new();
-        w.register_ana().await;
+        let w = World::with_ana().await;
         let wrong = w.login("not the one!", HOME).await.unwrap_err();
         let unknown = w
             .accounts()
@@ -405,8 +403,7 @@ mod tests {
     #[tokio::test]
     async fn five_failures_lock_the_address_until_the_window_closes() {
         // Given five failures from one address, one minute apart
-        let w = World::new();
-        w.register_ana().await;
+        let w = World::with_ana().await;
         for _ in 0..5 {
             let _ = w.login("wrong password", HOME).await;
             w.clock.advance(SignedDuration::from_mins(1));
@@ -422,11 +419,8 @@ mod tests {
     #[tokio::test]
     async fn failures_from_one_address_do_not_lock_the_owner_out_elsewhere() {
         // Given five wrong passwords from one address
-        let w = World::new();
-        w.register_ana().await;
-        for _ in 0..5 {
-            let _ = w.login("wrong password", AWAY).await;
-        }
+        let w = World::with_ana().await;
+        w.fail(5, AWAY).await;
         assert!(retry_after(w.login("a long passphrase", AWAY).await) > 0);
         // Then the owner still signs in from another address
         assert!(w.login("a long passphrase", HOME).await.is_ok());
@@ -435,8 +429,7 @@ mod tests {
     #[tokio::test]
     async fn fifty_failures_across_addresses_lock_the_email_everywhere() {
         // Given 50 wrong passwords for one email from 50 addresses
-        let w = World::new();
-        w.register_ana().await;
+        let w = World::with_ana().await;
         for i in 0..50u32 {
             let from = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
             let err = w.login("wrong password", from).await.unwrap_err();
@@ -452,11 +445,8 @@ mod tests {
     #[tokio::test]
     async fn a_success_gives_back_its_own_attempt_and_nothing_else() {
         // Given four failures from one address
-        let w = World::new();
-        w.register_ana().await;
-        for _ in 0..4 {
-            let _ = w.login("wrong password", HOME).await;
-        }
+        let w = World::with_ana().await;
+        w.fail(4, HOME).await;
         // When the owner signs in, twice
         assert!(w.login("a long passphrase", HOME).await.is_ok());
         assert!(w.login("a long passphrase", HOME).await.is_ok());
@@ -468,8 +458,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_burst_of_guesses_is_counted_as_it_arrives() {
         // Given a registered email and both hashing slots busy, so nothing is judged yet
-        let w = Arc::new(World::new());
-        w.register_ana().await;
+        let w = Arc::new(World::with_ana().await);
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let hold = Arc::new(Mutex::new(hold));
         let blockers: Vec<_> = (0..2)
@@ -574,17 +563,12 @@ mod tests {
         // Given the default of 20 registrations per address per hour
         let w = World::new();
         for i in 0..20 {
-            w.accounts()
-                .register(reg(&format!("u{i}@example.com")), HOME)
+            w.register(&format!("u{i}@example.com"), HOME)
                 .await
                 .unwrap();
         }
         // Then the 21st from that address waits for the hour to pass
-        let err = w
-            .accounts()
-            .register(reg("late@example.com"), HOME)
-            .await
-            .unwrap_err();
+        let err = w.register("late@example.com", HOME).await.unwrap_err();
         assert!(matches!(
             err,
             Error::TooManyAttempts {
@@ -592,12 +576,7 @@ mod tests {
             }
         ));
         // And another address is not affected
-        assert!(
-            w.accounts()
-                .register(reg("late@example.com"), AWAY)
-                .await
-                .is_ok()
-        );
+        assert!(w.register("late@example.com", AWAY).await.is_ok());
     }
 
     #[test]
@@ -623,11 +602,7 @@ mod tests {
             .create_account(reg("admin@example.com"), Role::Admin)
             .await
             .unwrap();
-        let u = w
-            .accounts()
-            .register(reg("ana@example.com"), HOME)
-            .await
-            .unwrap();
+        let u = w.register("ana@example.com", HOME).await.unwrap();
         // Then the admin cannot change their own role, a customer cannot change any
         assert!(matches!(
             w.accounts().set_role(admin.id, admin.id, Role::Staff).await,

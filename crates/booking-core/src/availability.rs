@@ -366,14 +366,19 @@ mod tests {
         Settings::try_from(doc).unwrap()
     }
 
+    /// The same hours every day of the week.
+    fn every_day(tz: &str, slot: u16, day: &serde_json::Value) -> Settings {
+        let week = serde_json::json!({
+            "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day
+        });
+        settings(tz, slot, week)
+    }
+
     fn all_day(tz: &str, slot: u16) -> Settings {
-        let day = serde_json::json!([{"open": "00:00", "close": "24:00"}]);
-        settings(
+        every_day(
             tz,
             slot,
-            serde_json::json!({
-                "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day
-            }),
+            &serde_json::json!([{"open": "00:00", "close": "24:00"}]),
         )
     }
 
@@ -405,8 +410,22 @@ mod tests {
         "2026-01-01T00:00:00Z".parse().unwrap()
     }
 
+    /// The starts of `service` in `range` with nothing claimed, asked long before.
+    fn free_slots(s: &Settings, service: &Service, range: DateRange) -> Vec<Slot> {
+        slots(s, service, range, long_ago(), &ClaimCounts::new())
+    }
+
     fn starts(slots: &[Slot]) -> Vec<String> {
         slots.iter().map(|s| rfc3339(s.start, &s.tz)).collect()
+    }
+
+    /// The local end of the first slot whose local start contains `start`.
+    fn end_of(slots: &[Slot], start: &str) -> String {
+        let slot = slots
+            .iter()
+            .find(|x| rfc3339(x.start, &x.tz).contains(start))
+            .unwrap();
+        rfc3339(slot.end, &slot.tz)
     }
 
     fn local_times(slots: &[Slot]) -> Vec<String> {
@@ -457,13 +476,7 @@ mod tests {
         // Given 30-minute slots all day in Madrid, where 2026-03-29 02:00 jumps to 03:00
         let s = all_day("Europe/Madrid", 30);
         // When the availability of that Sunday is computed
-        let slots = slots(
-            &s,
-            &service(30, 0, 1),
-            day(2026, 3, 29),
-            long_ago(),
-            &ClaimCounts::new(),
-        );
+        let slots = free_slots(&s, &service(30, 0, 1), day(2026, 3, 29));
         // Then 02:00 and 02:30 do not exist and the offsets change from +01:00 to +02:00
         assert_eq!(slots.len(), 46);
         let st = starts(&slots);
@@ -472,14 +485,7 @@ mod tests {
         assert!(!local_times(&slots).iter().any(|t| t.starts_with("02:")));
         assert_each_local_time_once(&slots);
         // And a slot before the jump ends after it, an hour of real time being 30 minutes
-        let last_before = slots
-            .iter()
-            .find(|x| rfc3339(x.start, &x.tz).contains("T01:30"))
-            .unwrap();
-        assert_eq!(
-            rfc3339(last_before.end, &last_before.tz),
-            "2026-03-29T03:00:00+02:00"
-        );
+        assert_eq!(end_of(&slots, "T01:30"), "2026-03-29T03:00:00+02:00");
     }
 
     #[test]
@@ -487,13 +493,7 @@ mod tests {
         // Given 30-minute slots all day in Madrid, where 2026-10-25 03:00 goes back to 02:00
         let s = all_day("Europe/Madrid", 30);
         // When the availability of that Sunday is computed
-        let slots = slots(
-            &s,
-            &service(30, 0, 1),
-            day(2026, 10, 25),
-            long_ago(),
-            &ClaimCounts::new(),
-        );
+        let slots = free_slots(&s, &service(30, 0, 1), day(2026, 10, 25));
         // Then its 25 hours hold 50 starts: 02:00 and 02:30 twice, once with each offset
         assert_eq!(slots.len(), 50);
         let st = starts(&slots);
@@ -507,12 +507,8 @@ mod tests {
         }
         assert_in_order_once(&slots);
         // And the end of the first 02:30 carries the offset in force at the end instant
-        let first_230 = slots
-            .iter()
-            .find(|x| rfc3339(x.start, &x.tz) == "2026-10-25T02:30:00+02:00")
-            .unwrap();
         assert_eq!(
-            rfc3339(first_230.end, &first_230.tz),
+            end_of(&slots, "2026-10-25T02:30:00+02:00"),
             "2026-10-25T02:00:00+01:00"
         );
     }
@@ -520,13 +516,7 @@ mod tests {
     #[test]
     fn new_york_spring_forward_skips_the_gap_and_keeps_offsets_right() {
         let s = all_day("America/New_York", 15);
-        let slots = slots(
-            &s,
-            &service(60, 0, 1),
-            day(2026, 3, 8),
-            long_ago(),
-            &ClaimCounts::new(),
-        );
+        let slots = free_slots(&s, &service(60, 0, 1), day(2026, 3, 8));
         let st = starts(&slots);
         assert!(!local_times(&slots).iter().any(|t| t.starts_with("02:")));
         assert!(st.contains(&"2026-03-08T01:45:00-05:00".to_owned()));
@@ -535,11 +525,7 @@ mod tests {
         // 96 quarter-hours, 4 missing, and the last hour has no room for a 60-minute visit
         assert_eq!(slots.len(), 96 - 4 - 3);
         assert_each_local_time_once(&slots);
-        let s145 = slots
-            .iter()
-            .find(|x| rfc3339(x.start, &x.tz).contains("T01:45"))
-            .unwrap();
-        assert_eq!(rfc3339(s145.end, &s145.tz), "2026-03-08T03:45:00-04:00");
+        assert_eq!(end_of(&slots, "T01:45"), "2026-03-08T03:45:00-04:00");
     }
 
     #[test]
@@ -547,13 +533,7 @@ mod tests {
         // Given 15-minute slots all day in New York, where 2026-11-01 02:00 goes back to 01:00
         let s = all_day("America/New_York", 15);
         // When the availability of that Sunday is computed for a 15-minute service
-        let slots = slots(
-            &s,
-            &service(15, 0, 1),
-            day(2026, 11, 1),
-            long_ago(),
-            &ClaimCounts::new(),
-        );
+        let slots = free_slots(&s, &service(15, 0, 1), day(2026, 11, 1));
         // Then its 25 hours hold 100 starts, 01:00 to 01:45 once at -04:00 and once at -05:00
         assert_eq!(slots.len(), 100);
         assert_in_order_once(&slots);
@@ -592,18 +572,13 @@ mod tests {
         for (tz, date) in days {
             for h in &hours {
                 for slot in [15, 30] {
-                    let week = serde_json::json!({
-                        "mon": h, "tue": h, "wed": h, "thu": h, "fri": h, "sat": h, "sun": h
-                    });
-                    let s = settings(tz, slot, week);
+                    let s = every_day(tz, slot, h);
                     let date: Date = date.parse().unwrap();
                     // When its starts are listed and the day's open minutes are measured
-                    let slots = slots(
+                    let slots = free_slots(
                         &s,
                         &service(u32::from(slot), 0, 1),
                         DateRange::new(date, date).unwrap(),
-                        long_ago(),
-                        &ClaimCounts::new(),
                     );
                     // Then every open minute lies in exactly one sellable start, each start
                     // a distinct instant
@@ -641,13 +616,7 @@ mod tests {
             serde_json::json!({"sun": [{"open": "01:00", "close": "02:30"}]}),
         );
         let list = |date: DateRange, duration: u32| {
-            starts(&slots(
-                &s,
-                &service(duration, 0, 1),
-                date,
-                long_ago(),
-                &ClaimCounts::new(),
-            ))
+            starts(&free_slots(&s, &service(duration, 0, 1), date))
         };
         // When the clock goes back, both passes of 02:00 are open but not the first 02:30,
         // when the clock read past closing time
@@ -683,26 +652,14 @@ mod tests {
                 "mon": [{"open": "09:00", "close": "12:00"}, {"open": "13:00", "close": "14:30"}]
             }),
         );
-        let slots = slots(
-            &s,
-            &service(60, 30, 1),
-            day(2026, 11, 30),
-            long_ago(),
-            &ClaimCounts::new(),
-        );
+        let slots = free_slots(&s, &service(60, 30, 1), day(2026, 11, 30));
         // Then a start fits only when duration + buffer end by the interval's close
         assert_eq!(
             local_times(&slots),
             ["09:00", "09:30", "10:00", "10:30", "13:00"]
         );
         // And a Tuesday (no hours) has nothing
-        let none = super::slots(
-            &s,
-            &service(60, 30, 1),
-            day(2026, 12, 1),
-            long_ago(),
-            &ClaimCounts::new(),
-        );
+        let none = free_slots(&s, &service(60, 30, 1), day(2026, 12, 1));
         assert!(none.is_empty());
     }
 
@@ -715,25 +672,9 @@ mod tests {
         }))
         .unwrap();
         let s = Settings::try_from(doc).unwrap();
-        assert!(
-            slots(
-                &s,
-                &service(60, 0, 1),
-                day(2026, 12, 25),
-                long_ago(),
-                &ClaimCounts::new()
-            )
-            .is_empty()
-        );
+        assert!(free_slots(&s, &service(60, 0, 1), day(2026, 12, 25)).is_empty());
         assert_eq!(
-            slots(
-                &s,
-                &service(60, 0, 1),
-                day(2026, 12, 18),
-                long_ago(),
-                &ClaimCounts::new()
-            )
-            .len(),
+            free_slots(&s, &service(60, 0, 1), day(2026, 12, 18)).len(),
             8
         );
     }
@@ -881,13 +822,7 @@ mod tests {
     #[test]
     fn slots_show_as_rfc3339_with_the_local_offset() {
         let s = all_day("Europe/Madrid", 60);
-        let slots = slots(
-            &s,
-            &service(60, 0, 3),
-            day(2026, 7, 1),
-            long_ago(),
-            &ClaimCounts::new(),
-        );
+        let slots = free_slots(&s, &service(60, 0, 3), day(2026, 7, 1));
         let slot = &slots[9];
         assert_eq!(
             (rfc3339(slot.start, &slot.tz), rfc3339(slot.end, &slot.tz)),

@@ -239,15 +239,11 @@ pub struct Catalog<'a> {
     pub clock: &'a dyn Clock,
 }
 
-impl std::fmt::Debug for Catalog<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Catalog").finish_non_exhaustive()
-    }
-}
+debug_by_name!(Catalog<'_>);
 
 impl Catalog<'_> {
     pub async fn settings(&self) -> Result<Settings, Error> {
-        Ok(self.settings.get().await?.unwrap_or_default())
+        self.settings.current().await
     }
 
     /// Replaces the settings; refused when an existing service would fall off the new grid.

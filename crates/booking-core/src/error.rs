@@ -24,6 +24,30 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// Reads back what [`fmt::Display`] writes, `field: reason`: a rule violation crosses the
+/// state machine as that message alone.
+impl std::str::FromStr for FieldError {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (field, reason) = s.split_once(": ").ok_or(())?;
+        Ok(FieldError::new(field, reason))
+    }
+}
+
+/// Deserialises a value that is read from a string by its `parse`, so that serde takes
+/// exactly what `parse` takes, and says why not in the same words.
+pub(crate) fn deserialize_parsed<'de, D, T>(
+    d: D,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    parse(&s).map_err(|e| serde::de::Error::custom(e.reason))
+}
+
 /// Everything a use case can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -109,8 +109,7 @@ impl Serialize for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Currency::parse("currency", &s).map_err(|e| serde::de::Error::custom(e.reason))
+        crate::error::deserialize_parsed(d, |s| Currency::parse("currency", s))
     }
 }
 

@@ -109,6 +109,11 @@ pub trait CatalogStore: Send + Sync {
 pub trait SettingsStore: Send + Sync {
     async fn get(&self) -> Result<Option<Settings>, Error>;
     async fn put(&self, settings: &Settings) -> Result<(), Error>;
+
+    /// The settings in force: the stored ones, or the defaults until an admin saves some.
+    async fn current(&self) -> Result<Settings, Error> {
+        Ok(self.get().await?.unwrap_or_default())
+    }
 }
 
 /// Places taken per claim unit, keyed by the unit's start instant (5-minute buckets of

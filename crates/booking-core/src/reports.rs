@@ -292,16 +292,12 @@ pub struct Reports<'a> {
     pub ledger: &'a dyn PaymentLedger,
 }
 
-impl std::fmt::Debug for Reports<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reports").finish_non_exhaustive()
-    }
-}
+debug_by_name!(Reports<'_>);
 
 impl Reports<'_> {
     /// The business's settings (the defaults until an admin saves some).
     pub async fn settings(&self) -> Result<Settings, Error> {
-        Ok(self.settings.get().await?.unwrap_or_default())
+        self.settings.current().await
     }
 
     /// The period's summary per service and in total.
@@ -442,7 +438,7 @@ pub fn to_csv(rows: &[Ledgered], tz: &TimeZone, tz_name: &str) -> String {
         let money = |minor| {
             Money {
                 minor,
-                currency: r.currency,
+                currency: r.amount.currency,
             }
             .to_decimal_string()
         };
@@ -454,13 +450,13 @@ pub fn to_csv(rows: &[Ledgered], tz: &TimeZone, tz_name: &str) -> String {
                 r.service_id.to_string(),
                 text(&r.service_name),
                 r.customer_id.to_string(),
-                text(&r.customer_email),
+                text(r.customer_email.as_str()),
                 text(&r.customer_name),
                 rfc3339(r.start, tz),
                 rfc3339(r.end, tz),
                 tz_name.to_owned(),
-                r.currency.code().to_owned(),
-                money(r.amount_minor),
+                r.amount.currency.code().to_owned(),
+                money(r.amount.minor),
                 money(row.charged_minor()),
                 money(row.refunded_minor()),
                 money(row.net_minor()),

@@ -6,10 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Error,
+    booking::{FailureCode, TaskError},
+    idempotency::{Fingerprint, IdempotencyKey},
     ids::{ReservationId, ServiceId, UserId},
-    money::{Currency, Money},
+    money::Money,
     payment::PaymentMethod,
-    user::Role,
+    time::Zone,
+    user::{Email, Role},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -120,8 +123,15 @@ pub struct StatusChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
-    pub code: String,
+    pub code: FailureCode,
     pub message: String,
+}
+
+impl Failure {
+    /// The error the booking failed with, for a replay to answer with again.
+    pub fn to_error(&self) -> TaskError {
+        self.code.error(self.message.clone())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,24 +142,25 @@ pub struct Reservation {
     pub service_id: ServiceId,
     /// Snapshots taken at hold time, so history and emails do not change with the catalog.
     pub service_name: String,
-    pub customer_email: String,
+    pub customer_email: Email,
     pub customer_name: String,
-    pub time_zone: String,
+    pub time_zone: Zone,
     pub start: Timestamp,
     pub end: Timestamp,
     /// Start instants of every claim unit it takes (duration plus buffer, in 5-minute
     /// buckets of absolute time: [`crate::availability::units`]).
     pub units: Vec<Timestamp>,
     pub status: Status,
-    pub amount_minor: i64,
-    pub currency: Currency,
+    /// Stored and sent as `amountMinor` and `currency`.
+    #[serde(flatten, with = "amount_fields")]
+    pub amount: Money,
     pub payment_method: PaymentMethod,
     pub payment_reference: Option<String>,
     /// Set by a cancellation: what the policy gives back.
     pub refund_due_minor: Option<i64>,
-    pub idempotency_key: String,
+    pub idempotency_key: IdempotencyKey,
     /// The request the idempotency key was first used with.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     pub hold_expires_at: Timestamp,
     pub failure: Option<Failure>,
     pub history: Vec<StatusChange>,
@@ -158,14 +169,39 @@ pub struct Reservation {
     pub version: u64,
 }
 
-impl Reservation {
-    pub fn amount(&self) -> Money {
-        Money {
-            minor: self.amount_minor,
-            currency: self.currency,
-        }
+/// A reservation's price as its document has always spelt it: `amountMinor` and
+/// `currency` beside the other fields.
+mod amount_fields {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::money::{Currency, Money};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Fields {
+        amount_minor: i64,
+        currency: Currency,
     }
 
+    pub fn serialize<S: Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
+        let (amount_minor, currency) = (m.minor, m.currency);
+        Fields {
+            amount_minor,
+            currency,
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+        let f = Fields::deserialize(d)?;
+        Ok(Money {
+            minor: f.amount_minor,
+            currency: f.currency,
+        })
+    }
+}
+
+impl Reservation {
     /// How long this reservation's claims count against capacity: confirmed ones (and
     /// visits that took place or were missed) for good, pending ones until their hold
     /// expires, failed and cancelled ones not at all. The in-memory store asks
@@ -350,6 +386,90 @@ mod tests {
                 (Confirmed, Completed),
                 (Confirmed, NoShow)
             ]
+        );
+    }
+
+    #[test]
+    fn the_stored_document_keeps_its_shape() {
+        // Given a failed reservation, its typed fields set
+        let at: Timestamp = "2030-01-07T09:00:00Z".parse().unwrap();
+        let service = ServiceId::parse("s", "01KB2Z8Q0000000000000000S1").unwrap();
+        let r = Reservation {
+            id: ReservationId::parse("r", "01KB2Z8Q0000000000000000R1").unwrap(),
+            customer_id: UserId::parse("c", "01KB2Z8Q0000000000000000C1").unwrap(),
+            service_id: service,
+            service_name: "Haircut".into(),
+            customer_email: Email::parse("ada@example.com").unwrap(),
+            customer_name: "Ada".into(),
+            time_zone: Zone::parse("timeZone", "Europe/Madrid").unwrap(),
+            start: at,
+            end: at,
+            units: vec![at],
+            status: Status::Failed,
+            amount: Money {
+                minor: 2500,
+                currency: crate::money::Currency::parse("currency", "EUR").unwrap(),
+            },
+            payment_method: PaymentMethod::CardVisa,
+            payment_reference: None,
+            refund_due_minor: None,
+            idempotency_key: IdempotencyKey::parse("key", "key-1").unwrap(),
+            fingerprint: Fingerprint::of(service, at, PaymentMethod::CardVisa),
+            hold_expires_at: at,
+            failure: Some(Failure {
+                code: FailureCode::parse("States.Timeout"),
+                message: "took too long".into(),
+            }),
+            history: Vec::new(),
+            created_at: at,
+            version: 2,
+        };
+
+        // When it is serialised, then the JSON is the one docs/dynamodb.md and the API show
+        let json = serde_json::to_string(&r).unwrap();
+        let t = "\"2030-01-07T09:00:00Z\"";
+        let expected = format!(
+            "{{\"id\":\"01KB2Z8Q0000000000000000R1\",\"customerId\":\"01KB2Z8Q0000000000000000C1\",\
+             \"serviceId\":\"01KB2Z8Q0000000000000000S1\",\"serviceName\":\"Haircut\",\
+             \"customerEmail\":\"ada@example.com\",\"customerName\":\"Ada\",\
+             \"timeZone\":\"Europe/Madrid\",\"start\":{t},\"end\":{t},\"units\":[{t}],\
+             \"status\":\"FAILED\",\"amountMinor\":2500,\"currency\":\"EUR\",\
+             \"paymentMethod\":\"pm_card_visa\",\"paymentReference\":null,\"refundDueMinor\":null,\
+             \"idempotencyKey\":\"key-1\",\"fingerprint\":\"01KB2Z8Q0000000000000000S1|1894006800000|pm_card_visa\",\
+             \"holdExpiresAt\":{t},\"failure\":{{\"code\":\"States.Timeout\",\"message\":\"took too long\"}},\
+             \"history\":[],\"createdAt\":{t},\"version\":2}}"
+        );
+        assert_eq!(json, expected);
+
+        // And it reads back as it was
+        assert_eq!(serde_json::from_str::<Reservation>(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn a_recorded_failure_answers_a_replay_with_the_same_error() {
+        let failure = |code: &str, message: &str| Failure {
+            code: FailureCode::parse(code),
+            message: message.into(),
+        };
+        assert_eq!(
+            failure("PaymentDeclined", "no").to_error(),
+            TaskError::PaymentDeclined("no".into())
+        );
+        assert_eq!(
+            failure("RuleViolation", "start: is in the past").to_error(),
+            TaskError::RuleViolation {
+                field: "start".into(),
+                reason: "is in the past".into()
+            }
+        );
+        assert_eq!(
+            failure("States.Timeout", "took too long").to_error(),
+            TaskError::ServiceUnavailable("States.Timeout: took too long".into())
+        );
+        let json = serde_json::to_value(failure("HoldExpired", "late")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "HoldExpired", "message": "late"})
         );
     }
 

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use crate::{
     Error,
     booking::{BookingRequest, CancelRequest, TaskError},
+    idempotency::IdempotencyKey,
     ids::{ReservationId, ServiceId, UserId},
     payment::{LedgerEntry, PaymentLedger, PaymentMethod},
     ports::{Clock, Page, ReservationCursor, ReservationFilter, ReservationStore},
@@ -52,7 +53,7 @@ pub struct NewBooking {
     pub service: ServiceId,
     pub start: Timestamp,
     pub method: PaymentMethod,
-    pub idempotency_key: String,
+    pub idempotency_key: IdempotencyKey,
 }
 
 /// Which part of a history: from now on, or before now.
@@ -84,11 +85,7 @@ pub struct Reservations<'a> {
     pub clock: &'a dyn Clock,
 }
 
-impl std::fmt::Debug for Reservations<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reservations").finish_non_exhaustive()
-    }
-}
+debug_by_name!(Reservations<'_>);
 
 impl Reservations<'_> {
     /// Books and pays once per (customer, idempotency key): the key is bound to a
@@ -101,12 +98,12 @@ impl Reservations<'_> {
             .store
             .claim_key(
                 customer,
-                &new.idempotency_key,
-                &fingerprint,
+                new.idempotency_key.as_str(),
+                &fingerprint.to_string(),
                 ReservationId::new(),
             )
             .await?;
-        if first != fingerprint {
+        if first != fingerprint.to_string() {
             return Err(TaskError::InvalidRequest(
                 "the Idempotency-Key was already used with a different request".into(),
             )
@@ -133,7 +130,7 @@ impl Reservations<'_> {
             .await?
             .ok_or(Error::NotFound("reservation"))?;
         if let (Status::Failed, Some(f)) = (r.status, &r.failure) {
-            return Err(TaskError::from_failure(&f.code, &f.message).into());
+            return Err(f.to_error().into());
         }
         Ok(self.ledgered(r).await?)
     }

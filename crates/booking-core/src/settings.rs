@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use jiff::{civil::Date, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, FieldError, error::Problems};
+use crate::{Error, FieldError, error::Problems, time::Zone};
 
 /// Slot sizes that divide an hour, so the grid survives whole-hour DST shifts.
 pub const SLOT_SIZES: [u16; 6] = [5, 10, 15, 20, 30, 60];
@@ -54,8 +54,7 @@ pub struct OpenInterval {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "SettingsDoc", into = "SettingsDoc")]
 pub struct Settings {
-    time_zone_name: String,
-    time_zone: TimeZone,
+    zone: Zone,
     slot_minutes: u16,
     /// Monday first, as jiff numbers weekdays from Monday.
     weekly_hours: [Vec<OpenInterval>; 7],
@@ -63,12 +62,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    pub fn zone(&self) -> &Zone {
+        &self.zone
+    }
+
     pub fn time_zone(&self) -> &TimeZone {
-        &self.time_zone
+        self.zone.time_zone()
     }
 
     pub fn time_zone_name(&self) -> &str {
-        &self.time_zone_name
+        self.zone.name()
     }
 
     pub fn slot_minutes(&self) -> u16 {
@@ -88,8 +91,7 @@ impl Default for Settings {
     /// UTC, 15-minute slots and no opening hours: nothing is bookable until an admin says so.
     fn default() -> Self {
         Settings {
-            time_zone_name: "UTC".into(),
-            time_zone: TimeZone::UTC,
+            zone: Zone::utc(),
             slot_minutes: 15,
             weekly_hours: Default::default(),
             closed_dates: BTreeSet::new(),
@@ -147,12 +149,7 @@ impl TryFrom<SettingsDoc> for Settings {
 
     fn try_from(doc: SettingsDoc) -> Result<Self, Error> {
         let mut p = Problems::default();
-        let time_zone = p.check(TimeZone::get(&doc.time_zone).map_err(|_| {
-            FieldError::new(
-                "timeZone",
-                "must be an IANA time zone name such as Europe/Madrid",
-            )
-        }));
+        let zone = p.check(Zone::parse("timeZone", &doc.time_zone));
         let slot = doc.slot_minutes;
         if !SLOT_SIZES.contains(&slot) {
             p.push(FieldError::new(
@@ -210,8 +207,7 @@ impl TryFrom<SettingsDoc> for Settings {
         }
         p.into_result()?;
         Ok(Settings {
-            time_zone_name: doc.time_zone,
-            time_zone: time_zone.unwrap_or(TimeZone::UTC),
+            zone: zone.unwrap_or_else(Zone::utc),
             slot_minutes: slot,
             weekly_hours,
             closed_dates,
@@ -231,7 +227,7 @@ impl From<Settings> for SettingsDoc {
                 .collect::<Vec<_>>()
         };
         SettingsDoc {
-            time_zone: s.time_zone_name.clone(),
+            time_zone: s.zone.name().to_owned(),
             slot_minutes: s.slot_minutes,
             weekly_hours: WeeklyHoursDoc {
                 mon: day(0),

@@ -1,8 +1,69 @@
-//! The one reading of an instant a client sends (`start`, `from`, `to`, ...).
+//! The one reading of an instant a client sends (`start`, `from`, `to`, ...), and the
+//! business's time zone.
 
-use jiff::Timestamp;
+use std::fmt;
+
+use jiff::{Timestamp, tz::TimeZone};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::FieldError;
+
+/// An IANA time zone with the name it was given, which is how it is stored and shown
+/// (`Europe/Madrid`); only names jiff's bundled database knows are accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zone {
+    name: String,
+    tz: TimeZone,
+}
+
+impl Zone {
+    /// `field` names the input in errors.
+    pub fn parse(field: &str, name: &str) -> Result<Self, FieldError> {
+        let tz = TimeZone::get(name).map_err(|_| {
+            FieldError::new(
+                field,
+                "must be an IANA time zone name such as Europe/Madrid",
+            )
+        })?;
+        Ok(Zone {
+            name: name.to_owned(),
+            tz,
+        })
+    }
+
+    pub fn utc() -> Self {
+        Zone {
+            name: "UTC".into(),
+            tz: TimeZone::UTC,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.tz
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl Serialize for Zone {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for Zone {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::error::deserialize_parsed(d, |s| Zone::parse("timeZone", s))
+    }
+}
 
 const NOT_RFC3339: &str =
     "must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T10:00:00+01:00";
@@ -66,6 +127,21 @@ mod tests {
 
     fn at(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_zone_keeps_its_name_and_refuses_unknown_ones() {
+        let madrid = Zone::parse("timeZone", "Europe/Madrid").unwrap();
+        assert_eq!(serde_json::to_value(&madrid).unwrap(), "Europe/Madrid");
+        assert_eq!(
+            serde_json::from_value::<Zone>("Europe/Madrid".into()).unwrap(),
+            madrid
+        );
+        let winter = madrid.time_zone().to_offset(at("2026-12-01T10:00:00Z"));
+        assert_eq!(winter.seconds(), 3600);
+        let err = Zone::parse("timeZone", "Mars/Olympus").unwrap_err();
+        assert_eq!(err.field, "timeZone");
+        assert!(serde_json::from_value::<Zone>("Mars/Olympus".into()).is_err());
     }
 
     #[test]

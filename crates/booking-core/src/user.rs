@@ -1,7 +1,5 @@
 //! Users: who they are, how they are reached and what they may do.
 
-use std::fmt;
-
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -49,24 +47,9 @@ impl Email {
         }
         Ok(Email(s))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Email {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Email::parse(&s).map_err(|e| serde::de::Error::custom(e.reason))
-    }
-}
+parsed_string!(Email, Email::parse);
 
 /// What a user may do: customers book, staff run the day, admins manage everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -86,25 +86,118 @@ impl BookingTasks for Booking {
     }
 }
 
+/// The names of a state machine's states, one variant per state of its ASL file.
+pub trait StateNames: Sized + Copy + 'static {
+    const ALL: &'static [Self];
+    fn as_str(self) -> &'static str;
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.as_str() == name)
+    }
+}
+
+macro_rules! state_names {
+    ($(#[$doc:meta])* $name:ident { $($state:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($state),+
+        }
+
+        impl StateNames for $name {
+            const ALL: &'static [Self] = &[$($name::$state),+];
+
+            fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$state => stringify!($state)),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+state_names!(
+    /// The states of `statemachine/booking.asl.json`, which defines them.
+    BookingState {
+        Hold,
+        Charge,
+        Confirm,
+        SendConfirmation,
+        Booked,
+        Release,
+        Refund,
+        HasFailureNotice,
+        SendFailure,
+        BookingFailed,
+        BookingRejected,
+    }
+);
+
+state_names!(
+    /// The states of `statemachine/cancel.asl.json`, which defines them.
+    CancelState {
+        Cancel,
+        ReleaseSlot,
+        RefundByPolicy,
+        SendCancellation,
+        Cancelled,
+        CancelRejected,
+        CancelFailed,
+    }
+);
+
 /// The definitions the runner executes, parsed once per process and checked by
-/// [`check_resources`] as well: a file the runner cannot execute fails at start-up.
+/// [`check_resources`] and [`check_states`] as well: a file the runner cannot execute, or
+/// whose states are not the ones its enum names, fails at start-up.
 static BOOKING: LazyLock<StateMachine> = LazyLock::new(|| {
-    definition(
+    definition::<BookingState>(
         "booking.asl.json",
         include_str!("../../../statemachine/booking.asl.json"),
     )
 });
 static CANCEL: LazyLock<StateMachine> = LazyLock::new(|| {
-    definition(
+    definition::<CancelState>(
         "cancel.asl.json",
         include_str!("../../../statemachine/cancel.asl.json"),
     )
 });
 
-fn definition(file: &str, json: &str) -> StateMachine {
+fn definition<S: StateNames>(file: &str, json: &str) -> StateMachine {
     StateMachine::parse(json)
-        .and_then(|m| check_resources(&m).map(|()| m))
+        .and_then(|m| {
+            check_resources(&m)
+                .and_then(|()| check_states::<S>(&m))
+                .map(|()| m)
+        })
         .unwrap_or_else(|e| panic!("statemachine/{file}: {e}"))
+}
+
+/// The machine's states are exactly those `S` names.
+pub fn check_states<S: StateNames>(machine: &StateMachine) -> Result<(), AslError> {
+    if let Some(name) = machine.states.keys().find(|n| S::parse(n).is_none()) {
+        return Err(AslError::new(format!(
+            "state {name} has no name in the code"
+        )));
+    }
+    if let Some(missing) = S::ALL
+        .iter()
+        .find(|s| !machine.states.contains_key(s.as_str()))
+    {
+        return Err(AslError::new(format!("no state {}", missing.as_str())));
+    }
+    Ok(())
 }
 
 /// `statemachine/booking.asl.json`, as the in-process runner executes it.
@@ -206,11 +299,7 @@ pub struct InProcessWorkflow<T> {
     time_scale: f64,
 }
 
-impl<T> std::fmt::Debug for InProcessWorkflow<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InProcessWorkflow").finish_non_exhaustive()
-    }
-}
+debug_by_name!(InProcessWorkflow<T>);
 
 impl<T: BookingTasks> InProcessWorkflow<T> {
     pub fn new(tasks: T, queue: Arc<dyn NotificationQueue>, time_scale: f64) -> Self {
@@ -224,11 +313,11 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
         }
     }
 
-    async fn execute(
+    async fn execute<S: StateNames>(
         &self,
         machine: &StateMachine,
         input: Result<Value, serde_json::Error>,
-    ) -> (Outcome, Vec<String>) {
+    ) -> (Outcome, Vec<S>) {
         let input = match input {
             Ok(input) => input,
             Err(e) => {
@@ -245,17 +334,19 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
             Ok(_) => Outcome::Succeeded,
             Err(failure) => Outcome::Failed(failure),
         };
-        (outcome, run.trace)
+        // Every name parses: check_states held when the machine was loaded.
+        let trace = run.trace.iter().filter_map(|name| S::parse(name)).collect();
+        (outcome, trace)
     }
 
     /// Runs `statemachine/booking.asl.json`; returns the outcome and the states entered
     /// (each attempt of a retried Task once; Choice states are left out).
-    pub async fn book_traced(&self, req: &BookingRequest) -> (Outcome, Vec<String>) {
+    pub async fn book_traced(&self, req: &BookingRequest) -> (Outcome, Vec<BookingState>) {
         self.execute(&BOOKING, serde_json::to_value(req)).await
     }
 
     /// Runs `statemachine/cancel.asl.json`, traced as [`Self::book_traced`].
-    pub async fn cancel_traced(&self, req: &CancelRequest) -> (Outcome, Vec<String>) {
+    pub async fn cancel_traced(&self, req: &CancelRequest) -> (Outcome, Vec<CancelState>) {
         self.execute(&CANCEL, serde_json::to_value(req)).await
     }
 }
@@ -381,5 +472,38 @@ mod tests {
         for machine in [booking_state_machine(), cancel_state_machine()] {
             check_resources(machine).unwrap();
         }
+    }
+
+    #[test]
+    fn every_state_name_is_a_state_of_its_asl_file_and_back() {
+        // Given the two definitions, then each enum names exactly their states
+        check_states::<BookingState>(booking_state_machine()).unwrap();
+        check_states::<CancelState>(cancel_state_machine()).unwrap();
+        for s in BookingState::ALL {
+            assert!(
+                booking_state_machine().states.contains_key(s.as_str()),
+                "{s}"
+            );
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        for s in CancelState::ALL {
+            assert!(
+                cancel_state_machine().states.contains_key(s.as_str()),
+                "{s}"
+            );
+        }
+        // And a state the code does not name is refused at start-up
+        let machine = StateMachine::parse(
+            &json!({"StartAt": "Hold", "States": {"Hold": {"Type": "Succeed"}}}).to_string(),
+        )
+        .unwrap();
+        let error = check_states::<BookingState>(&machine)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("no state Charge"), "{error}");
+        let error = check_states::<CancelState>(&machine)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("state Hold has no name"), "{error}");
     }
 }

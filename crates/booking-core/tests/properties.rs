@@ -228,7 +228,7 @@ impl Model {
                 r.id
             );
             if let Some(c) = charges.first() {
-                prop_assert_eq!(c.amount, r.amount());
+                prop_assert_eq!(c.amount, r.amount);
             }
             if let Some(refund) = refunds.first() {
                 prop_assert!(!charges.is_empty(), "a refund without a charge");
@@ -291,8 +291,8 @@ impl Model {
             .await
             .iter()
             .map(|r| match r.status {
-                Status::Confirmed => r.amount_minor,
-                Status::Cancelled => r.amount_minor - r.refund_due_minor.unwrap_or(0),
+                Status::Confirmed => r.amount.minor,
+                Status::Cancelled => r.amount.minor - r.refund_due_minor.unwrap_or(0),
                 Status::PendingPayment => panic!("{} still pending after settling", r.id),
                 _ => 0,
             })

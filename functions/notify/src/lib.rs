@@ -75,7 +75,7 @@ mod tests {
         let to = serde_json::from_str::<Notification>(first.body.as_deref().unwrap())
             .unwrap()
             .customer_email;
-        outbox.fail_for(&to);
+        outbox.fail_for(to.as_str());
         let first_id = first.message_id.clone().unwrap();
 
         // When the handler runs

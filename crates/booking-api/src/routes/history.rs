@@ -11,7 +11,7 @@ use booking_core::{
     reservation::Status,
     reservations::When,
 };
-use jiff::{Timestamp, tz::TimeZone};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -127,20 +127,20 @@ pub(crate) struct HistoryItem {
 impl HistoryItem {
     fn new(l: &Ledgered, now: Timestamp) -> Self {
         let r = &l.reservation;
-        let tz = TimeZone::get(&r.time_zone).unwrap_or(TimeZone::UTC);
+        let tz = r.time_zone.time_zone().clone();
         HistoryItem {
             id: r.id,
             status: r.status,
             service_id: r.service_id,
             service_name: r.service_name.clone(),
-            time_zone: r.time_zone.clone(),
+            time_zone: r.time_zone.name().to_owned(),
             start: r.start,
             end: r.end,
             start_local: rfc3339(r.start, &tz),
             end_local: rfc3339(r.end, &tz),
             upcoming: r.start >= now,
-            amount_minor: r.amount_minor,
-            currency: r.currency.code().to_owned(),
+            amount_minor: r.amount.minor,
+            currency: r.amount.currency.code().to_owned(),
             charged_minor: l.charged_minor(),
             refunded_minor: l.refunded_minor(),
             payments: l

@@ -8,6 +8,7 @@ use axum::{
 use booking_core::{
     availability::rfc3339,
     error::Problems,
+    idempotency::IdempotencyKey,
     ids::{ReservationId, ServiceId},
     payment::{EntryKind, LedgerEntry, PaymentMethod},
     ports::{ReservationCursor, ReservationFilter},
@@ -15,7 +16,7 @@ use booking_core::{
     reservations::NewBooking,
     time::parse_instant,
 };
-use jiff::{Timestamp, tz::TimeZone};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -64,9 +65,8 @@ pub(crate) struct NewReservation {
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
-/// 1 to 255 visible ASCII characters, as the IETF idempotency-key draft suggests (a UUID
-/// or ULID in practice).
-fn idempotency_key(headers: &HeaderMap) -> Result<String, Problem> {
+/// The `Idempotency-Key` header, read by [`IdempotencyKey::parse`] (whose rule it is).
+fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Problem> {
     let key = headers.get(IDEMPOTENCY_KEY).ok_or_else(|| {
         Problem::invalid(
             IDEMPOTENCY_KEY,
@@ -74,13 +74,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Problem> {
         )
     })?;
     let key = key.to_str().unwrap_or_default();
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-        return Err(Problem::invalid(
-            IDEMPOTENCY_KEY,
-            "must be 1 to 255 visible ASCII characters",
-        ));
-    }
-    Ok(key.to_owned())
+    IdempotencyKey::parse(IDEMPOTENCY_KEY, key).map_err(|e| Problem::validation(vec![e]))
 }
 
 /// `POST /api/reservations`: validates, then runs the booking workflow (hold, charge,
@@ -386,7 +380,7 @@ pub struct ReservationView {
 
 impl ReservationView {
     pub(crate) fn new(r: &Reservation, ledger: Option<&[LedgerEntry]>) -> Self {
-        let tz = TimeZone::get(&r.time_zone).unwrap_or(TimeZone::UTC);
+        let tz = r.time_zone.time_zone().clone();
         let entry = |kind| ledger.and_then(|l| l.iter().find(|e| e.kind == kind));
         let charge = entry(EntryKind::Charge);
         let refund = match (entry(EntryKind::Refund), r.refund_due_minor) {
@@ -410,9 +404,9 @@ impl ReservationView {
             service_name: r.service_name.clone(),
             start: rfc3339(r.start, &tz),
             end: rfc3339(r.end, &tz),
-            time_zone: r.time_zone.clone(),
-            amount_minor: r.amount_minor,
-            currency: r.currency.code().to_owned(),
+            time_zone: r.time_zone.name().to_owned(),
+            amount_minor: r.amount.minor,
+            currency: r.amount.currency.code().to_owned(),
             payment: PaymentView {
                 method: r.payment_method.as_str(),
                 reference: r.payment_reference.clone(),
@@ -420,7 +414,7 @@ impl ReservationView {
                 // of the full price went through: Confirm requires it.
                 charged_minor: match (ledger, &r.payment_reference) {
                     (Some(_), _) => charge.map(|e| e.amount.minor),
-                    (None, Some(_)) => Some(r.amount_minor),
+                    (None, Some(_)) => Some(r.amount.minor),
                     (None, None) => None,
                 },
             },

@@ -73,7 +73,7 @@ pub struct Failure {
 impl From<&reservation::Failure> for Failure {
     fn from(f: &reservation::Failure) -> Self {
         Failure {
-            code: f.code.clone(),
+            code: f.code.as_str().to_owned(),
             message: f.message.clone(),
         }
     }

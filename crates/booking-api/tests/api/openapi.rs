@@ -535,7 +535,7 @@ fn the_response_schemas_match_what_the_views_send() {
         &doc,
         "Failure",
         wire::reservation::Failure::from(&Failure {
-            code: "PaymentDeclined".into(),
+            code: booking_core::booking::FailureCode::parse("PaymentDeclined"),
             message: "declined".into(),
         }),
     );

@@ -10,7 +10,7 @@ use booking_core::{
 };
 
 use super::{
-    ATTEMPTS, Attempts, Item, PutNew, Table, doc, from_doc, is_condition_failed, key, query_items,
+    ATTEMPTS, Attempts, Item, PutNew, Table, doc, from_doc, is_condition_failed, key, query_docs,
     s, sdk_err, store_err,
 };
 
@@ -76,17 +76,11 @@ impl CatalogStore for DynamoCatalog {
     async fn list(&self, include_inactive: bool) -> Result<Vec<Service>, Error> {
         let query = self
             .table
-            .client
             .query()
-            .table_name(&self.table.name)
             .index_name("GSI3")
             .key_condition_expression("GSI3PK = :pk")
             .expression_attribute_values(":pk", s("SERVICES"));
-        let mut services = query_items(query, None)
-            .await?
-            .iter()
-            .map(from_doc)
-            .collect::<Result<Vec<Service>, Error>>()?;
+        let mut services: Vec<Service> = query_docs(query).await?;
         services.retain(|s| include_inactive || s.active);
         Ok(services)
     }

@@ -10,7 +10,7 @@ use booking_core::{
 use jiff::Timestamp;
 
 use super::{
-    ATTEMPTS, Item, PutNew, Table, doc, from_doc, key, padded, query_items,
+    ATTEMPTS, Item, PutNew, Table, doc, from_doc, key, padded, query_docs,
     reservations::reservation_pk, s, store_err,
 };
 
@@ -83,18 +83,12 @@ impl PaymentLedger for DynamoLedger {
     async fn entries(&self, reservation: ReservationId) -> Result<Vec<LedgerEntry>, Error> {
         let query = self
             .table
-            .client
             .query()
-            .table_name(&self.table.name)
             .consistent_read(true)
             .key_condition_expression("PK = :pk AND begins_with(SK, :ledger)")
             .expression_attribute_values(":pk", s(reservation_pk(reservation)))
             .expression_attribute_values(":ledger", s("LEDGER#"));
-        let mut entries = query_items(query, None)
-            .await?
-            .iter()
-            .map(from_doc)
-            .collect::<Result<Vec<LedgerEntry>, Error>>()?;
+        let mut entries: Vec<LedgerEntry> = query_docs(query).await?;
         entries.sort_by_key(|e| e.at);
         Ok(entries)
     }
@@ -123,19 +117,13 @@ impl PaymentLedger for DynamoLedger {
         // every entry of `to`'s millisecond); the exact instants decide `[from, to)`.
         let query = self
             .table
-            .client
             .query()
-            .table_name(&self.table.name)
             .index_name("GSI3")
             .key_condition_expression("GSI3PK = :pk AND GSI3SK BETWEEN :from AND :to")
             .expression_attribute_values(":pk", s("LEDGER"))
             .expression_attribute_values(":from", s(padded(from.as_millisecond())))
             .expression_attribute_values(":to", s(format!("{}$", padded(to.as_millisecond()))));
-        let mut entries = query_items(query, None)
-            .await?
-            .iter()
-            .map(from_doc)
-            .collect::<Result<Vec<LedgerEntry>, Error>>()?;
+        let mut entries: Vec<LedgerEntry> = query_docs(query).await?;
         entries.retain(|e| e.at >= from && e.at < to);
         entries.sort_by_key(|e| e.at);
         Ok(entries)

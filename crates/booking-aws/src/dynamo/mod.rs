@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::{
     Client,
     error::SdkError,
+    operation::query::builders::QueryFluentBuilder,
     types::{AttributeValue, Put, TransactWriteItem},
 };
 use booking_core::Error;
@@ -40,6 +41,11 @@ impl Table {
             client,
             name: name.into(),
         }
+    }
+
+    /// A Query of this table, to be given its index and conditions.
+    pub fn query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(&self.name)
     }
 
     /// GetItem with a strongly consistent read: the item under `key`, if any.
@@ -219,7 +225,7 @@ pub fn get_n(item: &Item, name: &str) -> Option<i64> {
 /// Runs a Query page after page (following `LastEvaluatedKey`) until the results end or
 /// `want` items are in hand; a page can stop at 1 MB long before its `Limit`.
 pub async fn query_items(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    query: QueryFluentBuilder,
     want: Option<usize>,
 ) -> Result<Vec<Item>, Error> {
     let mut items = Vec::new();
@@ -240,6 +246,15 @@ pub async fn query_items(
             return Ok(items);
         }
     }
+}
+
+/// Every entity a Query finds, read back from the items' `doc`s.
+pub async fn query_docs<T: DeserializeOwned>(query: QueryFluentBuilder) -> Result<Vec<T>, Error> {
+    query_items(query, None)
+        .await?
+        .iter()
+        .map(from_doc)
+        .collect()
 }
 
 /// True when DynamoDB refused a write because its condition did not hold.

@@ -125,9 +125,7 @@ impl UserStore for DynamoUsers {
         let want = limit.saturating_add(1);
         let mut query = self
             .table
-            .client
             .query()
-            .table_name(&self.table.name)
             .index_name("GSI3")
             .limit(i32::try_from(want).unwrap_or(i32::MAX))
             .expression_attribute_values(":pk", s("USERS"));

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, payment::PaymentError};
+use crate::{Error, FieldError, payment::PaymentError};
 
 /// A task failure, with the stable name the state machine's Retry and Catch match on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,22 +36,138 @@ pub enum TaskError {
     ServiceUnavailable(String),
 }
 
+/// The stable name of a [`TaskError`]: what the ASL files' `ErrorEquals` and Lambda's
+/// `errorType` say, and what a failed reservation records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FailureKind {
+    SlotUnavailable,
+    HoldExpired,
+    PaymentDeclined,
+    PaymentTransient,
+    InvalidRequest,
+    RuleViolation,
+    LimitExceeded,
+    NotCancellable,
+    NotFound,
+    StoreUnavailable,
+    ServiceUnavailable,
+}
+
+impl FailureKind {
+    pub const ALL: [FailureKind; 11] = [
+        FailureKind::SlotUnavailable,
+        FailureKind::HoldExpired,
+        FailureKind::PaymentDeclined,
+        FailureKind::PaymentTransient,
+        FailureKind::InvalidRequest,
+        FailureKind::RuleViolation,
+        FailureKind::LimitExceeded,
+        FailureKind::NotCancellable,
+        FailureKind::NotFound,
+        FailureKind::StoreUnavailable,
+        FailureKind::ServiceUnavailable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::SlotUnavailable => "SlotUnavailable",
+            FailureKind::HoldExpired => "HoldExpired",
+            FailureKind::PaymentDeclined => "PaymentDeclined",
+            FailureKind::PaymentTransient => "PaymentTransient",
+            FailureKind::InvalidRequest => "InvalidRequest",
+            FailureKind::RuleViolation => "RuleViolation",
+            FailureKind::LimitExceeded => "LimitExceeded",
+            FailureKind::NotCancellable => "NotCancellable",
+            FailureKind::NotFound => "NotFound",
+            FailureKind::StoreUnavailable => "StoreUnavailable",
+            FailureKind::ServiceUnavailable => "ServiceUnavailable",
+        }
+    }
+
+    /// The kind named `name`, if it is one of ours.
+    pub fn parse(name: &str) -> Option<Self> {
+        FailureKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The error of this kind with `message` (for a rule violation, `field: reason`).
+    pub fn error(self, message: String) -> TaskError {
+        let m = message;
+        match self {
+            FailureKind::SlotUnavailable => TaskError::SlotUnavailable(m),
+            FailureKind::HoldExpired => TaskError::HoldExpired(m),
+            FailureKind::PaymentDeclined => TaskError::PaymentDeclined(m),
+            FailureKind::PaymentTransient => TaskError::PaymentTransient(m),
+            FailureKind::InvalidRequest => TaskError::InvalidRequest(m),
+            FailureKind::RuleViolation => {
+                let FieldError { field, reason } =
+                    m.parse().unwrap_or_else(|()| FieldError::new("start", m));
+                TaskError::RuleViolation { field, reason }
+            }
+            FailureKind::LimitExceeded => TaskError::LimitExceeded(m),
+            FailureKind::NotCancellable => TaskError::NotCancellable(m),
+            FailureKind::NotFound => TaskError::NotFound(m),
+            FailureKind::StoreUnavailable => TaskError::StoreUnavailable(m),
+            FailureKind::ServiceUnavailable => TaskError::ServiceUnavailable(m),
+        }
+    }
+}
+
+/// The error a booking failed with, as a reservation records it: one of the tasks'
+/// [`FailureKind`]s, or one of the platform's own, raised past a task's retries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FailureCode {
+    Task(FailureKind),
+    /// `States.Timeout`, `Lambda.ServiceException`, ...: nothing the client did.
+    Platform(String),
+}
+
+impl FailureCode {
+    /// The code of the error named `name` (a [`TaskFailure`]'s `Error`).
+    pub fn parse(name: &str) -> Self {
+        FailureKind::parse(name)
+            .map_or_else(|| FailureCode::Platform(name.to_owned()), FailureCode::Task)
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            FailureCode::Task(kind) => kind.as_str(),
+            FailureCode::Platform(name) => name,
+        }
+    }
+
+    /// The error to answer with: a task's as it was; the platform's, whose failure is not
+    /// the client's, as [`TaskError::ServiceUnavailable`] naming it.
+    pub fn error(&self, message: String) -> TaskError {
+        match self {
+            FailureCode::Task(kind) => kind.error(message),
+            FailureCode::Platform(name) => {
+                TaskError::ServiceUnavailable(format!("{name}: {message}"))
+            }
+        }
+    }
+}
+
 impl TaskError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            TaskError::SlotUnavailable(_) => FailureKind::SlotUnavailable,
+            TaskError::HoldExpired(_) => FailureKind::HoldExpired,
+            TaskError::PaymentDeclined(_) => FailureKind::PaymentDeclined,
+            TaskError::PaymentTransient(_) => FailureKind::PaymentTransient,
+            TaskError::InvalidRequest(_) => FailureKind::InvalidRequest,
+            TaskError::RuleViolation { .. } => FailureKind::RuleViolation,
+            TaskError::LimitExceeded(_) => FailureKind::LimitExceeded,
+            TaskError::NotCancellable(_) => FailureKind::NotCancellable,
+            TaskError::NotFound(_) => FailureKind::NotFound,
+            TaskError::StoreUnavailable(_) => FailureKind::StoreUnavailable,
+            TaskError::ServiceUnavailable(_) => FailureKind::ServiceUnavailable,
+        }
+    }
+
     /// The error name in the ASL files (`ErrorEquals`) and in Lambda's `errorType`.
     pub fn name(&self) -> &'static str {
-        match self {
-            TaskError::SlotUnavailable(_) => "SlotUnavailable",
-            TaskError::HoldExpired(_) => "HoldExpired",
-            TaskError::PaymentDeclined(_) => "PaymentDeclined",
-            TaskError::PaymentTransient(_) => "PaymentTransient",
-            TaskError::InvalidRequest(_) => "InvalidRequest",
-            TaskError::RuleViolation { .. } => "RuleViolation",
-            TaskError::LimitExceeded(_) => "LimitExceeded",
-            TaskError::NotCancellable(_) => "NotCancellable",
-            TaskError::NotFound(_) => "NotFound",
-            TaskError::StoreUnavailable(_) => "StoreUnavailable",
-            TaskError::ServiceUnavailable(_) => "ServiceUnavailable",
-        }
+        self.kind().as_str()
     }
 
     /// The error as Step Functions carries it into a Catch (`{"Error", "Cause"}`).
@@ -59,31 +175,6 @@ impl TaskError {
         TaskFailure {
             error: self.name().to_owned(),
             cause: self.to_string(),
-        }
-    }
-
-    /// Rebuilds an error from a recorded failure (an idempotent replay of a failed booking).
-    pub fn from_failure(code: &str, message: &str) -> TaskError {
-        let m = message.to_owned();
-        match code {
-            "SlotUnavailable" => TaskError::SlotUnavailable(m),
-            "HoldExpired" => TaskError::HoldExpired(m),
-            "PaymentDeclined" => TaskError::PaymentDeclined(m),
-            "PaymentTransient" => TaskError::PaymentTransient(m),
-            "LimitExceeded" => TaskError::LimitExceeded(m),
-            "NotCancellable" => TaskError::NotCancellable(m),
-            "NotFound" => TaskError::NotFound(m),
-            "RuleViolation" => {
-                let (field, reason) = m.split_once(": ").unwrap_or(("start", &m));
-                TaskError::RuleViolation {
-                    field: field.into(),
-                    reason: reason.into(),
-                }
-            }
-            "StoreUnavailable" => TaskError::StoreUnavailable(m),
-            "InvalidRequest" => TaskError::InvalidRequest(m),
-            // States.Timeout, States.TaskFailed, Lambda.* after their retries, ...
-            _ => TaskError::ServiceUnavailable(format!("{code}: {m}")),
         }
     }
 }
@@ -138,6 +229,6 @@ impl TaskFailure {
     }
 
     pub fn to_error(&self) -> TaskError {
-        TaskError::from_failure(&self.error, &self.message())
+        FailureCode::parse(&self.error).error(self.message())
     }
 }

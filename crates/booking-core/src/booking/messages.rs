@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    idempotency::{Fingerprint, IdempotencyKey},
     ids::{ReservationId, ServiceId, UserId},
     notify::Notification,
     payment::PaymentMethod,
@@ -19,14 +20,18 @@ pub struct BookingRequest {
     pub service_id: ServiceId,
     pub start: Timestamp,
     pub payment_method: PaymentMethod,
-    pub idempotency_key: String,
+    pub idempotency_key: IdempotencyKey,
     /// Canonical form of the request, to tell a replay from a reused key.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
 }
 
 impl BookingRequest {
-    pub fn fingerprint_of(service: ServiceId, start: Timestamp, method: PaymentMethod) -> String {
-        format!("{service}|{}|{}", start.as_millisecond(), method.as_str())
+    pub fn fingerprint_of(
+        service: ServiceId,
+        start: Timestamp,
+        method: PaymentMethod,
+    ) -> Fingerprint {
+        Fingerprint::of(service, start, method)
     }
 }
 

@@ -17,6 +17,7 @@ use jiff::SignedDuration;
 use crate::{
     availability::check_start,
     ids::ReservationId,
+    money::Money,
     notify::{Notification, NotificationEvent},
     payment::{EntryKind, LedgerEntry, PaymentGateway, PaymentLedger},
     ports::{CatalogStore, Clock, Held, ReservationStore, SettingsStore, UserStore},
@@ -96,7 +97,7 @@ impl Booking {
             .get(req.customer_id)
             .await?
             .ok_or_else(|| TaskError::InvalidRequest("unknown customer".into()))?;
-        let settings = self.settings.get().await?.unwrap_or_default();
+        let settings = self.settings.current().await?;
         let (end, units) = check_start(&settings, &service, req.start, now)?;
         let actor = Actor::User {
             id: customer.id,
@@ -107,20 +108,22 @@ impl Booking {
             customer_id: customer.id,
             service_id: service.id,
             service_name: service.name.clone(),
-            customer_email: customer.email.to_string(),
+            customer_email: customer.email.clone(),
             customer_name: customer.name.clone(),
-            time_zone: settings.time_zone_name().to_owned(),
+            time_zone: settings.zone().clone(),
             start: req.start,
             end,
             units,
             status: Status::PendingPayment,
-            amount_minor: service.price_minor,
-            currency: service.currency,
+            amount: Money {
+                minor: service.price_minor,
+                currency: service.currency,
+            },
             payment_method: req.payment_method,
             payment_reference: None,
             refund_due_minor: None,
             idempotency_key: req.idempotency_key.clone(),
-            fingerprint: req.fingerprint.clone(),
+            fingerprint: req.fingerprint,
             hold_expires_at: now + self.config.hold_ttl,
             failure: None,
             history: vec![StatusChange {
@@ -168,7 +171,7 @@ impl Booking {
         }
         let reference = self
             .gateway
-            .charge(&format!("charge-{id}"), r.amount(), r.payment_method)
+            .charge(&format!("charge-{id}"), r.amount, r.payment_method)
             .await?;
         let entry = self
             .ledger
@@ -176,7 +179,7 @@ impl Booking {
                 reservation_id: id,
                 service_id: r.service_id,
                 kind: EntryKind::Charge,
-                amount: r.amount(),
+                amount: r.amount,
                 gateway_reference: reference,
                 at: now,
             })
@@ -250,7 +253,7 @@ impl Booking {
                 refund_reference: None,
             });
         }
-        let amount = crate::money::Money {
+        let amount = Money {
             minor: due,
             currency: charge.amount.currency,
         };
@@ -285,7 +288,7 @@ impl Booking {
         error: Option<&TaskFailure>,
     ) -> Result<ReleaseOutput, TaskError> {
         let failure = error.map(|e| Failure {
-            code: e.error.clone(),
+            code: FailureCode::parse(&e.error),
             message: e.message(),
         });
         let r = self
@@ -373,7 +376,7 @@ fn replay(existing: Reservation, req: &BookingRequest) -> Result<HoldOutput, Tas
         ));
     }
     if let (Status::Failed, Some(f)) = (existing.status, &existing.failure) {
-        return Err(TaskError::from_failure(&f.code, &f.message));
+        return Err(f.to_error());
     }
     Ok(HoldOutput {
         reservation_id: existing.id,
@@ -382,11 +385,15 @@ fn replay(existing: Reservation, req: &BookingRequest) -> Result<HoldOutput, Tas
 }
 
 /// Why a booking failed, in words for the customer's email.
-fn customer_reason(code: &str) -> String {
+fn customer_reason(code: &FailureCode) -> String {
     match code {
-        "PaymentDeclined" => "your card was declined; no money was taken".into(),
-        "PaymentTransient" => "the payment could not be processed; no money was taken".into(),
-        "HoldExpired" => {
+        FailureCode::Task(FailureKind::PaymentDeclined) => {
+            "your card was declined; no money was taken".into()
+        }
+        FailureCode::Task(FailureKind::PaymentTransient) => {
+            "the payment could not be processed; no money was taken".into()
+        }
+        FailureCode::Task(FailureKind::HoldExpired) => {
             "the slot was held for too long before payment completed; any payment has been refunded"
                 .into()
         }
@@ -408,9 +415,9 @@ pub fn notification(
         service_name: r.service_name.clone(),
         start: r.start,
         end: r.end,
-        time_zone: r.time_zone.clone(),
-        amount_minor: r.amount_minor,
-        currency: r.currency.code().to_owned(),
+        time_zone: r.time_zone.name().to_owned(),
+        amount_minor: r.amount.minor,
+        currency: r.amount.currency.code().to_owned(),
         payment_reference: r.payment_reference.clone(),
         refund_minor: (event == NotificationEvent::Cancelled)
             .then_some(r.refund_due_minor.unwrap_or(0)),
@@ -440,6 +447,20 @@ mod tests {
         let bad =
             BookingConfig::from_vars(|k| (k == "BOOKING_MAX_ACTIVE_HOLDS").then(|| "0".into()));
         assert!(bad.unwrap_err().contains("BOOKING_MAX_ACTIVE_HOLDS"));
+    }
+
+    #[test]
+    fn failure_kinds_are_serialised_by_their_asl_names() {
+        for kind in FailureKind::ALL {
+            // Given each kind, then serde, as_str and parse agree, and its error has that kind
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(FailureKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(FailureCode::parse(kind.as_str()), FailureCode::Task(kind));
+            assert_eq!(kind.error("start: m".into()).kind(), kind);
+        }
+        let platform = FailureCode::parse("States.Timeout");
+        assert_eq!(platform, FailureCode::Platform("States.Timeout".into()));
+        assert_eq!(serde_json::to_value(&platform).unwrap(), "States.Timeout");
     }
 
     #[test]

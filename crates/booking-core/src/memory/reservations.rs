@@ -56,6 +56,21 @@ impl ReservationsInner {
     }
 }
 
+impl MemoryReservations {
+    /// Applies one of [`Reservation`]'s own changes to the stored `id` and returns it as
+    /// it is after (unchanged when the change changed nothing).
+    fn change<T>(
+        &self,
+        id: ReservationId,
+        change: impl FnOnce(&mut Reservation) -> Result<T, Error>,
+    ) -> Result<Reservation, Error> {
+        let mut g = lock(&self.inner);
+        let r = g.get_mut(id)?;
+        change(r)?;
+        Ok(r.clone())
+    }
+}
+
 /// Reservations and slot claims in memory; one mutex makes each operation atomic, as the
 /// DynamoDB adapter's transactions are.
 #[derive(Debug, Default)]
@@ -128,10 +143,7 @@ impl ReservationStore for MemoryReservations {
         payment_reference: &str,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        let mut g = lock(&self.inner);
-        let r = g.get_mut(id)?;
-        r.confirm(payment_reference, now)?;
-        Ok(r.clone())
+        self.change(id, |r| r.confirm(payment_reference, now))
     }
 
     async fn release(
@@ -156,10 +168,7 @@ impl ReservationStore for MemoryReservations {
         reason: &str,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        let mut g = lock(&self.inner);
-        let r = g.get_mut(id)?;
-        r.cancel(refund_due_minor, actor, reason, now)?;
-        Ok(r.clone())
+        self.change(id, |r| r.cancel(refund_due_minor, actor, reason, now))
     }
 
     async fn record_visit(
@@ -169,10 +178,7 @@ impl ReservationStore for MemoryReservations {
         actor: Actor,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        let mut g = lock(&self.inner);
-        let r = g.get_mut(id)?;
-        r.record_visit(outcome, actor, now)?;
-        Ok(r.clone())
+        self.change(id, |r| r.record_visit(outcome, actor, now))
     }
 
     async fn list(

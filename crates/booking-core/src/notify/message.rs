@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ReservationId;
+use crate::{ids::ReservationId, user::Email};
 
 /// What happened to a reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,7 +20,7 @@ pub enum NotificationEvent {
 pub struct Notification {
     pub event: NotificationEvent,
     pub reservation_id: ReservationId,
-    pub customer_email: String,
+    pub customer_email: Email,
     pub customer_name: String,
     pub service_name: String,
     pub start: Timestamp,

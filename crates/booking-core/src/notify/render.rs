@@ -6,6 +6,7 @@ use jiff::{ZonedDateTime, tz::TimeZone};
 use crate::{
     Error, FieldError,
     money::{Currency, Money},
+    time::Zone,
 };
 
 use super::*;
@@ -84,28 +85,16 @@ pub fn render(n: &Notification) -> Result<OutgoingEmail, Error> {
             }
         }
     };
-    Ok(content.into_email(n.customer_email.clone(), &n.customer_name))
+    Ok(content.into_email(n.customer_email.to_string(), &n.customer_name))
 }
 
 fn validate(n: &Notification) -> Result<(TimeZone, Currency), Error> {
-    let tz = TimeZone::get(&n.time_zone).map_err(|_| {
-        FieldError::new(
-            "timeZone",
-            "must be an IANA time zone name such as Europe/Madrid",
-        )
-    });
+    let tz = Zone::parse("timeZone", &n.time_zone).map(|z| z.time_zone().clone());
     let currency = Currency::parse("currency", &n.currency);
     let mut problems: Vec<FieldError> = tz.as_ref().err().into_iter().cloned().collect();
     problems.extend(currency.as_ref().err().cloned());
     if n.end <= n.start {
         problems.push(FieldError::new("end", "must be after start"));
-    }
-    let email = &n.customer_email;
-    if !email.contains('@') || email.chars().any(char::is_control) {
-        problems.push(FieldError::new(
-            "customerEmail",
-            "must be a single email address",
-        ));
     }
     match (tz, currency) {
         (Ok(tz), Ok(currency)) if problems.is_empty() => Ok((tz, currency)),

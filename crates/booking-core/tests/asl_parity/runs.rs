@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use booking_core::{
     booking::{BookingRequest, CancelRequest},
+    idempotency::IdempotencyKey,
     ids::{ReservationId, ServiceId, UserId},
     payment::PaymentMethod,
     reservation::Actor,
@@ -37,6 +38,11 @@ pub fn run(outcome: Outcome, trace: Vec<String>, tasks_calls: &Arc<Mutex<Vec<Str
     }
 }
 
+/// A typed trace as the interpreter's names.
+fn names(trace: &[impl ToString]) -> Vec<String> {
+    trace.iter().map(ToString::to_string).collect()
+}
+
 pub fn booking_request() -> BookingRequest {
     let service_id = ServiceId::new();
     let start = at("2030-03-01T10:00:00Z");
@@ -46,7 +52,7 @@ pub fn booking_request() -> BookingRequest {
         service_id,
         start,
         payment_method: PaymentMethod::CardVisa,
-        idempotency_key: "key-1".into(),
+        idempotency_key: IdempotencyKey::parse("key", "key-1").unwrap(),
         fingerprint: BookingRequest::fingerprint_of(service_id, start, PaymentMethod::CardVisa),
     }
 }
@@ -77,7 +83,7 @@ pub async fn book_in_process(req: &BookingRequest, script: &[(&'static str, Step
     let (outcome, trace) = InProcessWorkflow::new(tasks.clone(), Arc::new(tasks), 0.0)
         .book_traced(req)
         .await;
-    run(outcome, trace, &calls)
+    run(outcome, names(&trace), &calls)
 }
 
 /// Books through the in-process runner, which executes `statemachine/booking.asl.json`.
@@ -92,7 +98,7 @@ pub async fn cancel(script: &[(&'static str, Step)]) -> Run {
     let (outcome, trace) = InProcessWorkflow::new(tasks.clone(), Arc::new(tasks), 0.0)
         .cancel_traced(&cancel_request())
         .await;
-    run(outcome, trace, &calls)
+    run(outcome, names(&trace), &calls)
 }
 
 pub fn failed(run: &Run) -> &str {

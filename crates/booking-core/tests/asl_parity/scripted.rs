@@ -16,6 +16,7 @@ use booking_core::{
     ids::ReservationId,
     notify::{Notification, NotificationEvent},
     ports::NotificationQueue,
+    user::Email,
     workflow::BookingTasks,
 };
 use jiff::Timestamp;
@@ -97,7 +98,11 @@ impl ScriptedTasks {
 
 /// The [`TaskError`] whose `name()` is `name`.
 pub fn task_error(name: &str) -> TaskError {
-    let e = TaskError::from_failure(name, &format!("start: scripted {name}"));
+    let e = TaskFailure {
+        error: name.to_owned(),
+        cause: format!("start: scripted {name}"),
+    }
+    .to_error();
     assert_eq!(e.name(), name, "no TaskError is named {name}");
     e
 }
@@ -110,7 +115,7 @@ pub fn notice(id: ReservationId, event: NotificationEvent) -> Notification {
     Notification {
         event,
         reservation_id: id,
-        customer_email: "ana@example.com".into(),
+        customer_email: Email::parse("ana@example.com").unwrap(),
         customer_name: "Ana".into(),
         service_name: "Haircut".into(),
         start: at("2030-03-01T10:00:00Z"),

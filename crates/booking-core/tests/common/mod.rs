@@ -9,6 +9,7 @@ use std::sync::Arc;
 use booking_core::{
     booking::{Booking, BookingConfig, BookingRequest},
     catalog::{CancellationPolicy, Catalog, NewService},
+    idempotency::IdempotencyKey,
     ids::{ReservationId, ServiceId, UserId},
     memory::{
         FixedClock, MemoryCatalog, MemoryLedger, MemoryQueue, MemoryReservations, MemorySettings,
@@ -121,7 +122,8 @@ impl World {
             service_id: service,
             start,
             payment_method: pm,
-            idempotency_key: ReservationId::new().to_string(),
+            idempotency_key: IdempotencyKey::parse("key", &ReservationId::new().to_string())
+                .unwrap(),
             fingerprint: BookingRequest::fingerprint_of(service, start, pm),
         }
     }

@@ -81,14 +81,22 @@ impl DynamoReservations {
         Ok((claims, found))
     }
 
-    /// Removes `id` from every claim item and the customer's item that still lists it.
+    /// The claim items of every unit `r` takes, and its customer's bookings item.
+    pub(super) async fn claims_of(&self, r: &Reservation) -> Result<Claims, Error> {
+        let units: BTreeSet<Timestamp> = r.units.iter().copied().collect();
+        let (claims, _) = self
+            .read_claims(r.service_id, &units, r.customer_id, None)
+            .await?;
+        Ok(claims)
+    }
+
+    /// Removes `r` from every claim item and its customer's item that still lists it.
     pub(super) fn free(
         &self,
-        id: ReservationId,
+        r: &Reservation,
         claims: &Claims,
-        customer: UserId,
     ) -> Result<Vec<TransactWriteItem>, Error> {
-        let id = id.to_string();
+        let (id, customer) = (r.id.to_string(), r.customer_id);
         let mut writes: Vec<_> = claims
             .units
             .iter()

@@ -199,10 +199,7 @@ impl ReservationStore for DynamoReservations {
             if !next.confirm(payment_reference, now)? {
                 return Ok(Step::Done(r));
             }
-            let units: BTreeSet<Timestamp> = r.units.iter().copied().collect();
-            let (claims, _) = self
-                .read_claims(r.service_id, &units, r.customer_id, None)
-                .await?;
+            let claims = self.claims_of(&r).await?;
             if claims.units.iter().any(|(_, h, _)| !h.contains_key(holder)) {
                 // Only two writes take a holder away: a release or cancel, which change the
                 // reservation, and a later hold that judged this one expired by its clock.
@@ -213,7 +210,7 @@ impl ReservationStore for DynamoReservations {
                 return Ok(Step::Again);
             }
 
-            let mut writes = Vec::with_capacity(units.len() + 2);
+            let mut writes = Vec::with_capacity(claims.units.len() + 2);
             let put = Put::builder()
                 .table_name(self.name())
                 .set_item(Some(reservation_item(&next)?))
@@ -231,7 +228,7 @@ impl ReservationStore for DynamoReservations {
                 .build()
                 .map_err(store_err)?;
             writes.push(TransactWriteItem::builder().put(put).build());
-            for unit in &units {
+            for (unit, _, _) in &claims.units {
                 writes.push(update(
                     self.name(),
                     claim_key(r.service_id, *unit),
@@ -273,15 +270,12 @@ impl ReservationStore for DynamoReservations {
             let r = self.read(id).await?.ok_or_else(missing)?;
             let mut next = r.clone();
             let next = next.fail_for_release(failure.clone(), now)?.then_some(next);
-            let units: BTreeSet<Timestamp> = r.units.iter().copied().collect();
-            let (claims, _) = self
-                .read_claims(r.service_id, &units, r.customer_id, None)
-                .await?;
-            let mut writes = Vec::with_capacity(units.len() + 2);
+            let frees = self.free(&r, &self.claims_of(&r).await?)?;
+            let mut writes = Vec::with_capacity(frees.len() + 1);
             if let Some(next) = &next {
                 writes.push(put_changed(self.name(), next, &r)?);
             }
-            writes.extend(self.free(id, &claims, r.customer_id)?);
+            writes.extend(frees);
             if writes.is_empty() {
                 return Ok(Step::Done(r));
             }
@@ -326,12 +320,9 @@ impl ReservationStore for DynamoReservations {
             let mut next = r.clone();
             next.cancel(refund_due_minor, actor, reason, now)?;
             // A cancelled reservation occupies nothing: its claims go with the status change.
-            let units: BTreeSet<Timestamp> = r.units.iter().copied().collect();
-            let (claims, _) = self
-                .read_claims(r.service_id, &units, r.customer_id, None)
-                .await?;
+            let claims = self.claims_of(&r).await?;
             let mut writes = vec![put_changed(self.name(), &next, &r)?];
-            writes.extend(self.free(id, &claims, r.customer_id)?);
+            writes.extend(self.free(&r, &claims)?);
             Ok(Step::Write(writes, next))
         })
         .await

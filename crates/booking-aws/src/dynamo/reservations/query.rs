@@ -81,9 +81,7 @@ impl DynamoReservations {
         }
         let query = self
             .table
-            .client
             .query()
-            .table_name(self.name())
             .index_name(index)
             .key_condition_expression(key_condition)
             .set_filter_expression((!conditions.is_empty()).then(|| conditions.join(" AND ")))
@@ -146,9 +144,7 @@ impl ClaimReader for DynamoReservations {
         // strongly consistent reads of the claim items themselves.
         let query: QueryFluentBuilder = self
             .table
-            .client
             .query()
-            .table_name(self.name())
             .index_name("GSI2")
             .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
             .set_expression_attribute_names(Some(names([("#pk", "GSI2PK"), ("#sk", "GSI2SK")])))
