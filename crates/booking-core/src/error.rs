@@ -146,6 +146,16 @@ impl Problems {
         }
     }
 
+    /// An optional parameter parsed by `parse(field, value)` when present; a bad one is kept.
+    pub fn optional<T>(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str, &str) -> Result<T, FieldError>,
+    ) -> Option<T> {
+        value.and_then(|v| self.check(parse(field, v)))
+    }
+
     pub fn push(&mut self, e: FieldError) {
         self.0.push(e);
     }

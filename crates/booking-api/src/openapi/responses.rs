@@ -2,8 +2,10 @@
 //! `responses((status = 401, response = Unauthorized), ...)`. A leaf: it imports nothing
 //! else of this crate, so route modules and the description both use it.
 
+use std::collections::BTreeMap;
+
 use utoipa::{
-    ToResponse,
+    IntoResponses, ToResponse,
     openapi::{
         self, ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type,
     },
@@ -86,4 +88,39 @@ fn retry_after() -> (&'static str, openapi::Header) {
             .description(Some("Seconds to wait before trying again."))
             .build(),
     )
+}
+
+/// Declares a set of the shared responses above, listed in an operation's `responses(...)`
+/// beside its own (`responses((status = 200, ...), AdminBody)`).
+macro_rules! response_sets {
+    ($($(#[$doc:meta])* $name:ident => [$($status:literal $response:ident),+];)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+                BTreeMap::from([$((
+                    $status.to_owned(),
+                    RefOr::Ref(Ref::from_response_name(stringify!($response))),
+                )),+])
+            }
+        }
+    )*};
+}
+
+response_sets! {
+    /// An operation that takes a bearer token.
+    Signed => ["401" Unauthorized, "500" InternalError];
+    /// An operation that takes a bearer token and a JSON body.
+    SignedBody => ["401" Unauthorized, "413" PayloadTooLarge, "415" UnsupportedMediaType,
+        "500" InternalError];
+    /// An admin-only operation.
+    AdminOnly => ["401" Unauthorized, "403" Forbidden, "500" InternalError];
+    /// An admin-only operation with a JSON body.
+    AdminBody => ["401" Unauthorized, "403" Forbidden, "413" PayloadTooLarge,
+        "415" UnsupportedMediaType, "500" InternalError];
+    /// An operation that hashes a password from its JSON body (register, login).
+    PasswordBody => ["413" PayloadTooLarge, "415" UnsupportedMediaType, "500" InternalError,
+        "503" HashingBusy];
 }

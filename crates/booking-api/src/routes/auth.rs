@@ -13,9 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AuthState,
     extract::{Admin, Caller, ClientAddr, JsonBody, PathId, QueryParams, path_id},
-    openapi::responses::{
-        Forbidden, HashingBusy, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-    },
+    openapi::responses::{AdminBody, AdminOnly, PasswordBody, Signed},
     problem::Problem,
     wire::{
         self,
@@ -73,12 +71,9 @@ impl From<User> for UserView {
         (status = 201, description = "The account was created.", body = UserView),
         (status = 400, description = "A field is invalid (email, a password under 10 characters, only spaces or control characters, equal to the email or one of the 1,000 most common passwords, name), the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is already registered (`/problems/conflict`, `errors[0].field` is `email`).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 429, description = "Too many registrations from this client address within the hour (`BOOKING_REGISTRATIONS_PER_HOUR`, default 20; `/problems/too-many-attempts`).", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until this address may register again (at least 1)."))),
-        (status = 500, response = InternalError),
-        (status = 503, response = HashingBusy),
+        PasswordBody,
     )
 )]
 pub(crate) async fn register(
@@ -122,12 +117,9 @@ pub(crate) struct LoginResponse {
         (status = 400, description = "The email is malformed, the password is empty, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Unknown email or wrong password (deliberately indistinguishable).", body = Problem, content_type = "application/problem+json",
             headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 429, description = "Too many failed logins: 5 for this email from this client address, or 50 for this email from all addresses, within 15 minutes (`/problems/too-many-attempts`).", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until a login for this email is accepted again (at least 1)."))),
-        (status = 500, response = InternalError),
-        (status = 503, response = HashingBusy),
+        PasswordBody,
     )
 )]
 pub(crate) async fn login(
@@ -158,8 +150,7 @@ pub(crate) async fn login(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The caller's account.", body = UserView),
-        (status = 401, response = Unauthorized),
-        (status = 500, response = InternalError),
+        Signed,
     )
 )]
 pub(crate) async fn me(caller: Caller) -> Json<UserView> {
@@ -199,9 +190,7 @@ pub(crate) struct UserPage {
     responses(
         (status = 200, description = "A page of users.", body = UserPage),
         (status = 400, description = "A bad query parameter: `limit` outside 1..100, a `cursor` this API did not return, or an unknown parameter.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
+        AdminOnly,
     )
 )]
 pub(crate) async fn list_users(
@@ -243,13 +232,9 @@ pub(crate) struct RoleChange {
     responses(
         (status = 200, description = "The user with the new role.", body = UserView),
         (status = 400, description = "The id is not a ULID, the role is not `customer`, `staff` or `admin`, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, description = "No such user.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An admin tried to change their own role (`/problems/conflict`).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 500, response = InternalError),
+        AdminBody,
     )
 )]
 pub(crate) async fn set_role(

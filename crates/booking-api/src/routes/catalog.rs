@@ -13,9 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     ServicesState,
     extract::{Admin, JsonBody, MaybeCaller, PathId, QueryParams, path_id},
-    openapi::responses::{
-        Forbidden, InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-    },
+    openapi::responses::{AdminBody, AdminOnly, InternalError},
     problem::Problem,
     wire::{self, formats::Ulid},
 };
@@ -132,11 +130,7 @@ pub(crate) async fn show(
         (status = 201, description = "The service was created.", body = wire::catalog::Service,
             headers(("Location" = String, description = "`/api/services/{id}` of the new service."))),
         (status = 400, description = "Fields break the catalog's rules (each is named in `errors`; `durationMinutes` must be a multiple of the settings' `slotMinutes`), the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 500, response = InternalError),
+        AdminBody,
     )
 )]
 pub(crate) async fn create(
@@ -167,13 +161,9 @@ pub(crate) async fn create(
     responses(
         (status = 200, description = "The updated service.", body = wire::catalog::Service),
         (status = 400, description = "The id is not a ULID, fields break the catalog's rules, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, description = "No such service.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The service changed meanwhile; read it again and retry (`/problems/conflict`).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 500, response = InternalError),
+        AdminBody,
     )
 )]
 pub(crate) async fn update(
@@ -202,11 +192,9 @@ pub(crate) async fn update(
     responses(
         (status = 200, description = "The service, with `active: false`.", body = wire::catalog::Service),
         (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, description = "No such service.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The service changed meanwhile; retry (`/problems/conflict`).", body = Problem, content_type = "application/problem+json"),
-        (status = 500, response = InternalError),
+        AdminOnly,
     )
 )]
 pub(crate) async fn deactivate(
@@ -320,11 +308,7 @@ pub(crate) async fn settings(
     responses(
         (status = 200, description = "The new settings.", body = wire::settings::Settings),
         (status = 400, description = "Fields are invalid (unknown time zone, a slot size not in the list, intervals off the grid, overlapping or with `close` not after `open`, a bad date; each is named in `errors`), an existing service is off the new grid, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 500, response = InternalError),
+        AdminBody,
     )
 )]
 pub(crate) async fn put_settings(

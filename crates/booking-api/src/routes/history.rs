@@ -19,9 +19,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     ReservationsState,
     extract::{Caller, QueryParams},
-    openapi::responses::{InternalError, Unauthorized},
+    openapi::responses::Signed,
     problem::Problem,
-    routes::paging::{DEFAULT_LIMIT, MAX_LIMIT},
+    routes::paging,
     wire::{
         self,
         formats::{self, Ulid},
@@ -192,9 +192,8 @@ pub(crate) struct HistoryPage {
     responses(
         (status = 200, description = "A page of the history.", body = HistoryPage),
         (status = 400, description = "A bad query parameter (`when` not `upcoming` or `past`, `customerId` not a ULID, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
         (status = 403, description = "A customer asked for another user's history (`/problems/forbidden`).", body = Problem, content_type = "application/problem+json"),
-        (status = 500, response = InternalError),
+        Signed,
     )
 )]
 pub(crate) async fn history(
@@ -226,21 +225,9 @@ impl HistoryQuery {
     /// Whose history, which part of it and which page; every bad parameter is named at once.
     fn parse(self) -> Result<Parsed, Problem> {
         let mut p = Problems::default();
-        let (limit, after) = super::paging::reservations(
-            &mut p,
-            self.limit,
-            self.cursor.as_deref(),
-            DEFAULT_LIMIT,
-            MAX_LIMIT,
-        );
-        let when = self
-            .when
-            .as_deref()
-            .and_then(|w| p.check(When::parse("when", w)));
-        let customer = self
-            .customer_id
-            .as_deref()
-            .and_then(|s| p.check(UserId::parse("customerId", s)));
+        let (limit, after) = paging::reservation_page(&mut p, self.limit, self.cursor.as_deref());
+        let when = p.optional("when", self.when.as_deref(), When::parse);
+        let customer = p.optional("customerId", self.customer_id.as_deref(), UserId::parse);
         p.into_result()?;
         Ok((customer, when, after, limit))
     }

@@ -37,6 +37,16 @@ pub fn reservations(
     (limit, after)
 }
 
+/// The `limit` (1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when left out) and `cursor` of a JSON
+/// listing of reservations.
+pub fn reservation_page(
+    p: &mut Problems,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> (usize, Option<ReservationCursor>) {
+    reservations(p, limit, cursor, DEFAULT_LIMIT, MAX_LIMIT)
+}
+
 /// The `limit` and `cursor` of the users listing.
 pub fn users(
     p: &mut Problems,

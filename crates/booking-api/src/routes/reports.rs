@@ -22,7 +22,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     ServicesState,
     extract::{Admin, QueryParams},
-    openapi::responses::{Forbidden, InternalError, Unauthorized},
+    openapi::responses::AdminOnly,
     problem::Problem,
     routes::paging::MAX_LIMIT,
     wire::{
@@ -75,9 +75,7 @@ fn required(p: &mut Problems, field: &str, v: Option<String>) -> String {
     responses(
         (status = 200, description = "The summary.", body = wire::reports::ReportSummary),
         (status = 400, description = "`from` or `to` missing or not a date `YYYY-MM-DD`, `to` before `from` or more than 366 days after it, or an unknown parameter; every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
+        AdminOnly,
     )
 )]
 pub(crate) async fn summary(
@@ -228,9 +226,7 @@ pub(crate) struct ReportPage {
                 (String = "text/csv"),
             )),
         (status = 400, description = "A bad query parameter (`from`/`to` missing or not dates, more than 366 days apart, an unknown `status` or `format`, `serviceId` not a ULID, `limit` out of range, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
+        AdminOnly,
     )
 )]
 pub(crate) async fn reservations(
@@ -294,14 +290,8 @@ impl RowsRequest {
         };
         let (limit, after) =
             super::paging::reservations(&mut p, q.limit, q.cursor.as_deref(), default, max);
-        let status = q
-            .status
-            .as_deref()
-            .and_then(|s| p.check(Status::parse("status", s)));
-        let service = q
-            .service_id
-            .as_deref()
-            .and_then(|s| p.check(ServiceId::parse("serviceId", s)));
+        let status = p.optional("status", q.status.as_deref(), Status::parse);
+        let service = p.optional("serviceId", q.service_id.as_deref(), ServiceId::parse);
         p.into_result()?;
         Ok(RowsRequest {
             q,

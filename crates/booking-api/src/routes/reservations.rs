@@ -24,9 +24,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     ReservationsState,
     extract::{Caller, JsonBody, PathId, QueryParams, path_id},
-    openapi::responses::{InternalError, PayloadTooLarge, Unauthorized, UnsupportedMediaType},
+    openapi::responses::{Signed, SignedBody},
     problem::Problem,
-    routes::paging::{DEFAULT_LIMIT, MAX_LIMIT},
+    routes::paging,
     wire::{
         self,
         formats::{self, Ulid},
@@ -100,16 +100,13 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Problem> {
     responses(
         (status = 201, description = "Booked and paid: `CONFIRMED`, with the payment.", body = ReservationView),
         (status = 400, description = "A field is invalid (`serviceId` not a ULID, `start` not RFC 3339 with an offset within ±23:59, an unknown `paymentMethod`), the `Idempotency-Key` header is missing or malformed, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
         (status = 402, description = "The card was declined (`/problems/payment-declined`); the place was released.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No place left at that start (`/problems/slot-unavailable`), or the hold expired before the payment went through (`/problems/hold-expired`).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, description = "The booking breaks a rule (`/problems/rule-violation`: off the slot grid, outside opening hours, in the past, inside the notice, beyond the advance limit, an unknown or inactive service; `errors[0].field` is `start` or `serviceId`), or the `Idempotency-Key` was used with a different request (`/problems/invalid-request`).", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many bookings in payment at once or upcoming for this customer (`/problems/limit-exceeded`).", body = Problem, content_type = "application/problem+json"),
-        (status = 500, response = InternalError),
         (status = 503, description = "The payment processor (or storage) kept failing after the retries (`/problems/temporarily-unavailable`); the place was released.", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        SignedBody,
     )
 )]
 pub(crate) async fn create(
@@ -168,25 +165,11 @@ impl ListQuery {
     /// The filter, cursor and page size; every bad parameter is named at once.
     fn parse(self) -> Result<(ReservationFilter, Option<ReservationCursor>, usize), Problem> {
         let mut p = Problems::default();
-        let (limit, after) = super::paging::reservations(
-            &mut p,
-            self.limit,
-            self.cursor.as_deref(),
-            DEFAULT_LIMIT,
-            MAX_LIMIT,
-        );
-        let status = self
-            .status
-            .as_deref()
-            .and_then(|s| p.check(Status::parse("status", s)));
-        let service = self
-            .service_id
-            .as_deref()
-            .and_then(|s| p.check(ServiceId::parse("serviceId", s)));
-        let mut instant =
-            |name: &str, s: Option<&str>| s.and_then(|s| p.check(parse_instant(name, s)));
-        let from = instant("from", self.from.as_deref());
-        let to = instant("to", self.to.as_deref());
+        let (limit, after) = paging::reservation_page(&mut p, self.limit, self.cursor.as_deref());
+        let status = p.optional("status", self.status.as_deref(), Status::parse);
+        let service = p.optional("serviceId", self.service_id.as_deref(), ServiceId::parse);
+        let from = p.optional("from", self.from.as_deref(), parse_instant);
+        let to = p.optional("to", self.to.as_deref(), parse_instant);
         p.into_result()?;
         let filter = ReservationFilter {
             customer: None,
@@ -223,8 +206,7 @@ pub(crate) struct ReservationPage {
     responses(
         (status = 200, description = "A page of reservations.", body = ReservationPage),
         (status = 400, description = "A bad query parameter (an unknown `status`, `serviceId` not a ULID, `from`/`to` not RFC 3339 with an offset within ±23:59, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
-        (status = 500, response = InternalError),
+        Signed,
     )
 )]
 pub(crate) async fn list(
@@ -260,9 +242,8 @@ pub(crate) async fn list(
     responses(
         (status = 200, description = "The reservation.", body = ReservationView),
         (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
         (status = 404, description = "No such reservation, or another customer's.", body = Problem, content_type = "application/problem+json"),
-        (status = 500, response = InternalError),
+        Signed,
     )
 )]
 pub(crate) async fn show(
@@ -292,12 +273,11 @@ pub(crate) async fn show(
     responses(
         (status = 200, description = "The reservation, `CANCELLED`, with its `refund`.", body = ReservationView),
         (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
         (status = 404, description = "No such reservation, or another customer's.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The reservation is not `CONFIRMED` (pending, failed, completed) or has already started (`/problems/not-cancellable`).", body = Problem, content_type = "application/problem+json"),
-        (status = 500, response = InternalError),
         (status = 503, description = "The refund or storage kept failing after the retries (`/problems/temporarily-unavailable`).", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        Signed,
     )
 )]
 pub(crate) async fn cancel(

@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     ReservationsState,
     extract::{Caller, PathId, StaffOrAdmin, path_id},
-    openapi::responses::{InternalError, Unauthorized},
+    openapi::responses::Signed,
     problem::Problem,
     routes::reservations::ReservationView,
     wire::formats::Ulid,
@@ -37,12 +37,11 @@ pub fn routes() -> OpenApiRouter<ReservationsState> {
     responses(
         (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
         (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
         (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = Problem, content_type = "application/problem+json"),
-        (status = 500, response = InternalError),
+        Signed,
     )
 )]
 pub(crate) async fn complete(
@@ -68,12 +67,11 @@ pub(crate) async fn complete(
     responses(
         (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
         (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = Unauthorized),
         (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = Problem, content_type = "application/problem+json"),
-        (status = 500, response = InternalError),
+        Signed,
     )
 )]
 pub(crate) async fn no_show(
