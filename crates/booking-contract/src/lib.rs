@@ -273,7 +273,15 @@ mod tests {
     fn every_scenario_is_listed_in_the_macro() {
         let lists = include_str!("lib.rs");
         let suites = [
-            ("reservations", include_str!("reservations.rs")),
+            (
+                "reservations",
+                concat!(
+                    include_str!("reservations/holds.rs"),
+                    include_str!("reservations/life_cycle.rs"),
+                    include_str!("reservations/keys_and_races.rs"),
+                    include_str!("reservations/listings.rs"),
+                ),
+            ),
             ("catalog", include_str!("catalog.rs")),
             ("ledger", include_str!("ledger.rs")),
             ("sent_log", include_str!("sent_log.rs")),

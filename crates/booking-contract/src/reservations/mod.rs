@@ -1,0 +1,87 @@
+//! The contract of [`ReservationStore`](booking_core::ports::ReservationStore) and
+//! [`ClaimReader`](booking_core::ports::ClaimReader): holds and their claims, the
+//! life cycle (confirm, release, cancel, visit outcomes), idempotency keys, listings, and the
+//! races between them.
+
+use std::time::Instant;
+
+use booking_core::{
+    Error,
+    availability::MAX_CLAIM_UNITS,
+    booking::FailureCode,
+    ids::{ReservationId, ServiceId, UserId},
+    ports::{ClaimCounts, Held, HoldLimits, ReservationCursor, ReservationFilter},
+    reservation::{Actor, Failure, Reservation, Status, StatusChange},
+    user::Role,
+};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::{
+    Reservations,
+    fixtures::{HOLD, at, mins, reservation, unit},
+    join_all,
+};
+
+/// Limits no scenario reaches unless it sets its own.
+pub const ROOMY: HoldLimits = HoldLimits {
+    max_active_holds: 100,
+    max_upcoming: 100,
+};
+
+/// The most units a reservation claims (booking-core's cap), as a count of [`unit`]s.
+pub const MOST: i64 = MAX_CLAIM_UNITS as i64;
+
+/// When the scenarios start: a week before the units they book.
+pub fn now() -> Timestamp {
+    at("2030-01-01T08:00:00Z")
+}
+
+/// The claims expected on units `k`, as the store counts them.
+pub(crate) fn counts<const N: usize>(pairs: [(i64, u32); N]) -> ClaimCounts {
+    pairs.into_iter().map(|(k, c)| (unit(k), c)).collect()
+}
+
+pub(crate) fn customer_actor() -> Actor {
+    Actor::User {
+        id: UserId::new(),
+        role: Role::Customer,
+    }
+}
+
+macro_rules! assert_err {
+    ($result:expr, $pattern:pat) => {
+        match $result {
+            Err($pattern) => {}
+            other => panic!("expected {}, got {other:?}", stringify!($pattern)),
+        }
+    };
+}
+
+/// The claims on `service`'s units in `[from, to)` that count at `now`.
+pub(crate) async fn claimed(
+    store: &dyn Reservations,
+    service: ServiceId,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> ClaimCounts {
+    store.claims(service, from, to, now).await.unwrap()
+}
+
+/// Holds `r` with room to spare and expects it to be created.
+pub(crate) async fn held(store: &dyn Reservations, r: &Reservation, capacity: u32, now: Timestamp) {
+    assert_eq!(
+        store.hold(r, capacity, ROOMY, now).await.unwrap(),
+        Held::Created(r.clone())
+    );
+}
+
+mod holds;
+mod keys_and_races;
+mod life_cycle;
+mod listings;
+
+pub use holds::*;
+pub use keys_and_races::*;
+pub use life_cycle::*;
+pub use listings::*;
