@@ -5,6 +5,7 @@ pub mod cache;
 pub mod extract;
 pub mod jwt;
 pub mod openapi;
+mod operations;
 pub mod problem;
 mod routes;
 pub mod state;
@@ -18,7 +19,6 @@ use axum::{
     middleware::{self, Next},
     response::Response,
 };
-use utoipa_axum::router::OpenApiRouter;
 
 pub use jwt::{Jwt, JwtConfig};
 pub use problem::Problem;
@@ -27,61 +27,65 @@ pub use state::{AuthState, Authn, ReservationsState, ServicesState};
 /// Request bodies above this many bytes are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// An area: its router and its description, from one [`operations!`] list.
+struct Area<S> {
+    routes: fn() -> Router<S>,
+    described: fn() -> utoipa::openapi::OpenApi,
+}
+
+macro_rules! areas {
+    ($($area:ident),+) => {
+        &[$(Area { routes: routes::$area::routes, described: routes::$area::described }),+]
+    };
+}
+
+/// Each function's areas, listed once: its router serves them, [`openapi`] describes them.
+const AUTH: &[Area<AuthState>] = areas!(auth);
+const SERVICES: &[Area<ServicesState>] = areas!(catalog, reports);
+const RESERVATIONS: &[Area<ReservationsState>] = areas!(reservations, history, visits);
+
+fn router<S: Clone + Send + Sync + 'static>(areas: &[Area<S>]) -> Router<S> {
+    areas
+        .iter()
+        .fold(Router::new(), |router, area| router.merge((area.routes)()))
+}
+
 /// `/api/auth/*` and `/api/users/*`: the auth function.
 pub fn auth_router(state: AuthState) -> Router {
-    finish(auth_routes().with_state(state))
+    finish(router(AUTH).with_state(state))
 }
 
 /// `/api/services/*`, `/api/settings/*` and `/api/reports/*`: the services function.
 pub fn services_router(state: ServicesState) -> Router {
-    finish(services_routes().with_state(state))
+    finish(router(SERVICES).with_state(state))
 }
 
 /// `/api/reservations/*`: the reserve function.
 pub fn reservations_router(state: ReservationsState) -> Router {
-    finish(reservations_routes().with_state(state))
+    finish(router(RESERVATIONS).with_state(state))
 }
 
 /// Every route of every area, as booking-local serves them.
 pub fn app(auth: AuthState, services: ServicesState, reservations: ReservationsState) -> Router {
     finish(
-        auth_routes()
+        router(AUTH)
             .with_state(auth)
-            .merge(services_routes().with_state(services))
-            .merge(reservations_routes().with_state(reservations)),
+            .merge(router(SERVICES).with_state(services))
+            .merge(router(RESERVATIONS).with_state(reservations)),
     )
 }
 
-// Each area's operations, declared once: the routers above serve them and [`openapi`]
-// describes them.
-
-fn auth_routes() -> OpenApiRouter<AuthState> {
-    routes::auth::routes()
-}
-
-fn services_routes() -> OpenApiRouter<ServicesState> {
-    routes::catalog::routes().merge(routes::reports::routes())
-}
-
-fn reservations_routes() -> OpenApiRouter<ReservationsState> {
-    routes::reservations::routes()
-        .merge(routes::history::routes())
-        .merge(routes::visits::routes())
-}
-
 /// The description of every area's operations, health included.
-fn operations() -> [utoipa::openapi::OpenApi; 4] {
-    [
-        routes::health::<()>().into_openapi(),
-        auth_routes().into_openapi(),
-        services_routes().into_openapi(),
-        reservations_routes().into_openapi(),
-    ]
+fn operations() -> impl Iterator<Item = utoipa::openapi::OpenApi> {
+    std::iter::once(routes::health::described())
+        .chain(AUTH.iter().map(|a| (a.described)()))
+        .chain(SERVICES.iter().map(|a| (a.described)()))
+        .chain(RESERVATIONS.iter().map(|a| (a.described)()))
 }
 
-fn finish(routes: OpenApiRouter) -> Router {
-    let (routes, _) = routes.merge(routes::health()).split_for_parts();
+fn finish(routes: Router) -> Router {
     routes
+        .merge(routes::health::routes())
         .fallback(|| async { Problem::not_found("route") })
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

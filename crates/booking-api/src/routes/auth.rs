@@ -8,12 +8,12 @@ use booking_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AuthState,
     extract::{Admin, Caller, ClientAddr, JsonBody, PathId, QueryParams, path_id},
     openapi::responses::{AdminBody, AdminOnly, PasswordBody, Signed},
+    operations::operations,
     problem::Problem,
     wire::{
         self,
@@ -21,14 +21,7 @@ use crate::{
     },
 };
 
-pub fn routes() -> OpenApiRouter<AuthState> {
-    OpenApiRouter::new()
-        .routes(routes!(register))
-        .routes(routes!(login))
-        .routes(routes!(me))
-        .routes(routes!(list_users))
-        .routes(routes!(set_role))
-}
+operations!(AuthState: register, login, me, list_users, set_role);
 
 /// A user as clients see it: never the password hash.
 #[derive(Serialize, ToSchema)]

@@ -8,23 +8,17 @@ use axum::{
 use booking_core::{availability::DateRange, ids::ServiceId, settings::parse_date, user::Role};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ServicesState,
     extract::{Admin, JsonBody, MaybeCaller, PathId, QueryParams, path_id},
     openapi::responses::{AdminBody, AdminOnly, InternalError},
+    operations::operations,
     problem::Problem,
     wire::{self, formats::Ulid},
 };
 
-pub fn routes() -> OpenApiRouter<ServicesState> {
-    OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(show, update, deactivate))
-        .routes(routes!(availability))
-        .routes(routes!(settings, put_settings))
-}
+operations!(ServicesState: list, create, show, update, deactivate, availability, settings, put_settings);
 
 type Service = wire::catalog::Service;
 type Settings = wire::settings::Settings;

@@ -14,12 +14,12 @@ use booking_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ReservationsState,
     extract::{Caller, QueryParams},
     openapi::responses::Signed,
+    operations::operations,
     problem::Problem,
     routes::paging,
     wire::{
@@ -28,9 +28,7 @@ use crate::{
     },
 };
 
-pub fn routes() -> OpenApiRouter<ReservationsState> {
-    OpenApiRouter::new().routes(routes!(history))
-}
+operations!(ReservationsState: history);
 
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -17,12 +17,12 @@ use booking_core::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ServicesState,
     extract::{Admin, QueryParams},
     openapi::responses::AdminOnly,
+    operations::operations,
     problem::Problem,
     routes::paging::MAX_LIMIT,
     wire::{
@@ -34,11 +34,7 @@ use crate::{
 /// The most rows one CSV response carries; the `Link` header points at the next ones.
 pub const MAX_CSV_ROWS: u32 = 1000;
 
-pub fn routes() -> OpenApiRouter<ServicesState> {
-    OpenApiRouter::new()
-        .routes(routes!(summary))
-        .routes(routes!(reservations))
-}
+operations!(ServicesState: summary, reservations);
 
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -19,12 +19,12 @@ use booking_core::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ReservationsState,
     extract::{Caller, JsonBody, PathId, QueryParams, path_id},
     openapi::responses::{Signed, SignedBody},
+    operations::operations,
     problem::Problem,
     routes::paging,
     wire::{
@@ -33,12 +33,7 @@ use crate::{
     },
 };
 
-pub fn routes() -> OpenApiRouter<ReservationsState> {
-    OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(show))
-        .routes(routes!(cancel))
-}
+operations!(ReservationsState: list, create, show, cancel);
 
 /// The body of `POST /api/reservations`.
 #[derive(Deserialize, ToSchema)]

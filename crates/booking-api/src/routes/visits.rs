@@ -6,22 +6,18 @@ use axum::{
     extract::{Path, State},
 };
 use booking_core::{ids::ReservationId, reservation::Status};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     ReservationsState,
     extract::{Caller, PathId, StaffOrAdmin, path_id},
     openapi::responses::Signed,
+    operations::operations,
     problem::Problem,
     routes::reservations::ReservationView,
     wire::formats::Ulid,
 };
 
-pub fn routes() -> OpenApiRouter<ReservationsState> {
-    OpenApiRouter::new()
-        .routes(routes!(complete))
-        .routes(routes!(no_show))
-}
+operations!(ReservationsState: complete, no_show);
 
 /// `POST /api/reservations/{id}/complete`: staff record that the visit took place.
 #[utoipa::path(

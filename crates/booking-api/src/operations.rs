@@ -1,0 +1,67 @@
+//! One declaration per operation: a handler with its `#[utoipa::path]`, listed once in its
+//! area's [`operations!`]. That list is both what the area's router serves and what the
+//! description says, so the two cannot drift; the router is built from each handler's path
+//! and methods alone, and the description (schemas and all) only when it is asked for, so a
+//! Lambda's cold start builds none of it.
+
+use axum::{
+    Router,
+    handler::Handler,
+    routing::{MethodFilter, MethodRouter},
+};
+use utoipa::openapi::path::HttpMethod;
+
+/// An area's operations: `operations!(State: handler_a, handler_b);` expands to
+/// `pub fn routes() -> Router<State>` and `pub fn described() -> utoipa::openapi::OpenApi`.
+macro_rules! operations {
+    ($state:ty: $($handler:ident),+ $(,)?) => {
+        /// This area's operations, as a router.
+        pub fn routes() -> axum::Router<$state> {
+            let router = axum::Router::new();
+            $(
+                let router = utoipa_axum::paste! {
+                    $crate::operations::serve::<[<__path_ $handler>], _, _, _>(router, $handler)
+                };
+            )+
+            router
+        }
+
+        /// This area's operations, as OpenAPI paths and schemas.
+        pub fn described() -> utoipa::openapi::OpenApi {
+            utoipa_axum::router::OpenApiRouter::<$state>::new()
+                $(.routes(utoipa_axum::routes!($handler)))+
+                .into_openapi()
+        }
+    };
+}
+
+pub(crate) use operations;
+
+/// Adds `handler` to `router` at the path and methods its description `P` names.
+pub(crate) fn serve<P, H, T, S>(router: Router<S>, handler: H) -> Router<S>
+where
+    P: utoipa::Path,
+    H: Handler<T, S>,
+    T: 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    let methods = P::methods()
+        .into_iter()
+        .fold(MethodRouter::new(), |methods, method| {
+            methods.on(filter(method), handler.clone())
+        });
+    router.route(&P::path(), methods)
+}
+
+fn filter(method: HttpMethod) -> MethodFilter {
+    match method {
+        HttpMethod::Get => MethodFilter::GET,
+        HttpMethod::Put => MethodFilter::PUT,
+        HttpMethod::Post => MethodFilter::POST,
+        HttpMethod::Head => MethodFilter::HEAD,
+        HttpMethod::Patch => MethodFilter::PATCH,
+        HttpMethod::Trace => MethodFilter::TRACE,
+        HttpMethod::Delete => MethodFilter::DELETE,
+        HttpMethod::Options => MethodFilter::OPTIONS,
+    }
+}
