@@ -18,7 +18,6 @@ use booking_core::{
 };
 use booking_local::Local;
 use http_body_util::BodyExt;
-use jiff::SignedDuration;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -49,13 +48,8 @@ impl World {
         // Saturday 2026-11-28 11:00 in Madrid
         let clock = Arc::new(FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap()));
         let queue = Arc::new(MemoryQueue::default());
-        let jwt = JwtConfig::new(
-            SECRET.to_vec(),
-            "booking-api".into(),
-            "booking-clients".into(),
-            SignedDuration::from_hours(1),
-        )
-        .unwrap();
+        // With no variables set: issuer booking-api, audience booking-clients, an hour
+        let jwt = JwtConfig::from_vars(|_| None, Some(SECRET.to_vec())).unwrap();
         // Tests register many accounts from one address: the throttle has its own tests.
         let accounts = AccountsConfig {
             registrations_per_hour: 100_000,

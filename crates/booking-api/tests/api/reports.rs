@@ -433,26 +433,12 @@ async fn the_csv_report_has_a_header_row_local_times_and_decimal_amounts() {
     );
     assert!(r.headers.get(header::LINK).is_none());
     let rows = parse_csv(&r.text);
+    // The header row is the public contract, spelled out here rather than taken from
+    // booking-core's CSV_COLUMNS, so that renaming a column fails this test.
     assert_eq!(
-        rows[0],
-        [
-            "reservation_id",
-            "status",
-            "service_id",
-            "service",
-            "customer_id",
-            "customer_email",
-            "customer_name",
-            "start",
-            "end",
-            "time_zone",
-            "currency",
-            "price",
-            "charged",
-            "refunded",
-            "net",
-            "created_at"
-        ]
+        rows[0].join(","),
+        "reservation_id,status,service_id,service,customer_id,customer_email,customer_name,\
+         start,end,time_zone,currency,price,charged,refunded,net,created_at"
     );
     assert_eq!(rows.len(), 3);
     let (first, second) = (&rows[1], &rows[2]);
@@ -530,31 +516,25 @@ async fn report_routes_refuse_customers_and_staff_and_want_a_token() {
 async fn bad_report_queries_name_the_field() {
     let shop = Shop::new().await;
     let admin = &shop.admin;
-    for (query, field) in [
-        ("to=2026-12-01", "from"),
-        ("from=2026-12-01", "to"),
-        ("from=2026-12-02&to=2026-12-01", "to"),
-        ("from=2026-01-01&to=2027-01-02", "to"),
-        ("from=01/12/2026&to=2026-12-01", "from"),
-        ("from=2026-12-01&to=2026-12-31&x=1", "x"),
+    let summary = |q: &str| format!("/api/reports/summary?{q}");
+    let listing = |q: &str| format!("/api/reports/reservations?{WHOLE}&{q}");
+    for (uri, field) in [
+        (summary("to=2026-12-01"), "from"),
+        (summary("from=2026-12-01"), "to"),
+        (summary("from=2026-12-02&to=2026-12-01"), "to"),
+        (summary("from=2026-01-01&to=2027-01-02"), "to"),
+        (summary("from=01/12/2026&to=2026-12-01"), "from"),
+        (summary("from=2026-12-01&to=2026-12-31&x=1"), "x"),
+        (listing("format=xml"), "format"),
+        (listing("limit=0"), "limit"),
+        (listing("limit=101"), "limit"),
+        (listing("format=csv&limit=1001"), "limit"),
+        (listing("status=DONE"), "status"),
+        (listing("serviceId=42"), "serviceId"),
+        (listing("cursor=nope"), "cursor"),
     ] {
-        let r = shop
-            .get(admin, &format!("/api/reports/summary?{query}"))
-            .await;
-        assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
-    }
-    for (query, field) in [
-        ("format=xml", "format"),
-        ("limit=0", "limit"),
-        ("limit=101", "limit"),
-        ("format=csv&limit=1001", "limit"),
-        ("status=DONE", "status"),
-        ("serviceId=42", "serviceId"),
-        ("cursor=nope", "cursor"),
-    ] {
-        let r = shop
-            .get(admin, &format!("/api/reports/reservations?{WHOLE}&{query}"))
-            .await;
+        let r = shop.get(admin, &uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.body);
         assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
     }
 }

@@ -3,7 +3,6 @@
 
 use crate::common::{Reply, World, assert_problem};
 use axum::http::{Method, StatusCode};
-use booking_api::reservations_router;
 use booking_core::{notify::NotificationEvent, user::Role};
 use jiff::SignedDuration;
 use serde_json::json;
@@ -428,29 +427,6 @@ async fn a_started_or_failed_reservation_cannot_be_cancelled() {
 }
 
 #[tokio::test]
-async fn the_reserve_function_serves_only_reservation_routes() {
-    let shop = Shop::new(1).await;
-    let get = |p: &str| {
-        axum::http::Request::builder()
-            .uri(p)
-            .body(axum::body::Body::empty())
-            .unwrap()
-    };
-    let router = || reservations_router(shop.w.state.reservations.clone());
-    assert_eq!(
-        shop.w
-            .send_to(router(), get("/api/reservations"))
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        shop.w.send_to(router(), get("/api/services")).await.status,
-        StatusCode::NOT_FOUND
-    );
-}
-
-#[tokio::test]
 async fn both_passes_of_the_repeated_autumn_hour_are_bookable_and_different_slots() {
     // Given Madrid open on Sundays 01:00-04:00, across the hour 2027-10-31 repeats, and a
     // 30-minute service with one place
@@ -474,14 +450,10 @@ async fn both_passes_of_the_repeated_autumn_hour_are_bookable_and_different_slot
         )
         .await;
     let free = || async {
-        let uri = format!("/api/services/{service}/availability?from=2027-10-31&to=2027-10-31");
-        let r = w.call(Method::GET, &uri, None, None).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        r.body["slots"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["start"].as_str().unwrap().to_owned())
+        let slots = offered(&w, &service, "2027-10-31").await;
+        slots
+            .into_iter()
+            .map(|(start, _)| start)
             .collect::<Vec<_>>()
     };
     // Then the four real hours offer eight starts, 02:00 and 02:30 with each offset
@@ -541,9 +513,9 @@ async fn put_hours(w: &World, admin: &str, zone: &str, slot: u16) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
-/// The starts availability offers on Monday 2026-11-30, with their places left.
-async fn offered(w: &World, service: &str) -> Vec<(String, u64)> {
-    let uri = format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30");
+/// The starts availability offers on `day`, with their places left.
+async fn offered(w: &World, service: &str, day: &str) -> Vec<(String, u64)> {
+    let uri = format!("/api/services/{service}/availability?from={day}&to={day}");
     let r = w.call(Method::GET, &uri, None, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.body["slots"]
@@ -574,55 +546,89 @@ async fn third_customer_books(w: &World, service: &str, start: &str) -> Reply {
     w.book(&carla, service, start, "pm_card_visa", "c").await
 }
 
-#[tokio::test]
-async fn a_finer_grid_does_not_reopen_a_full_slot() {
-    // Given a 15-minute class with two places on a 15-minute grid, both taken at 10:00
-    let (w, admin, service) = two_places(15, 15).await;
-    fill_at_monday_10(&w, &service).await;
-
-    // When the admin moves to a 5-minute grid and a third customer asks for 10:05
-    put_hours(&w, &admin, "Europe/Madrid", 5).await;
-    let r = third_customer_books(&w, &service, "2026-11-30T10:05:00+01:00").await;
-
-    // Then that is 409 slot-unavailable: 10:05-10:20 overlaps the two from 10:00 to 10:15
-    assert_problem(&r, StatusCode::CONFLICT, None);
-    assert_eq!(r.body["type"], "/problems/slot-unavailable", "{}", r.body);
-    // And availability offers nothing that overlaps them, and the starts around them in full
-    let slots = offered(&w, &service).await;
-    let at = |t: &str| {
-        let start = format!("2026-11-30T{t}:00+01:00");
-        slots.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
-    };
-    for t in ["09:50", "09:55", "10:00", "10:05", "10:10"] {
-        assert_eq!(at(t), None, "{t} is offered: {slots:?}");
-    }
-    assert_eq!((at("09:45"), at("10:15")), (Some(2), Some(2)), "{slots:?}");
+/// A change of the business's grid or zone after a slot filled up: the full places must
+/// stay full on the new grid.
+struct Regrid {
+    case: &'static str,
+    /// The grid, then the class's length, before the change, in minutes.
+    slot: u16,
+    duration: u32,
+    /// The hours' zone and grid after the change.
+    zone: &'static str,
+    new_slot: u16,
+    /// What the third customer asks for, in the new zone.
+    asked: &'static str,
+    /// The new zone's offset, the starts that overlap the two taken places (not offered)
+    /// and the starts on either side (offered in full).
+    offset: &'static str,
+    overlapping: &'static [&'static str],
+    either_side: (&'static str, &'static str),
 }
 
 #[tokio::test]
-async fn a_zone_change_off_the_grid_does_not_reopen_a_full_slot() {
-    // Given an hour-long class with two places on a 30-minute grid in Madrid, both taken at
-    // 10:00 (09:00-10:00 UTC)
-    let (w, admin, service) = two_places(30, 60).await;
-    fill_at_monday_10(&w, &service).await;
+async fn a_finer_grid_or_a_zone_change_off_the_grid_does_not_reopen_a_full_slot() {
+    let cases = [
+        // A 15-minute class on a 15-minute grid, moved to a 5-minute grid: 10:05-10:20
+        // overlaps the two from 10:00 to 10:15
+        Regrid {
+            case: "finer grid",
+            slot: 15,
+            duration: 15,
+            zone: "Europe/Madrid",
+            new_slot: 5,
+            asked: "2026-11-30T10:05:00+01:00",
+            offset: "+01:00",
+            overlapping: &["09:50", "09:55", "10:00", "10:05", "10:10"],
+            either_side: ("09:45", "10:15"),
+        },
+        // An hour-long class on a 30-minute grid in Madrid (10:00 is 09:00-10:00 UTC), moved
+        // to Kathmandu (+05:45, 4:45 ahead: off the 30-minute grid), open 09:00-18:00 there:
+        // 15:00 is 09:15-10:15 UTC
+        Regrid {
+            case: "zone change off the grid",
+            slot: 30,
+            duration: 60,
+            zone: "Asia/Kathmandu",
+            new_slot: 30,
+            asked: "2026-11-30T15:00:00+05:45",
+            offset: "+05:45",
+            overlapping: &["14:00", "14:30", "15:00", "15:30"],
+            either_side: ("13:30", "16:00"),
+        },
+    ];
+    for c in cases {
+        // Given a class with two places, both taken on Monday at 10:00 in Madrid
+        let (w, admin, service) = two_places(c.slot, c.duration).await;
+        fill_at_monday_10(&w, &service).await;
 
-    // When the business moves to Kathmandu (+05:45, 4:45 ahead: off the 30-minute grid), open
-    // 09:00-18:00 there, and a third customer asks for 15:00 (09:15-10:15 UTC)
-    put_hours(&w, &admin, "Asia/Kathmandu", 30).await;
-    let r = third_customer_books(&w, &service, "2026-11-30T15:00:00+05:45").await;
+        // When the admin changes the hours and a third customer asks for a start that
+        // overlaps the taken ones
+        put_hours(&w, &admin, c.zone, c.new_slot).await;
+        let r = third_customer_books(&w, &service, c.asked).await;
 
-    // Then that is 409 slot-unavailable
-    assert_problem(&r, StatusCode::CONFLICT, None);
-    assert_eq!(r.body["type"], "/problems/slot-unavailable", "{}", r.body);
-    // And the starts of the new grid that overlap 09:00-10:00 UTC are not offered, while
-    // the ones on either side are, in full
-    let slots = offered(&w, &service).await;
-    let at = |t: &str| {
-        let start = format!("2026-11-30T{t}:00+05:45");
-        slots.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
-    };
-    for t in ["14:00", "14:30", "15:00", "15:30"] {
-        assert_eq!(at(t), None, "{t} is offered: {slots:?}");
+        // Then that is 409 slot-unavailable
+        assert_problem(&r, StatusCode::CONFLICT, None);
+        assert_eq!(
+            r.body["type"], "/problems/slot-unavailable",
+            "{}: {}",
+            c.case, r.body
+        );
+        // And availability offers nothing that overlaps them, and the starts around them in
+        // full
+        let slots = offered(&w, &service, "2026-11-30").await;
+        let at = |t: &str| {
+            let start = format!("2026-11-30T{t}:00{}", c.offset);
+            slots.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
+        };
+        for t in c.overlapping {
+            assert_eq!(at(t), None, "{}: {t} is offered: {slots:?}", c.case);
+        }
+        let (before, after) = c.either_side;
+        assert_eq!(
+            (at(before), at(after)),
+            (Some(2), Some(2)),
+            "{}: {slots:?}",
+            c.case
+        );
     }
-    assert_eq!((at("13:30"), at("16:00")), (Some(2), Some(2)), "{slots:?}");
 }

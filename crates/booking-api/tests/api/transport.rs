@@ -2,10 +2,11 @@
 
 use crate::common::{World, assert_problem, haircut};
 use axum::{
+    Router,
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use booking_api::{auth_router, services_router};
+use booking_api::{auth_router, reservations_router, services_router};
 use booking_core::ids::ServiceId;
 use serde_json::json;
 
@@ -68,37 +69,32 @@ async fn unknown_routes_and_methods_are_problems_too() {
 #[tokio::test]
 async fn each_function_serves_only_its_own_routes() {
     let w = World::new();
-    let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
-    assert_eq!(
-        w.send_to(auth_router(w.state.auth.clone()), get("/api/services"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        w.send_to(auth_router(w.state.auth.clone()), get("/api/auth/me"))
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        w.send_to(
-            services_router(w.state.services.clone()),
-            get("/api/services")
-        )
-        .await
-        .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        w.send_to(
-            services_router(w.state.services.clone()),
-            get("/api/auth/me")
-        )
-        .await
-        .status,
-        StatusCode::NOT_FOUND
-    );
+    let auth = || auth_router(w.state.auth.clone());
+    let services = || services_router(w.state.services.clone());
+    let reserve = || reservations_router(w.state.reservations.clone());
+    let cases: [(&str, Router, &str, StatusCode); 6] = [
+        ("auth", auth(), "/api/services", StatusCode::NOT_FOUND),
+        ("auth", auth(), "/api/auth/me", StatusCode::UNAUTHORIZED),
+        ("services", services(), "/api/services", StatusCode::OK),
+        (
+            "services",
+            services(),
+            "/api/auth/me",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "reserve",
+            reserve(),
+            "/api/reservations",
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("reserve", reserve(), "/api/services", StatusCode::NOT_FOUND),
+    ];
+    for (function, router, path, expected) in cases {
+        let get = Request::builder().uri(path).body(Body::empty()).unwrap();
+        let status = w.send_to(router, get).await.status;
+        assert_eq!(status, expected, "{function} GET {path}");
+    }
 }
 
 // ---------- caching ----------
