@@ -278,6 +278,7 @@ impl Model {
         }
         let net: i64 = self
             .w
+            .stores
             .ledger
             .all()
             .iter()

@@ -383,16 +383,12 @@ async fn a_token_whose_nbf_is_in_the_future_is_401_until_the_clock_reaches_it() 
     )
     .unwrap();
     // When it is presented now, then it is refused as not valid yet
-    let early = w
-        .call(Method::GET, "/api/auth/me", Some(&token), None)
-        .await;
+    let early = w.get(&token, "/api/auth/me").await;
     assert_problem(&early, StatusCode::UNAUTHORIZED, None);
     assert_eq!(early.body["detail"], "the token is not valid yet");
     // When the clock reaches its nbf, then it is accepted
     w.clock.advance(SignedDuration::from_mins(1));
-    let on_time = w
-        .call(Method::GET, "/api/auth/me", Some(&token), None)
-        .await;
+    let on_time = w.get(&token, "/api/auth/me").await;
     assert_eq!(on_time.status, StatusCode::OK, "{}", on_time.body);
     assert_eq!(on_time.body["id"], id.as_str());
 }
@@ -445,9 +441,7 @@ async fn a_role_change_takes_effect_on_the_existing_token() {
     let admin = w.admin().await;
     let (cust_id, customer) = w.user("staffer@example.com", Role::Customer).await;
     assert_eq!(
-        w.call(Method::GET, "/api/users", Some(&customer), None)
-            .await
-            .status,
+        w.get(&customer, "/api/users").await.status,
         StatusCode::FORBIDDEN
     );
     let r = w
@@ -460,12 +454,7 @@ async fn a_role_change_takes_effect_on_the_existing_token() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["role"], "admin");
-    assert_eq!(
-        w.call(Method::GET, "/api/users", Some(&customer), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(w.get(&customer, "/api/users").await.status, StatusCode::OK);
     let bad = w
         .call(
             Method::PUT,
@@ -496,7 +485,7 @@ async fn users_are_listed_page_by_page() {
     let mut seen = Vec::new();
     let mut uri = "/api/users?limit=2".to_owned();
     loop {
-        let r = w.call(Method::GET, &uri, Some(&admin), None).await;
+        let r = w.get(&admin, &uri).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let items = r.body["items"].as_array().unwrap();
         assert!(items.len() <= 2);
@@ -514,26 +503,22 @@ async fn users_are_listed_page_by_page() {
     seen.dedup();
     assert_eq!(seen.len(), 5);
     assert_problem(
-        &w.call(Method::GET, "/api/users?limit=101", Some(&admin), None)
-            .await,
+        &w.get(&admin, "/api/users?limit=101").await,
         StatusCode::BAD_REQUEST,
         Some("limit"),
     );
     assert_problem(
-        &w.call(Method::GET, "/api/users?limit=0", Some(&admin), None)
-            .await,
+        &w.get(&admin, "/api/users?limit=0").await,
         StatusCode::BAD_REQUEST,
         Some("limit"),
     );
     assert_problem(
-        &w.call(Method::GET, "/api/users?limit=ten", Some(&admin), None)
-            .await,
+        &w.get(&admin, "/api/users?limit=ten").await,
         StatusCode::BAD_REQUEST,
         Some("limit"),
     );
     assert_problem(
-        &w.call(Method::GET, "/api/users?cursor=zzz", Some(&admin), None)
-            .await,
+        &w.get(&admin, "/api/users?cursor=zzz").await,
         StatusCode::BAD_REQUEST,
         Some("cursor"),
     );

@@ -53,24 +53,10 @@ async fn an_admin_creates_updates_and_deactivates_a_service() {
         StatusCode::NOT_FOUND,
         None,
     );
-    let all = w
-        .call(
-            Method::GET,
-            "/api/services?includeInactive=true",
-            Some(&admin),
-            None,
-        )
-        .await;
+    let all = w.get(&admin, "/api/services?includeInactive=true").await;
     assert_eq!(all.body["items"][0]["id"], id.as_str());
     assert_eq!(
-        w.call(
-            Method::GET,
-            &format!("/api/services/{id}"),
-            Some(&admin),
-            None
-        )
-        .await
-        .status,
+        w.get(&admin, &format!("/api/services/{id}")).await.status,
         StatusCode::OK
     );
 }
@@ -173,14 +159,9 @@ async fn invalid_services_are_rejected_field_by_field() {
         assert_problem(&r, status, field);
     }
     assert_eq!(
-        w.call(
-            Method::GET,
-            "/api/services?includeInactive=true",
-            Some(&admin),
-            None
-        )
-        .await
-        .body["items"],
+        w.get(&admin, "/api/services?includeInactive=true")
+            .await
+            .body["items"],
         json!([])
     );
 }

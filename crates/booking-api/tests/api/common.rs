@@ -120,6 +120,16 @@ impl World {
         self.send_to(self.app(), req.unwrap()).await
     }
 
+    /// `GET uri` as the holder of `token`.
+    pub async fn get(&self, token: &str, uri: &str) -> Reply {
+        self.call(Method::GET, uri, Some(token), None).await
+    }
+
+    /// `POST uri` with no body, as the holder of `token`.
+    pub async fn post(&self, token: &str, uri: &str) -> Reply {
+        self.call(Method::POST, uri, Some(token), None).await
+    }
+
     pub async fn raw(
         &self,
         method: Method,

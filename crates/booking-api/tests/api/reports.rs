@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::common::{Reply, World, assert_problem};
+use crate::common::{World, assert_problem};
 use axum::http::{Method, StatusCode, header};
 use booking_core::{payment::EntryKind, ports::ReservationFilter, reservation::Status, user::Role};
 use jiff::{SignedDuration, Timestamp};
@@ -72,14 +72,6 @@ impl Shop {
         let r = self.w.login(email, PASSWORD).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn get(&self, token: &str, uri: &str) -> Reply {
-        self.w.call(Method::GET, uri, Some(token), None).await
-    }
-
-    async fn post(&self, token: &str, uri: &str) -> Reply {
-        self.w.call(Method::POST, uri, Some(token), None).await
     }
 }
 
@@ -180,6 +172,7 @@ async fn a_random_mix_of_bookings_and_cancellations_adds_up_to_the_ledger_to_the
                     };
                     let token = shop.token(who).await;
                     let r = shop
+                        .w
                         .post(&token, &format!("/api/reservations/{id}/cancel"))
                         .await;
                     // Nobody cancels once the start has passed
@@ -200,6 +193,7 @@ async fn a_random_mix_of_bookings_and_cancellations_adds_up_to_the_ledger_to_the
             let action = ["complete", "no-show", "leave"][i % 3];
             if action != "leave" {
                 let r = shop
+                    .w
                     .post(&admin, &format!("/api/reservations/{id}/{action}"))
                     .await;
                 assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -208,6 +202,7 @@ async fn a_random_mix_of_bookings_and_cancellations_adds_up_to_the_ledger_to_the
 
         // When the admin reads the summary of a period holding every start
         let r = shop
+            .w
             .get(&admin, &format!("/api/reports/summary?{WHOLE}"))
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -308,7 +303,7 @@ async fn a_random_mix_of_bookings_and_cancellations_adds_up_to_the_ledger_to_the
         let (mut gross, mut net, mut rows) = (0, 0, 0);
         let mut uri = format!("/api/reports/reservations?{WHOLE}&limit=7");
         loop {
-            let page = shop.get(&admin, &uri).await;
+            let page = shop.w.get(&admin, &uri).await;
             assert_eq!(page.status, StatusCode::OK, "{}", page.body);
             for row in page.body["items"].as_array().unwrap() {
                 if row["currency"] == "EUR" {
@@ -405,6 +400,7 @@ async fn the_csv_report_has_a_header_row_local_times_and_decimal_amounts() {
     assert_eq!(e.status, StatusCode::CREATED, "{}", e.body);
     let a_id = a.body["id"].as_str().unwrap().to_owned();
     let c = shop
+        .w
         .post(&ann, &format!("/api/reservations/{a_id}/cancel"))
         .await;
     assert_eq!(c.status, StatusCode::OK, "{}", c.body);
@@ -412,6 +408,7 @@ async fn the_csv_report_has_a_header_row_local_times_and_decimal_amounts() {
     // When the admin downloads the CSV
     let admin = shop.admin.clone();
     let r = shop
+        .w
         .get(
             &admin,
             &format!("/api/reports/reservations?{WHOLE}&format=csv"),
@@ -464,6 +461,7 @@ async fn the_csv_report_has_a_header_row_local_times_and_decimal_amounts() {
 
     // And a page of one row links to the next page, which holds the other row
     let one = shop
+        .w
         .get(
             &admin,
             &format!("/api/reports/reservations?{WHOLE}&format=csv&limit=1"),
@@ -476,13 +474,14 @@ async fn the_csv_report_has_a_header_row_local_times_and_decimal_amounts() {
         .and_then(|l| l.strip_suffix(">; rel=\"next\""))
         .unwrap();
     assert!(next.starts_with("/api/reports/reservations?from=2026-11-28&to=2026-12-31"));
-    let two = shop.get(&admin, next).await;
+    let two = shop.w.get(&admin, next).await;
     assert_eq!(two.status, StatusCode::OK, "{}", two.text);
     assert_eq!(parse_csv(&two.text)[1..], rows[2..]);
     assert!(two.headers.get(header::LINK).is_none());
 
     // And filters by status and service apply to the CSV as to JSON
     let only = shop
+        .w
         .get(
             &admin,
             &format!(
@@ -504,11 +503,11 @@ async fn report_routes_refuse_customers_and_staff_and_want_a_token() {
         format!("/api/reports/reservations?{WHOLE}&format=csv"),
     ] {
         for token in [&customer, &staff] {
-            assert_problem(&shop.get(token, &uri).await, StatusCode::FORBIDDEN, None);
+            assert_problem(&shop.w.get(token, &uri).await, StatusCode::FORBIDDEN, None);
         }
         let anonymous = shop.w.call(Method::GET, &uri, None, None).await;
         assert_problem(&anonymous, StatusCode::UNAUTHORIZED, None);
-        assert_eq!(shop.get(&shop.admin, &uri).await.status, StatusCode::OK);
+        assert_eq!(shop.w.get(&shop.admin, &uri).await.status, StatusCode::OK);
     }
 }
 
@@ -533,7 +532,7 @@ async fn bad_report_queries_name_the_field() {
         (listing("serviceId=42"), "serviceId"),
         (listing("cursor=nope"), "cursor"),
     ] {
-        let r = shop.get(admin, &uri).await;
+        let r = shop.w.get(admin, &uri).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.body);
         assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
     }
@@ -558,7 +557,8 @@ async fn a_customer_reads_their_history_with_payments_and_local_times() {
         )
         .await;
     let monday_id = monday.body["id"].as_str().unwrap().to_owned();
-    shop.post(&ana, &format!("/api/reservations/{monday_id}/cancel"))
+    shop.w
+        .post(&ana, &format!("/api/reservations/{monday_id}/cancel"))
         .await;
     shop.w
         .book(
@@ -580,7 +580,7 @@ async fn a_customer_reads_their_history_with_payments_and_local_times() {
         .await;
 
     // When Ana reads her history
-    let r = shop.get(&ana, "/api/reservations/history").await;
+    let r = shop.w.get(&ana, "/api/reservations/history").await;
 
     // Then she sees her two reservations, by start, with times in UTC and in Madrid and
     // every payment and refund
@@ -610,18 +610,23 @@ async fn a_customer_reads_their_history_with_payments_and_local_times() {
     // And after Monday, `when=past` and `when=upcoming` split them
     shop.w.clock.advance(SignedDuration::from_hours(60));
     let ana = shop.token("ana@example.com").await;
-    let past = shop.get(&ana, "/api/reservations/history?when=past").await;
+    let past = shop
+        .w
+        .get(&ana, "/api/reservations/history?when=past")
+        .await;
     assert_eq!(past.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(past.body["items"][0]["upcoming"], false);
     let upcoming = shop
+        .w
         .get(&ana, "/api/reservations/history?when=upcoming")
         .await;
     assert_eq!(upcoming.body["items"][0]["status"], "CONFIRMED");
     assert_eq!(upcoming.body["items"][0]["upcoming"], true);
     // And pages of one follow the cursor
-    let page = shop.get(&ana, "/api/reservations/history?limit=1").await;
+    let page = shop.w.get(&ana, "/api/reservations/history?limit=1").await;
     let cursor = page.body["nextCursor"].as_str().unwrap();
     let rest = shop
+        .w
         .get(
             &ana,
             &format!("/api/reservations/history?limit=1&cursor={cursor}"),
@@ -632,9 +637,13 @@ async fn a_customer_reads_their_history_with_payments_and_local_times() {
 
     // And she cannot read Bob's, while staff can
     let theirs = format!("/api/reservations/history?customerId={bob_id}");
-    assert_problem(&shop.get(&ana, &theirs).await, StatusCode::FORBIDDEN, None);
+    assert_problem(
+        &shop.w.get(&ana, &theirs).await,
+        StatusCode::FORBIDDEN,
+        None,
+    );
     let staff = shop.w.user("staff@example.com", Role::Staff).await.1;
-    let r = shop.get(&staff, &theirs).await;
+    let r = shop.w.get(&staff, &theirs).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(r.body["customerId"], bob_id);
@@ -645,6 +654,7 @@ async fn a_customer_reads_their_history_with_payments_and_local_times() {
         ("limit=0", "limit"),
     ] {
         let r = shop
+            .w
             .get(&ana, &format!("/api/reservations/history?{q}"))
             .await;
         assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
@@ -668,19 +678,20 @@ async fn staff_mark_visits_after_the_start_and_illegal_changes_are_409_with_the_
     };
     let kept = book("2026-11-30T10:00:00+01:00", "k").await;
     let gone = book("2026-11-30T15:00:00+01:00", "g").await;
-    shop.post(&ana, &format!("/api/reservations/{gone}/cancel"))
+    shop.w
+        .post(&ana, &format!("/api/reservations/{gone}/cancel"))
         .await;
 
     // When staff mark it before the start: refused as a rule on start, unchanged
     let complete = format!("/api/reservations/{kept}/complete");
     assert_problem(
-        &shop.post(&staff, &complete).await,
+        &shop.w.post(&staff, &complete).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("start"),
     );
     // And a customer may not mark visits at all
     assert_problem(
-        &shop.post(&ana, &complete).await,
+        &shop.w.post(&ana, &complete).await,
         StatusCode::FORBIDDEN,
         None,
     );
@@ -688,7 +699,7 @@ async fn staff_mark_visits_after_the_start_and_illegal_changes_are_409_with_the_
     // When the start has passed, staff mark it COMPLETED, and again (no change)
     shop.w.clock.advance(SignedDuration::from_hours(48));
     let staff = shop.token("staff@example.com").await;
-    let r = shop.post(&staff, &complete).await;
+    let r = shop.w.post(&staff, &complete).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "COMPLETED");
     let last = r.body["history"]
@@ -699,17 +710,19 @@ async fn staff_mark_visits_after_the_start_and_illegal_changes_are_409_with_the_
         .clone();
     assert_eq!(last["to"], "COMPLETED");
     assert_eq!(last["actor"]["role"], "staff");
-    let again = shop.post(&staff, &complete).await;
+    let again = shop.w.post(&staff, &complete).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.body, r.body);
 
     // Then NO_SHOW on it, or either outcome on the cancelled one, is 409 naming the status
     let r = shop
+        .w
         .post(&staff, &format!("/api/reservations/{kept}/no-show"))
         .await;
     assert_problem(&r, StatusCode::CONFLICT, None);
     assert_eq!(r.body["currentStatus"], "COMPLETED");
     let r = shop
+        .w
         .post(&staff, &format!("/api/reservations/{gone}/no-show"))
         .await;
     assert_problem(&r, StatusCode::CONFLICT, None);
@@ -717,6 +730,7 @@ async fn staff_mark_visits_after_the_start_and_illegal_changes_are_409_with_the_
     // And unknown or malformed ids are 404 / 400
     assert_problem(
         &shop
+            .w
             .post(
                 &staff,
                 "/api/reservations/01KB00000000000000000000AA/complete",
@@ -726,7 +740,7 @@ async fn staff_mark_visits_after_the_start_and_illegal_changes_are_409_with_the_
         None,
     );
     assert_problem(
-        &shop.post(&staff, "/api/reservations/nope/no-show").await,
+        &shop.w.post(&staff, "/api/reservations/nope/no-show").await,
         StatusCode::BAD_REQUEST,
         Some("id"),
     );

@@ -224,10 +224,7 @@ async fn an_offset_beyond_23_59_is_400_naming_start_and_books_nothing() {
         r.body
     );
     assert_eq!(shop.remaining("10:00").await, Some(1));
-    let mine = shop
-        .w
-        .call(Method::GET, "/api/reservations", Some(&ana), None)
-        .await;
+    let mine = shop.w.get(&ana, "/api/reservations").await;
     assert_eq!(mine.body["items"], json!([]), "{}", mine.body);
     assert!(shop.w.queue.sent().is_empty());
     // And the list's bounds are read by the same rule
@@ -237,12 +234,7 @@ async fn an_offset_beyond_23_59_is_400_naming_start_and_books_nothing() {
     ] {
         let r = shop
             .w
-            .call(
-                Method::GET,
-                &format!("/api/reservations?{query}"),
-                Some(&ana),
-                None,
-            )
+            .get(&ana, &format!("/api/reservations?{query}"))
             .await;
         assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
     }
@@ -282,10 +274,7 @@ async fn customers_see_only_their_own_reservations() {
         b.body["id"].as_str().unwrap(),
     );
 
-    let mine = shop
-        .w
-        .call(Method::GET, "/api/reservations", Some(&ana), None)
-        .await;
+    let mine = shop.w.get(&ana, "/api/reservations").await;
     let ids: Vec<_> = mine.body["items"]
         .as_array()
         .unwrap()
@@ -293,45 +282,25 @@ async fn customers_see_only_their_own_reservations() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [a_id]);
-    let theirs = shop
-        .w
-        .call(
-            Method::GET,
-            &format!("/api/reservations/{b_id}"),
-            Some(&ana),
-            None,
-        )
-        .await;
+    let theirs = shop.w.get(&ana, &format!("/api/reservations/{b_id}")).await;
     assert_problem(&theirs, StatusCode::NOT_FOUND, None);
     let cancel = shop
         .w
-        .call(
-            Method::POST,
-            &format!("/api/reservations/{b_id}/cancel"),
-            Some(&ana),
-            None,
-        )
+        .post(&ana, &format!("/api/reservations/{b_id}/cancel"))
         .await;
     assert_problem(&cancel, StatusCode::NOT_FOUND, None);
 
     let all = shop
         .w
-        .call(
-            Method::GET,
-            "/api/reservations?status=CONFIRMED&limit=1",
-            Some(&shop.admin),
-            None,
-        )
+        .get(&shop.admin, "/api/reservations?status=CONFIRMED&limit=1")
         .await;
     assert_eq!(all.body["items"].as_array().unwrap().len(), 1);
     let cursor = all.body["nextCursor"].as_str().unwrap();
     let next = shop
         .w
-        .call(
-            Method::GET,
+        .get(
+            &shop.admin,
             &format!("/api/reservations?status=CONFIRMED&limit=1&cursor={cursor}"),
-            Some(&shop.admin),
-            None,
         )
         .await;
     assert_eq!(next.body["items"].as_array().unwrap().len(), 1);
@@ -340,12 +309,7 @@ async fn customers_see_only_their_own_reservations() {
     let (_, staff) = shop.w.user("staff@example.com", Role::Staff).await;
     let seen = shop
         .w
-        .call(
-            Method::GET,
-            &format!("/api/reservations/{b_id}"),
-            Some(&staff),
-            None,
-        )
+        .get(&staff, &format!("/api/reservations/{b_id}"))
         .await;
     assert_eq!(seen.status, StatusCode::OK);
 
@@ -358,12 +322,7 @@ async fn customers_see_only_their_own_reservations() {
     ] {
         let r = shop
             .w
-            .call(
-                Method::GET,
-                &format!("/api/reservations?{bad}"),
-                Some(&shop.admin),
-                None,
-            )
+            .get(&shop.admin, &format!("/api/reservations?{bad}"))
             .await;
         assert_problem(&r, StatusCode::BAD_REQUEST, None);
     }
@@ -377,7 +336,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
     let id = booked.body["id"].as_str().unwrap();
     // 47 hours before: full refund
     let uri = format!("/api/reservations/{id}/cancel");
-    let r = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    let r = shop.w.post(&ana, &uri).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "CANCELLED");
     assert_eq!(r.body["refund"]["amountMinor"], 5000);
@@ -388,7 +347,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
             .starts_with("re_")
     );
     assert_eq!(shop.remaining("10:00").await, Some(1));
-    let again = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    let again = shop.w.post(&ana, &uri).await;
     assert_eq!(again.body, r.body);
     let events: Vec<_> = shop.w.queue.sent().iter().map(|n| n.event).collect();
     assert_eq!(events[0], NotificationEvent::Confirmed);
@@ -402,7 +361,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
         "/api/reservations/{}/cancel",
         late.body["id"].as_str().unwrap()
     );
-    let r = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    let r = shop.w.post(&ana, &uri).await;
     assert_eq!(r.body["refund"]["amountMinor"], 2500, "{}", r.body);
 }
 
@@ -421,7 +380,7 @@ async fn a_started_or_failed_reservation_cannot_be_cancelled() {
         "/api/reservations/{}/cancel",
         booked.body["id"].as_str().unwrap()
     );
-    let r = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    let r = shop.w.post(&ana, &uri).await;
     assert_problem(&r, StatusCode::CONFLICT, None);
     assert_eq!(r.body["type"], "/problems/not-cancellable");
 }

@@ -162,7 +162,7 @@ async fn every_answer_that_depends_on_the_caller_says_no_store() {
             format!("/api/reports/reservations?{period}&format=csv"),
         ),
     ] {
-        replies.push((what, w.call(Method::GET, &uri, Some(token), None).await));
+        replies.push((what, w.get(token, &uri).await));
     }
 
     // Then every answer says no-store
@@ -254,7 +254,7 @@ async fn the_same_catalogue_request_with_a_token_says_no_store() {
         "/api/settings".to_owned(),
         format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30"),
     ] {
-        let r = w.call(Method::GET, &uri, Some(&customer), None).await;
+        let r = w.get(&customer, &uri).await;
         // Then the answer is the caller's and is not stored
         assert_eq!(r.status, StatusCode::OK, "{uri}");
         assert_eq!(cache_control(&r), "no-store", "{uri}");
