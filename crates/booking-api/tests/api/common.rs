@@ -218,6 +218,13 @@ impl World {
         self.send_to(self.app(), req).await
     }
 
+    /// A card booking that must be confirmed (201); returns the reservation's id.
+    pub async fn booked(&self, token: &str, service: &str, start: &str, key: &str) -> String {
+        let r = self.book(token, service, start, "pm_card_visa", key).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{start}: {}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn open_every_day(&self, admin: &str) {
         let day = json!([{"open": "09:00", "close": "13:00"}, {"open": "14:00", "close": "18:00"}]);
         let r = self.call(Method::PUT, "/api/settings", Some(admin), Some(json!({

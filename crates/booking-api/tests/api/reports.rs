@@ -378,27 +378,11 @@ async fn the_csv_report_has_a_header_row_local_times_and_decimal_amounts() {
     );
     let massage = shop.services[0].0.clone();
     let yoga = shop.services[2].0.clone();
-    let a = w
-        .book(
-            &ann,
-            &massage,
-            "2026-11-30T10:00:00+01:00",
-            "pm_card_visa",
-            "a",
-        )
+    let a_id = w
+        .booked(&ann, &massage, "2026-11-30T10:00:00+01:00", "a")
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
-    let e = w
-        .book(
-            &eve,
-            &yoga,
-            "2026-12-01T16:30:00+01:00",
-            "pm_card_visa",
-            "e",
-        )
+    w.booked(&eve, &yoga, "2026-12-01T16:30:00+01:00", "e")
         .await;
-    assert_eq!(e.status, StatusCode::CREATED, "{}", e.body);
-    let a_id = a.body["id"].as_str().unwrap().to_owned();
     let c = shop
         .w
         .post(&ann, &format!("/api/reservations/{a_id}/cancel"))
@@ -546,38 +530,19 @@ async fn a_customer_reads_their_history_with_payments_and_local_times() {
     let (ana_id, ana) = shop.w.user("ana@example.com", Role::Customer).await;
     let (bob_id, bob) = shop.w.user("bob@example.com", Role::Customer).await;
     let massage = shop.services[0].0.clone();
-    let monday = shop
+    let monday_id = shop
         .w
-        .book(
-            &ana,
-            &massage,
-            "2026-11-30T10:00:00+01:00",
-            "pm_card_visa",
-            "1",
-        )
+        .booked(&ana, &massage, "2026-11-30T10:00:00+01:00", "1")
         .await;
-    let monday_id = monday.body["id"].as_str().unwrap().to_owned();
     shop.w
         .post(&ana, &format!("/api/reservations/{monday_id}/cancel"))
         .await;
-    shop.w
-        .book(
-            &ana,
-            &massage,
-            "2026-12-01T14:00:00+01:00",
-            "pm_card_visa",
-            "2",
-        )
-        .await;
-    shop.w
-        .book(
-            &bob,
-            &massage,
-            "2026-12-01T15:00:00+01:00",
-            "pm_card_visa",
-            "3",
-        )
-        .await;
+    for (token, start, key) in [
+        (&ana, "2026-12-01T14:00:00+01:00", "2"),
+        (&bob, "2026-12-01T15:00:00+01:00", "3"),
+    ] {
+        shop.w.booked(token, &massage, start, key).await;
+    }
 
     // When Ana reads her history
     let r = shop.w.get(&ana, "/api/reservations/history").await;
@@ -668,16 +633,14 @@ async fn staff_mark_visits_after_the_start_and_illegal_changes_are_409_with_the_
     let ana = shop.w.customer().await;
     let staff = shop.w.user("staff@example.com", Role::Staff).await.1;
     let massage = shop.services[0].0.clone();
-    let book = |start: &'static str, key: &'static str| {
-        let (w, ana, massage) = (&shop.w, ana.clone(), massage.clone());
-        async move {
-            let r = w.book(&ana, &massage, start, "pm_card_visa", key).await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-            r.body["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let kept = book("2026-11-30T10:00:00+01:00", "k").await;
-    let gone = book("2026-11-30T15:00:00+01:00", "g").await;
+    let kept = shop
+        .w
+        .booked(&ana, &massage, "2026-11-30T10:00:00+01:00", "k")
+        .await;
+    let gone = shop
+        .w
+        .booked(&ana, &massage, "2026-11-30T15:00:00+01:00", "g")
+        .await;
     shop.w
         .post(&ana, &format!("/api/reservations/{gone}/cancel"))
         .await;

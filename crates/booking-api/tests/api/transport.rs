@@ -114,14 +114,9 @@ async fn every_answer_that_depends_on_the_caller_says_no_store() {
     w.open_every_day(&admin).await;
     let customer = w.customer().await;
     let service = w.service(&admin, haircut()).await;
+    let monday = "2026-11-30T10:00:00+01:00";
     let booked = w
-        .book(
-            &customer,
-            &service,
-            "2026-11-30T10:00:00+01:00",
-            "pm_card_visa",
-            "key-1",
-        )
+        .book(&customer, &service, monday, "pm_card_visa", "key-1")
         .await;
     assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
     let reservation = booked.body["id"].as_str().unwrap().to_owned();
