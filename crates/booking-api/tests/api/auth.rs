@@ -34,26 +34,31 @@ async fn a_duplicate_email_is_409_and_weak_passwords_are_400() {
         StatusCode::CONFLICT,
         Some("email"),
     );
-    let short = w
-        .call(
-            Method::POST,
-            "/api/auth/register",
-            None,
-            Some(json!({"email": "b@example.com", "password": "short", "name": "B"})),
-        )
-        .await;
-    assert_problem(&short, StatusCode::BAD_REQUEST, Some("password"));
-    let same = w.call(Method::POST, "/api/auth/register", None, Some(json!({"email": "longer.name@example.com", "password": "longer.name@example.com", "name": "B"}))).await;
-    assert_problem(&same, StatusCode::BAD_REQUEST, Some("password"));
-    let bad_email = w
-        .call(
-            Method::POST,
-            "/api/auth/register",
-            None,
-            Some(json!({"email": "nope", "password": "a long passphrase", "name": "B"})),
-        )
-        .await;
-    assert_problem(&bad_email, StatusCode::BAD_REQUEST, Some("email"));
+    for (email, password, field) in [
+        ("b@example.com", "short", "password"),
+        (
+            "longer.name@example.com",
+            "longer.name@example.com",
+            "password",
+        ),
+        ("nope", "a long passphrase", "email"),
+    ] {
+        let r = register_as(&w, email, password).await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{email} {password}: {}",
+            r.body
+        );
+        assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
+    }
+}
+
+/// A registration of B, with this email and password.
+async fn register_as(w: &World, email: &str, password: &str) -> crate::common::Reply {
+    let body = json!({"email": email, "password": password, "name": "B"});
+    w.call(Method::POST, "/api/auth/register", None, Some(body))
+        .await
 }
 
 #[tokio::test]
@@ -72,11 +77,8 @@ async fn blank_and_common_passwords_are_400_saying_why_and_register_no_one() {
         ("QWERTYUIOP", "is too common"),
     ] {
         // Given a registration whose password is blank or on the common-password list
-        let body = json!({"email": "b@example.com", "password": password, "name": "B"});
         // When it is posted
-        let r = w
-            .call(Method::POST, "/api/auth/register", None, Some(body))
-            .await;
+        let r = register_as(&w, "b@example.com", password).await;
         // Then it is a 400 naming the password and why
         assert_problem(&r, StatusCode::BAD_REQUEST, Some("password"));
         assert_eq!(r.body["errors"][0]["reason"], why, "{password:?}");

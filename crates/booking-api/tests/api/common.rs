@@ -130,6 +130,17 @@ impl World {
         self.call(Method::POST, uri, Some(token), None).await
     }
 
+    /// Asserts that `GET {path}{query}` as the holder of `token` is a 400 problem naming
+    /// `field`, for each `(query, field)`.
+    pub async fn assert_bad_queries(&self, token: &str, path: &str, cases: &[(&str, &str)]) {
+        for (query, field) in cases {
+            let uri = format!("{path}{query}");
+            let r = self.get(token, &uri).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.body);
+            assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
+        }
+    }
+
     pub async fn raw(
         &self,
         method: Method,

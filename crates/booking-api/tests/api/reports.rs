@@ -499,27 +499,28 @@ async fn report_routes_refuse_customers_and_staff_and_want_a_token() {
 async fn bad_report_queries_name_the_field() {
     let shop = Shop::new().await;
     let admin = &shop.admin;
-    let summary = |q: &str| format!("/api/reports/summary?{q}");
-    let listing = |q: &str| format!("/api/reports/reservations?{WHOLE}&{q}");
-    for (uri, field) in [
-        (summary("to=2026-12-01"), "from"),
-        (summary("from=2026-12-01"), "to"),
-        (summary("from=2026-12-02&to=2026-12-01"), "to"),
-        (summary("from=2026-01-01&to=2027-01-02"), "to"),
-        (summary("from=01/12/2026&to=2026-12-01"), "from"),
-        (summary("from=2026-12-01&to=2026-12-31&x=1"), "x"),
-        (listing("format=xml"), "format"),
-        (listing("limit=0"), "limit"),
-        (listing("limit=101"), "limit"),
-        (listing("format=csv&limit=1001"), "limit"),
-        (listing("status=DONE"), "status"),
-        (listing("serviceId=42"), "serviceId"),
-        (listing("cursor=nope"), "cursor"),
-    ] {
-        let r = shop.w.get(admin, &uri).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.body);
-        assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
-    }
+    let summary = [
+        ("to=2026-12-01", "from"),
+        ("from=2026-12-01", "to"),
+        ("from=2026-12-02&to=2026-12-01", "to"),
+        ("from=2026-01-01&to=2027-01-02", "to"),
+        ("from=01/12/2026&to=2026-12-01", "from"),
+        ("from=2026-12-01&to=2026-12-31&x=1", "x"),
+    ];
+    let w = &shop.w;
+    w.assert_bad_queries(admin, "/api/reports/summary?", &summary)
+        .await;
+    let listing = [
+        ("format=xml", "format"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("format=csv&limit=1001", "limit"),
+        ("status=DONE", "status"),
+        ("serviceId=42", "serviceId"),
+        ("cursor=nope", "cursor"),
+    ];
+    let path = format!("/api/reports/reservations?{WHOLE}&");
+    w.assert_bad_queries(admin, &path, &listing).await;
 }
 
 #[tokio::test]
@@ -613,17 +614,13 @@ async fn a_customer_reads_their_history_with_payments_and_local_times() {
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(r.body["customerId"], bob_id);
     // And bad parameters name the field
-    for (q, field) in [
+    let bad = [
         ("when=soon", "when"),
         ("customerId=x", "customerId"),
         ("limit=0", "limit"),
-    ] {
-        let r = shop
-            .w
-            .get(&ana, &format!("/api/reservations/history?{q}"))
-            .await;
-        assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
-    }
+    ];
+    let path = "/api/reservations/history?";
+    shop.w.assert_bad_queries(&ana, path, &bad).await;
 }
 
 #[tokio::test]
