@@ -437,6 +437,13 @@ async fn a_customer_token_on_admin_routes_is_403() {
     }
 }
 
+/// The admin holding `admin` gives the user `id` the role `role`.
+async fn set_role(w: &World, admin: &str, id: &str, role: &str) -> crate::common::Reply {
+    let uri = format!("/api/users/{id}/role");
+    let body = json!({ "role": role });
+    w.call(Method::PUT, &uri, Some(admin), Some(body)).await
+}
+
 #[tokio::test]
 async fn a_role_change_takes_effect_on_the_existing_token() {
     let w = World::new();
@@ -446,34 +453,14 @@ async fn a_role_change_takes_effect_on_the_existing_token() {
         w.get(&customer, "/api/users").await.status,
         StatusCode::FORBIDDEN
     );
-    let r = w
-        .call(
-            Method::PUT,
-            &format!("/api/users/{cust_id}/role"),
-            Some(&admin),
-            Some(json!({"role": "admin"})),
-        )
-        .await;
+    let r = set_role(&w, &admin, &cust_id, "admin").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["role"], "admin");
     assert_eq!(w.get(&customer, "/api/users").await.status, StatusCode::OK);
-    let bad = w
-        .call(
-            Method::PUT,
-            &format!("/api/users/{cust_id}/role"),
-            Some(&admin),
-            Some(json!({"role": "root"})),
-        )
-        .await;
+    let bad = set_role(&w, &admin, &cust_id, "root").await;
     assert_problem(&bad, StatusCode::BAD_REQUEST, Some("role"));
-    let missing = w
-        .call(
-            Method::PUT,
-            &format!("/api/users/{}/role", booking_core::ids::UserId::new()),
-            Some(&admin),
-            Some(json!({"role": "staff"})),
-        )
-        .await;
+    let nobody = booking_core::ids::UserId::new().to_string();
+    let missing = set_role(&w, &admin, &nobody, "staff").await;
     assert_problem(&missing, StatusCode::NOT_FOUND, None);
 }
 

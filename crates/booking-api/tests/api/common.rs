@@ -130,6 +130,12 @@ impl World {
         self.call(Method::POST, uri, Some(token), None).await
     }
 
+    /// `POST /api/reservations/{id}/cancel` as the holder of `token`.
+    pub async fn cancel(&self, token: &str, id: &str) -> Reply {
+        self.post(token, &format!("/api/reservations/{id}/cancel"))
+            .await
+    }
+
     /// Asserts that `GET {path}{query}` as the holder of `token` is a 400 problem naming
     /// `field`, for each `(query, field)`.
     pub async fn assert_bad_queries(&self, token: &str, path: &str, cases: &[(&str, &str)]) {

@@ -171,10 +171,7 @@ async fn a_random_mix_of_bookings_and_cancellations_adds_up_to_the_ledger_to_the
                         &email
                     };
                     let token = shop.token(who).await;
-                    let r = shop
-                        .w
-                        .post(&token, &format!("/api/reservations/{id}/cancel"))
-                        .await;
+                    let r = shop.w.cancel(&token, &id).await;
                     // Nobody cancels once the start has passed
                     if r.status != StatusCode::OK {
                         assert_problem(&r, StatusCode::CONFLICT, None);
@@ -383,10 +380,7 @@ async fn the_csv_report_has_a_header_row_local_times_and_decimal_amounts() {
         .await;
     w.booked(&eve, &yoga, "2026-12-01T16:30:00+01:00", "e")
         .await;
-    let c = shop
-        .w
-        .post(&ann, &format!("/api/reservations/{a_id}/cancel"))
-        .await;
+    let c = shop.w.cancel(&ann, &a_id).await;
     assert_eq!(c.status, StatusCode::OK, "{}", c.body);
 
     // When the admin downloads the CSV
@@ -535,9 +529,7 @@ async fn a_customer_reads_their_history_with_payments_and_local_times() {
         .w
         .booked(&ana, &massage, "2026-11-30T10:00:00+01:00", "1")
         .await;
-    shop.w
-        .post(&ana, &format!("/api/reservations/{monday_id}/cancel"))
-        .await;
+    shop.w.cancel(&ana, &monday_id).await;
     for (token, start, key) in [
         (&ana, "2026-12-01T14:00:00+01:00", "2"),
         (&bob, "2026-12-01T15:00:00+01:00", "3"),
@@ -638,9 +630,7 @@ async fn staff_mark_visits_after_the_start_and_illegal_changes_are_409_with_the_
         .w
         .booked(&ana, &massage, "2026-11-30T15:00:00+01:00", "g")
         .await;
-    shop.w
-        .post(&ana, &format!("/api/reservations/{gone}/cancel"))
-        .await;
+    shop.w.cancel(&ana, &gone).await;
 
     // When staff mark it before the start: refused as a rule on start, unchanged
     let complete = format!("/api/reservations/{kept}/complete");

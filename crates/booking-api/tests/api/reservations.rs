@@ -281,10 +281,7 @@ async fn customers_see_only_their_own_reservations() {
     assert_eq!(ids, [a_id]);
     let theirs = shop.w.get(&ana, &format!("/api/reservations/{b_id}")).await;
     assert_problem(&theirs, StatusCode::NOT_FOUND, None);
-    let cancel = shop
-        .w
-        .post(&ana, &format!("/api/reservations/{b_id}/cancel"))
-        .await;
+    let cancel = shop.w.cancel(&ana, &b_id).await;
     assert_problem(&cancel, StatusCode::NOT_FOUND, None);
 
     let all = shop
@@ -332,8 +329,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
     let booked = shop.book(&ana, MONDAY_10, "pm_card_visa", "k").await;
     let id = booked.body["id"].as_str().unwrap();
     // 47 hours before: full refund
-    let uri = format!("/api/reservations/{id}/cancel");
-    let r = shop.w.post(&ana, &uri).await;
+    let r = shop.w.cancel(&ana, id).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "CANCELLED");
     assert_eq!(r.body["refund"]["amountMinor"], 5000);
@@ -344,7 +340,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
             .starts_with("re_")
     );
     assert_eq!(shop.remaining("10:00").await, Some(1));
-    let again = shop.w.post(&ana, &uri).await;
+    let again = shop.w.cancel(&ana, id).await;
     assert_eq!(again.body, r.body);
     let events: Vec<_> = shop.w.queue.sent().iter().map(|n| n.event).collect();
     assert_eq!(events[0], NotificationEvent::Confirmed);
@@ -354,11 +350,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
     let late = shop.book(&ana, MONDAY_10, "pm_card_visa", "k2").await;
     shop.w.clock.advance(SignedDuration::from_hours(30));
     let ana = shop.token("ana@example.com").await;
-    let uri = format!(
-        "/api/reservations/{}/cancel",
-        late.body["id"].as_str().unwrap()
-    );
-    let r = shop.w.post(&ana, &uri).await;
+    let r = shop.w.cancel(&ana, late.body["id"].as_str().unwrap()).await;
     assert_eq!(r.body["refund"]["amountMinor"], 2500, "{}", r.body);
 }
 
@@ -373,11 +365,10 @@ async fn a_started_or_failed_reservation_cannot_be_cancelled() {
     let booked = shop.book(&ana, MONDAY_10, "pm_card_visa", "k2").await;
     shop.w.clock.advance(SignedDuration::from_hours(48));
     let ana = shop.token("ana@example.com").await;
-    let uri = format!(
-        "/api/reservations/{}/cancel",
-        booked.body["id"].as_str().unwrap()
-    );
-    let r = shop.w.post(&ana, &uri).await;
+    let r = shop
+        .w
+        .cancel(&ana, booked.body["id"].as_str().unwrap())
+        .await;
     assert_problem(&r, StatusCode::CONFLICT, None);
     assert_eq!(r.body["type"], "/problems/not-cancellable");
 }

@@ -206,6 +206,15 @@ async fn errors_and_health_say_no_store() {
     }
 }
 
+/// The catalogue, one service of it and the settings: public, read with or without a token.
+fn catalogue_routes(service: &str) -> [String; 3] {
+    [
+        "/api/services".to_owned(),
+        format!("/api/services/{service}"),
+        "/api/settings".to_owned(),
+    ]
+}
+
 #[tokio::test]
 async fn anonymous_catalogue_answers_may_be_cached_briefly_and_availability_is_revalidated() {
     // Given a service
@@ -214,11 +223,7 @@ async fn anonymous_catalogue_answers_may_be_cached_briefly_and_availability_is_r
     let service = w.service(&admin, haircut()).await;
 
     // When the catalogue, a service and the settings are read without a token
-    for uri in [
-        "/api/services".to_owned(),
-        format!("/api/services/{service}"),
-        "/api/settings".to_owned(),
-    ] {
+    for uri in catalogue_routes(&service) {
         let r = w.call(Method::GET, &uri, None, None).await;
         // Then any cache may keep them for a minute, apart from token holders' answers
         assert_eq!(r.status, StatusCode::OK, "{uri}");
@@ -243,12 +248,9 @@ async fn the_same_catalogue_request_with_a_token_says_no_store() {
     let service = w.service(&admin, haircut()).await;
 
     // When the public routes are read with a token
-    for uri in [
-        "/api/services".to_owned(),
-        format!("/api/services/{service}"),
-        "/api/settings".to_owned(),
-        format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30"),
-    ] {
+    let availability =
+        format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30");
+    for uri in catalogue_routes(&service).into_iter().chain([availability]) {
         let r = w.get(&customer, &uri).await;
         // Then the answer is the caller's and is not stored
         assert_eq!(r.status, StatusCode::OK, "{uri}");
