@@ -491,24 +491,11 @@ async fn users_are_listed_page_by_page() {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 5);
-    assert_problem(
-        &w.get(&admin, "/api/users?limit=101").await,
-        StatusCode::BAD_REQUEST,
-        Some("limit"),
-    );
-    assert_problem(
-        &w.get(&admin, "/api/users?limit=0").await,
-        StatusCode::BAD_REQUEST,
-        Some("limit"),
-    );
-    assert_problem(
-        &w.get(&admin, "/api/users?limit=ten").await,
-        StatusCode::BAD_REQUEST,
-        Some("limit"),
-    );
-    assert_problem(
-        &w.get(&admin, "/api/users?cursor=zzz").await,
-        StatusCode::BAD_REQUEST,
-        Some("cursor"),
-    );
+    let bad = [
+        ("limit=101", "limit"),
+        ("limit=0", "limit"),
+        ("limit=ten", "limit"),
+        ("cursor=zzz", "cursor"),
+    ];
+    w.assert_bad_queries(&admin, "/api/users?", &bad).await;
 }

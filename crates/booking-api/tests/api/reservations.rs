@@ -48,18 +48,13 @@ impl Shop {
         self.w.book(token, &self.service, start, pm, key).await
     }
 
+    /// The places left at `local_time` (`HH:MM`) on Monday 2026-11-30, if it is offered.
     async fn remaining(&self, local_time: &str) -> Option<u64> {
-        let uri = format!(
-            "/api/services/{}/availability?from=2026-11-30&to=2026-11-30",
-            self.service
-        );
-        let r = self.w.call(Method::GET, &uri, None, None).await;
-        r.body["slots"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["start"].as_str().unwrap()[11..16] == *local_time)
-            .map(|s| s["remaining"].as_u64().unwrap())
+        let slots = offered(&self.w, &self.service, "2026-11-30").await;
+        slots
+            .into_iter()
+            .find(|(start, _)| start[11..16] == *local_time)
+            .map(|(_, remaining)| remaining)
     }
 }
 
@@ -281,7 +276,7 @@ async fn customers_see_only_their_own_reservations() {
     assert_eq!(ids, [a_id]);
     let theirs = shop.w.get(&ana, &format!("/api/reservations/{b_id}")).await;
     assert_problem(&theirs, StatusCode::NOT_FOUND, None);
-    let cancel = shop.w.cancel(&ana, &b_id).await;
+    let cancel = shop.w.cancel(&ana, b_id).await;
     assert_problem(&cancel, StatusCode::NOT_FOUND, None);
 
     let all = shop
