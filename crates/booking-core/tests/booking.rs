@@ -28,6 +28,22 @@ async fn one_place(w: &World, pm: PaymentMethod) -> (ServiceId, BookingRequest) 
     (svc, req)
 }
 
+/// `customer`'s card booking of `svc` at `start`, run and confirmed.
+async fn booked(w: &World, customer: UserId, svc: ServiceId, start: &str) -> BookingRequest {
+    let req = w.request(customer, svc, start, PaymentMethod::CardVisa);
+    let outcome = w.workflow().book(&req).await.unwrap();
+    assert_eq!(outcome, Outcome::Succeeded, "{start}");
+    req
+}
+
+/// The cancellation of `req`'s reservation by the user `id` acting as `role`.
+fn cancel_by(req: &BookingRequest, id: UserId, role: Role) -> CancelRequest {
+    CancelRequest {
+        reservation_id: req.reservation_id,
+        actor: Actor::User { id, role },
+    }
+}
+
 fn failed_with(outcome: &Outcome) -> &str {
     match outcome {
         Outcome::Failed(f) => &f.error,
@@ -46,6 +62,7 @@ async fn a_paid_booking_is_confirmed_charged_once_and_announced() {
     assert_eq!(outcome, Outcome::Succeeded);
     assert_eq!(trace, paths::BOOKED);
     let r = w
+        .stores
         .reservations
         .get(req.reservation_id)
         .await
@@ -59,7 +76,7 @@ async fn a_paid_booking_is_confirmed_charged_once_and_announced() {
         18,
         "60 minutes + 30 buffer in 5-minute claim units"
     );
-    assert_eq!(w.ledger.all().len(), 1);
+    assert_eq!(w.stores.ledger.all().len(), 1);
     assert_eq!(w.queue.sent()[0].event, NotificationEvent::Confirmed);
     // And the slot and the ones its buffer touches are gone from availability
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, None);
@@ -72,7 +89,7 @@ async fn running_the_same_booking_twice_charges_once() {
     let (_, req) = one_place(&w, PaymentMethod::CardVisa).await;
     assert_eq!(w.workflow().book(&req).await.unwrap(), Outcome::Succeeded);
     assert_eq!(w.workflow().book(&req).await.unwrap(), Outcome::Succeeded);
-    assert_eq!(w.ledger.all().len(), 1);
+    assert_eq!(w.stores.ledger.all().len(), 1);
     assert_eq!(w.status(req.reservation_id).await, Status::Confirmed);
 }
 
@@ -84,7 +101,7 @@ async fn a_declined_card_frees_the_slot_and_announces_the_failure() {
     assert_eq!(failed_with(&outcome), "PaymentDeclined");
     assert_eq!(trace, paths::FAILED_AT_CHARGE);
     assert_eq!(w.status(req.reservation_id).await, Status::Failed);
-    assert!(w.ledger.all().is_empty());
+    assert!(w.stores.ledger.all().is_empty());
     assert_eq!(w.queue.sent()[0].event, NotificationEvent::Failed);
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
     // A replay fails the same way without charging or notifying again
@@ -118,7 +135,7 @@ async fn a_hold_that_expires_before_payment_is_refunded_and_released() {
     // Then Charge refuses to take money for it
     assert_eq!(failed_with(&outcome), "HoldExpired");
     assert_eq!(trace, paths::FAILED_AT_CHARGE);
-    assert!(w.ledger.all().is_empty());
+    assert!(w.stores.ledger.all().is_empty());
 }
 
 #[tokio::test]
@@ -135,6 +152,7 @@ async fn a_hold_that_expires_between_charge_and_confirm_is_refunded() {
     assert_eq!(failed_with(&outcome), "HoldExpired");
     assert_eq!(trace, paths::FAILED_AT_CONFIRM);
     let kinds: Vec<_> = w
+        .stores
         .ledger
         .all()
         .iter()
@@ -159,11 +177,7 @@ async fn an_expired_hold_never_blocks_a_new_booking() {
         Some(1),
         "expired holds are not shown as booked"
     );
-    let second = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardVisa);
-    assert_eq!(
-        w.workflow().book(&second).await.unwrap(),
-        Outcome::Succeeded
-    );
+    booked(&w, w.customer().await, svc, TUESDAY_10).await;
     // And the late first booking cannot be confirmed any more
     assert_eq!(
         failed_with(&w.workflow().book(&first).await.unwrap()),
@@ -176,8 +190,7 @@ async fn fifty_concurrent_bookings_for_the_last_place_have_one_winner() {
     // Given a capacity-2 service with one place already taken
     let w = Arc::new(World::new().await);
     let svc = w.service(2).await;
-    let first = w.request(w.customer().await, svc, TUESDAY_10, PaymentMethod::CardVisa);
-    assert_eq!(w.workflow().book(&first).await.unwrap(), Outcome::Succeeded);
+    booked(&w, w.customer().await, svc, TUESDAY_10).await;
     // When 50 customers book the same start at once
     let mut tasks = Vec::new();
     for _ in 0..50 {
@@ -202,7 +215,7 @@ async fn fifty_concurrent_bookings_for_the_last_place_have_one_winner() {
         .filter(|o| failed_with(o) == "SlotUnavailable")
         .count();
     assert_eq!((won, lost), (1, 49));
-    assert_eq!(w.ledger.all().len(), 2);
+    assert_eq!(w.stores.ledger.all().len(), 2);
 }
 
 #[tokio::test]
@@ -220,7 +233,8 @@ async fn rule_violations_hold_nothing() {
         assert_eq!(failed_with(&outcome), "RuleViolation", "{start}");
         assert_eq!(trace, paths::REJECTED_AT_HOLD);
         assert!(
-            w.reservations
+            w.stores
+                .reservations
                 .get(req.reservation_id)
                 .await
                 .unwrap()
@@ -257,8 +271,7 @@ async fn a_customer_cannot_pile_up_holds_or_upcoming_reservations() {
     );
     w.booking.release(hold.reservation_id, None).await.unwrap();
     for start in ["2026-12-01T08:00:00Z", "2026-12-01T13:00:00Z"] {
-        let req = w.request(c, svc, start, PaymentMethod::CardVisa);
-        assert_eq!(w.workflow().book(&req).await.unwrap(), Outcome::Succeeded);
+        booked(&w, c, svc, start).await;
     }
     let third = w.request(c, svc, "2026-12-02T08:00:00Z", PaymentMethod::CardVisa);
     assert_eq!(
@@ -273,33 +286,16 @@ async fn cancelling_refunds_by_policy_and_frees_the_slot() {
     let svc = w.service(1).await;
     let customer = w.customer().await;
     // Early: more than 24 h before -> full refund
-    let early = w.request(
-        customer,
-        svc,
-        "2026-12-02T09:00:00Z",
-        PaymentMethod::CardVisa,
-    );
-    assert_eq!(w.workflow().book(&early).await.unwrap(), Outcome::Succeeded);
-    let actor = Actor::User {
-        id: customer,
-        role: Role::Customer,
-    };
-    let cancel = CancelRequest {
-        reservation_id: early.reservation_id,
-        actor,
-    };
+    let early = booked(&w, customer, svc, "2026-12-02T09:00:00Z").await;
+    let cancel = cancel_by(&early, customer, Role::Customer);
     let (outcome, trace) = w.workflow().cancel_traced(&cancel).await;
     assert_eq!(outcome, Outcome::Succeeded);
     assert_eq!(trace, paths::CANCELLED);
     assert_eq!(w.status(early.reservation_id).await, Status::Cancelled);
     // Late: inside 24 h -> 50 %
-    let late = w.request(customer, svc, TUESDAY_10, PaymentMethod::CardVisa);
-    assert_eq!(w.workflow().book(&late).await.unwrap(), Outcome::Succeeded);
+    let late = booked(&w, customer, svc, TUESDAY_10).await;
     w.clock.advance(SignedDuration::from_hours(3)); // 23 h before the start
-    let cancel_late = CancelRequest {
-        reservation_id: late.reservation_id,
-        actor,
-    };
+    let cancel_late = cancel_by(&late, customer, Role::Customer);
     assert_eq!(
         w.workflow().cancel(&cancel_late).await.unwrap(),
         Outcome::Succeeded
@@ -310,6 +306,7 @@ async fn cancelling_refunds_by_policy_and_frees_the_slot() {
         Outcome::Succeeded
     );
     let refunds: Vec<_> = w
+        .stores
         .ledger
         .all()
         .iter()
@@ -335,37 +332,17 @@ async fn the_business_cancels_with_a_full_refund_but_nobody_cancels_a_started_vi
     let w = World::new().await;
     let svc = w.service(1).await;
     let customer = w.customer().await;
-    let req = w.request(customer, svc, TUESDAY_10, PaymentMethod::CardVisa);
-    assert_eq!(w.workflow().book(&req).await.unwrap(), Outcome::Succeeded);
-    let admin = Actor::User {
-        id: UserId::new(),
-        role: Role::Admin,
-    };
-    let by_admin = CancelRequest {
-        reservation_id: req.reservation_id,
-        actor: admin,
-    };
+    let req = booked(&w, customer, svc, TUESDAY_10).await;
+    let by_admin = cancel_by(&req, UserId::new(), Role::Admin);
     assert_eq!(
         w.workflow().cancel(&by_admin).await.unwrap(),
         Outcome::Succeeded
     );
-    assert_eq!(w.ledger.all().last().unwrap().amount.minor, 5000);
+    assert_eq!(w.stores.ledger.all().last().unwrap().amount.minor, 5000);
 
-    let later = w.request(
-        customer,
-        svc,
-        "2026-12-01T13:00:00Z",
-        PaymentMethod::CardVisa,
-    );
-    assert_eq!(w.workflow().book(&later).await.unwrap(), Outcome::Succeeded);
+    let later = booked(&w, customer, svc, "2026-12-01T13:00:00Z").await;
     w.clock.advance(SignedDuration::from_hours(40));
-    let too_late = CancelRequest {
-        reservation_id: later.reservation_id,
-        actor: Actor::User {
-            id: customer,
-            role: Role::Customer,
-        },
-    };
+    let too_late = cancel_by(&later, customer, Role::Customer);
     let (outcome, trace) = w.workflow().cancel_traced(&too_late).await;
     assert_eq!(failed_with(&outcome), "NotCancellable");
     assert_eq!(trace, paths::CANCEL_REJECTED);

@@ -87,6 +87,7 @@ impl Model {
     async fn all(&self) -> Vec<Reservation> {
         let page = self
             .w
+            .stores
             .reservations
             .list(&ReservationFilter::default(), None, 10_000)
             .await
@@ -127,7 +128,7 @@ impl Model {
             }
             Op::Confirm(i) => {
                 if let Some(id) = self.pick(i) {
-                    let entries = self.w.ledger.all();
+                    let entries = self.w.stores.ledger.all();
                     let reference = entries
                         .iter()
                         .find(|e| e.reservation_id == id && e.kind == EntryKind::Charge)
@@ -158,6 +159,7 @@ impl Model {
                     } else {
                         let owner = self
                             .w
+                            .stores
                             .reservations
                             .get(id)
                             .await
@@ -200,6 +202,7 @@ impl Model {
         }
         let claims = self
             .w
+            .stores
             .reservations
             .claims(self.service, Timestamp::MIN, Timestamp::MAX, now)
             .await
@@ -213,7 +216,7 @@ impl Model {
 
     /// Every reservation's ledger entries agree with its status, at any moment.
     async fn check_ledger(&self) -> Result<(), TestCaseError> {
-        let entries = self.w.ledger.all();
+        let entries = self.w.stores.ledger.all();
         for r in self.all().await {
             let mine = |kind| {
                 entries
@@ -275,6 +278,7 @@ impl Model {
         }
         let net: i64 = self
             .w
+            .stores
             .ledger
             .all()
             .iter()

@@ -13,20 +13,13 @@ use booking_api::JwtConfig;
 use booking_core::{booking::BookingConfig, ports::SystemClock};
 use booking_local::{Local, demo, dev, router};
 use http_body_util::BodyExt;
-use jiff::SignedDuration;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 /// booking-local's router over fresh in-memory state with the demo accounts.
 async fn local() -> Router {
     let outbox = dev::Outbox::default();
-    let jwt = JwtConfig::new(
-        vec![7; 32],
-        "booking-api".into(),
-        "booking-clients".into(),
-        SignedDuration::from_hours(1),
-    )
-    .unwrap();
+    let jwt = JwtConfig::from_vars(|_| None, Some(vec![7; 32])).unwrap();
     let queue = Arc::new(outbox.clone());
     let local = Local::in_memory(
         jwt,

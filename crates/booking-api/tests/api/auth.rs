@@ -34,26 +34,31 @@ async fn a_duplicate_email_is_409_and_weak_passwords_are_400() {
         StatusCode::CONFLICT,
         Some("email"),
     );
-    let short = w
-        .call(
-            Method::POST,
-            "/api/auth/register",
-            None,
-            Some(json!({"email": "b@example.com", "password": "short", "name": "B"})),
-        )
-        .await;
-    assert_problem(&short, StatusCode::BAD_REQUEST, Some("password"));
-    let same = w.call(Method::POST, "/api/auth/register", None, Some(json!({"email": "longer.name@example.com", "password": "longer.name@example.com", "name": "B"}))).await;
-    assert_problem(&same, StatusCode::BAD_REQUEST, Some("password"));
-    let bad_email = w
-        .call(
-            Method::POST,
-            "/api/auth/register",
-            None,
-            Some(json!({"email": "nope", "password": "a long passphrase", "name": "B"})),
-        )
-        .await;
-    assert_problem(&bad_email, StatusCode::BAD_REQUEST, Some("email"));
+    for (email, password, field) in [
+        ("b@example.com", "short", "password"),
+        (
+            "longer.name@example.com",
+            "longer.name@example.com",
+            "password",
+        ),
+        ("nope", "a long passphrase", "email"),
+    ] {
+        let r = register_as(&w, email, password).await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{email} {password}: {}",
+            r.body
+        );
+        assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
+    }
+}
+
+/// A registration of B, with this email and password.
+async fn register_as(w: &World, email: &str, password: &str) -> crate::common::Reply {
+    let body = json!({"email": email, "password": password, "name": "B"});
+    w.call(Method::POST, "/api/auth/register", None, Some(body))
+        .await
 }
 
 #[tokio::test]
@@ -72,11 +77,8 @@ async fn blank_and_common_passwords_are_400_saying_why_and_register_no_one() {
         ("QWERTYUIOP", "is too common"),
     ] {
         // Given a registration whose password is blank or on the common-password list
-        let body = json!({"email": "b@example.com", "password": password, "name": "B"});
         // When it is posted
-        let r = w
-            .call(Method::POST, "/api/auth/register", None, Some(body))
-            .await;
+        let r = register_as(&w, "b@example.com", password).await;
         // Then it is a 400 naming the password and why
         assert_problem(&r, StatusCode::BAD_REQUEST, Some("password"));
         assert_eq!(r.body["errors"][0]["reason"], why, "{password:?}");
@@ -156,15 +158,29 @@ async fn post_from(
     w.send_to(w.app(), req).await
 }
 
-/// Ana's login from the socket peer `peer`.
+/// Ana's login from the socket peer `peer`, with `forwarded_for` as its X-Forwarded-For.
 async fn login_from(
     w: &World,
     peer: &str,
     password: &str,
-    headers: &[(&str, &str)],
+    forwarded_for: Option<&str>,
 ) -> crate::common::Reply {
     let body = json!({"email": "ana@example.com", "password": password});
-    post_from(w, peer, "/api/auth/login", body, headers).await
+    let headers: Vec<_> = forwarded_for
+        .map(|xff| ("x-forwarded-for", xff))
+        .into_iter()
+        .collect();
+    post_from(w, peer, "/api/auth/login", body, &headers).await
+}
+
+/// Five wrong passwords for Ana from the socket peer `peer`, the `i`th claiming
+/// `forwarded_for(i)`: each is a plain 401.
+async fn five_failed_logins(w: &World, peer: &str, forwarded_for: impl Fn(u8) -> Option<String>) {
+    for i in 0..5 {
+        let xff = forwarded_for(i);
+        let r = login_from(w, peer, "wrong password", xff.as_deref()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{i}: {}", r.body);
+    }
 }
 
 #[tokio::test]
@@ -172,15 +188,12 @@ async fn failed_logins_lock_one_address_not_the_owner_everywhere() {
     // Given five wrong passwords for Ana from one address
     let w = World::new();
     w.register("ana@example.com").await;
-    for _ in 0..5 {
-        let r = login_from(&w, "198.51.100.7", "wrong password", &[]).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    }
+    five_failed_logins(&w, "198.51.100.7", |_| None).await;
     // Then that address is refused even with the right password
-    let r = login_from(&w, "198.51.100.7", "a long passphrase", &[]).await;
+    let r = login_from(&w, "198.51.100.7", "a long passphrase", None).await;
     assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
     // And Ana signs in from her own address
-    let r = login_from(&w, "203.0.113.20", "a long passphrase", &[]).await;
+    let r = login_from(&w, "203.0.113.20", "a long passphrase", None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
@@ -189,25 +202,9 @@ async fn a_forged_forwarded_for_does_not_change_the_client_address() {
     // Given five failures from one address, each claiming another in X-Forwarded-For
     let w = World::new();
     w.register("ana@example.com").await;
-    for i in 0..5 {
-        let forged = format!("10.0.0.{i}");
-        let r = login_from(
-            &w,
-            "198.51.100.7",
-            "wrong password",
-            &[("x-forwarded-for", &forged)],
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    }
+    five_failed_logins(&w, "198.51.100.7", |i| Some(format!("10.0.0.{i}"))).await;
     // Then the socket peer is what counted: it is locked out, whatever it claims
-    let r = login_from(
-        &w,
-        "198.51.100.7",
-        "a long passphrase",
-        &[("x-forwarded-for", "10.0.0.99")],
-    )
-    .await;
+    let r = login_from(&w, "198.51.100.7", "a long passphrase", Some("10.0.0.99")).await;
     assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
 }
 
@@ -221,33 +218,14 @@ async fn behind_the_trusted_proxy_the_client_is_the_address_it_appended() {
         .with_trusted_proxy(Some("127.0.0.1".parse().unwrap()));
     w.register("ana@example.com").await;
     // When five failures arrive through it for one client, each with a forged prefix
-    for i in 0..5 {
-        let xff = format!("10.0.0.{i}, 198.51.100.7");
-        let r = login_from(
-            &w,
-            "127.0.0.1",
-            "wrong password",
-            &[("x-forwarded-for", &xff)],
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    }
+    five_failed_logins(&w, "127.0.0.1", |i| {
+        Some(format!("10.0.0.{i}, 198.51.100.7"))
+    })
+    .await;
     // Then that client is locked out and another client through the same proxy is not
-    let r = login_from(
-        &w,
-        "127.0.0.1",
-        "a long passphrase",
-        &[("x-forwarded-for", "198.51.100.7")],
-    )
-    .await;
+    let r = login_from(&w, "127.0.0.1", "a long passphrase", Some("198.51.100.7")).await;
     assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
-    let r = login_from(
-        &w,
-        "127.0.0.1",
-        "a long passphrase",
-        &[("x-forwarded-for", "203.0.113.20")],
-    )
-    .await;
+    let r = login_from(&w, "127.0.0.1", "a long passphrase", Some("203.0.113.20")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
@@ -382,13 +360,7 @@ async fn a_token_signed_with_another_secret_is_401() {
     };
     assert_eq!(me(w.state.auth.clone()).await.status, StatusCode::OK);
     // When the same stores sit behind a different secret, the token no longer verifies
-    let other = JwtConfig::new(
-        vec![9; 32],
-        "booking-api".into(),
-        "booking-clients".into(),
-        SignedDuration::from_hours(1),
-    )
-    .unwrap();
+    let other = JwtConfig::from_vars(|_| None, Some(vec![9; 32])).unwrap();
     let mut stranger = w.state.auth.clone();
     stranger.authn.jwt = Arc::new(Jwt::new(other));
     assert_problem(&me(stranger).await, StatusCode::UNAUTHORIZED, None);
@@ -413,16 +385,12 @@ async fn a_token_whose_nbf_is_in_the_future_is_401_until_the_clock_reaches_it() 
     )
     .unwrap();
     // When it is presented now, then it is refused as not valid yet
-    let early = w
-        .call(Method::GET, "/api/auth/me", Some(&token), None)
-        .await;
+    let early = w.get(&token, "/api/auth/me").await;
     assert_problem(&early, StatusCode::UNAUTHORIZED, None);
     assert_eq!(early.body["detail"], "the token is not valid yet");
     // When the clock reaches its nbf, then it is accepted
     w.clock.advance(SignedDuration::from_mins(1));
-    let on_time = w
-        .call(Method::GET, "/api/auth/me", Some(&token), None)
-        .await;
+    let on_time = w.get(&token, "/api/auth/me").await;
     assert_eq!(on_time.status, StatusCode::OK, "{}", on_time.body);
     assert_eq!(on_time.body["id"], id.as_str());
 }
@@ -469,50 +437,30 @@ async fn a_customer_token_on_admin_routes_is_403() {
     }
 }
 
+/// The admin holding `admin` gives the user `id` the role `role`.
+async fn set_role(w: &World, admin: &str, id: &str, role: &str) -> crate::common::Reply {
+    let uri = format!("/api/users/{id}/role");
+    let body = json!({ "role": role });
+    w.call(Method::PUT, &uri, Some(admin), Some(body)).await
+}
+
 #[tokio::test]
 async fn a_role_change_takes_effect_on_the_existing_token() {
     let w = World::new();
     let admin = w.admin().await;
     let (cust_id, customer) = w.user("staffer@example.com", Role::Customer).await;
     assert_eq!(
-        w.call(Method::GET, "/api/users", Some(&customer), None)
-            .await
-            .status,
+        w.get(&customer, "/api/users").await.status,
         StatusCode::FORBIDDEN
     );
-    let r = w
-        .call(
-            Method::PUT,
-            &format!("/api/users/{cust_id}/role"),
-            Some(&admin),
-            Some(json!({"role": "admin"})),
-        )
-        .await;
+    let r = set_role(&w, &admin, &cust_id, "admin").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["role"], "admin");
-    assert_eq!(
-        w.call(Method::GET, "/api/users", Some(&customer), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let bad = w
-        .call(
-            Method::PUT,
-            &format!("/api/users/{cust_id}/role"),
-            Some(&admin),
-            Some(json!({"role": "root"})),
-        )
-        .await;
+    assert_eq!(w.get(&customer, "/api/users").await.status, StatusCode::OK);
+    let bad = set_role(&w, &admin, &cust_id, "root").await;
     assert_problem(&bad, StatusCode::BAD_REQUEST, Some("role"));
-    let missing = w
-        .call(
-            Method::PUT,
-            &format!("/api/users/{}/role", booking_core::ids::UserId::new()),
-            Some(&admin),
-            Some(json!({"role": "staff"})),
-        )
-        .await;
+    let nobody = booking_core::ids::UserId::new().to_string();
+    let missing = set_role(&w, &admin, &nobody, "staff").await;
     assert_problem(&missing, StatusCode::NOT_FOUND, None);
 }
 
@@ -526,7 +474,7 @@ async fn users_are_listed_page_by_page() {
     let mut seen = Vec::new();
     let mut uri = "/api/users?limit=2".to_owned();
     loop {
-        let r = w.call(Method::GET, &uri, Some(&admin), None).await;
+        let r = w.get(&admin, &uri).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let items = r.body["items"].as_array().unwrap();
         assert!(items.len() <= 2);
@@ -543,28 +491,11 @@ async fn users_are_listed_page_by_page() {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 5);
-    assert_problem(
-        &w.call(Method::GET, "/api/users?limit=101", Some(&admin), None)
-            .await,
-        StatusCode::BAD_REQUEST,
-        Some("limit"),
-    );
-    assert_problem(
-        &w.call(Method::GET, "/api/users?limit=0", Some(&admin), None)
-            .await,
-        StatusCode::BAD_REQUEST,
-        Some("limit"),
-    );
-    assert_problem(
-        &w.call(Method::GET, "/api/users?limit=ten", Some(&admin), None)
-            .await,
-        StatusCode::BAD_REQUEST,
-        Some("limit"),
-    );
-    assert_problem(
-        &w.call(Method::GET, "/api/users?cursor=zzz", Some(&admin), None)
-            .await,
-        StatusCode::BAD_REQUEST,
-        Some("cursor"),
-    );
+    let bad = [
+        ("limit=101", "limit"),
+        ("limit=0", "limit"),
+        ("limit=ten", "limit"),
+        ("cursor=zzz", "cursor"),
+    ];
+    w.assert_bad_queries(&admin, "/api/users?", &bad).await;
 }

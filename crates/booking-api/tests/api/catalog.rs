@@ -53,24 +53,10 @@ async fn an_admin_creates_updates_and_deactivates_a_service() {
         StatusCode::NOT_FOUND,
         None,
     );
-    let all = w
-        .call(
-            Method::GET,
-            "/api/services?includeInactive=true",
-            Some(&admin),
-            None,
-        )
-        .await;
+    let all = w.get(&admin, "/api/services?includeInactive=true").await;
     assert_eq!(all.body["items"][0]["id"], id.as_str());
     assert_eq!(
-        w.call(
-            Method::GET,
-            &format!("/api/services/{id}"),
-            Some(&admin),
-            None
-        )
-        .await
-        .status,
+        w.get(&admin, &format!("/api/services/{id}")).await.status,
         StatusCode::OK
     );
 }
@@ -129,57 +115,53 @@ async fn invalid_services_are_rejected_field_by_field() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["name", "durationMinutes", "currency"]);
-    let unknown = w.call(Method::POST, "/api/services", Some(&admin), Some(json!({
-        "name": "X", "durationMinutes": 30, "priceMinor": 10, "currency": "EUR", "colour": "red"
-    }))).await;
-    assert_problem(&unknown, StatusCode::BAD_REQUEST, Some("colour"));
-    let missing = w
-        .call(
+    let ghost = format!("/api/services/{}", ServiceId::new());
+    for (method, uri, body, status, field) in [
+        (
             Method::POST,
             "/api/services",
-            Some(&admin),
-            Some(json!({"name": "X"})),
-        )
-        .await;
-    assert_problem(&missing, StatusCode::BAD_REQUEST, Some("durationMinutes"));
-    let negative = w
-        .call(
+            json!({"name": "X", "durationMinutes": 30, "priceMinor": 10, "currency": "EUR",
+                "colour": "red"}),
+            StatusCode::BAD_REQUEST,
+            Some("colour"),
+        ),
+        (
             Method::POST,
             "/api/services",
-            Some(&admin),
-            Some(json!({
-                "name": "X", "durationMinutes": -30, "priceMinor": 10, "currency": "EUR"
-            })),
-        )
-        .await;
-    assert_problem(&negative, StatusCode::BAD_REQUEST, Some("durationMinutes"));
-    let bad_id = w
-        .call(
+            json!({"name": "X"}),
+            StatusCode::BAD_REQUEST,
+            Some("durationMinutes"),
+        ),
+        (
+            Method::POST,
+            "/api/services",
+            json!({"name": "X", "durationMinutes": -30, "priceMinor": 10, "currency": "EUR"}),
+            StatusCode::BAD_REQUEST,
+            Some("durationMinutes"),
+        ),
+        (
             Method::PATCH,
             "/api/services/123",
-            Some(&admin),
-            Some(json!({})),
-        )
-        .await;
-    assert_problem(&bad_id, StatusCode::BAD_REQUEST, Some("id"));
-    let ghost = w
-        .call(
+            json!({}),
+            StatusCode::BAD_REQUEST,
+            Some("id"),
+        ),
+        (
             Method::PATCH,
-            &format!("/api/services/{}", ServiceId::new()),
-            Some(&admin),
-            Some(json!({})),
-        )
-        .await;
-    assert_problem(&ghost, StatusCode::NOT_FOUND, None);
+            &ghost,
+            json!({}),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+    ] {
+        let r = w.call(method.clone(), uri, Some(&admin), Some(body)).await;
+        assert_eq!(r.status, status, "{method} {uri}: {}", r.body);
+        assert_problem(&r, status, field);
+    }
     assert_eq!(
-        w.call(
-            Method::GET,
-            "/api/services?includeInactive=true",
-            Some(&admin),
-            None
-        )
-        .await
-        .body["items"],
+        w.get(&admin, "/api/services?includeInactive=true")
+            .await
+            .body["items"],
         json!([])
     );
 }

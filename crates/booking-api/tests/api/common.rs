@@ -18,7 +18,6 @@ use booking_core::{
 };
 use booking_local::Local;
 use http_body_util::BodyExt;
-use jiff::SignedDuration;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -49,13 +48,8 @@ impl World {
         // Saturday 2026-11-28 11:00 in Madrid
         let clock = Arc::new(FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap()));
         let queue = Arc::new(MemoryQueue::default());
-        let jwt = JwtConfig::new(
-            SECRET.to_vec(),
-            "booking-api".into(),
-            "booking-clients".into(),
-            SignedDuration::from_hours(1),
-        )
-        .unwrap();
+        // With no variables set: issuer booking-api, audience booking-clients, an hour
+        let jwt = JwtConfig::from_vars(|_| None, Some(SECRET.to_vec())).unwrap();
         // Tests register many accounts from one address: the throttle has its own tests.
         let accounts = AccountsConfig {
             registrations_per_hour: 100_000,
@@ -124,6 +118,33 @@ impl World {
             None => req.body(Body::empty()),
         };
         self.send_to(self.app(), req.unwrap()).await
+    }
+
+    /// `GET uri` as the holder of `token`.
+    pub async fn get(&self, token: &str, uri: &str) -> Reply {
+        self.call(Method::GET, uri, Some(token), None).await
+    }
+
+    /// `POST uri` with no body, as the holder of `token`.
+    pub async fn post(&self, token: &str, uri: &str) -> Reply {
+        self.call(Method::POST, uri, Some(token), None).await
+    }
+
+    /// `POST /api/reservations/{id}/cancel` as the holder of `token`.
+    pub async fn cancel(&self, token: &str, id: &str) -> Reply {
+        self.post(token, &format!("/api/reservations/{id}/cancel"))
+            .await
+    }
+
+    /// Asserts that `GET {path}{query}` as the holder of `token` is a 400 problem naming
+    /// `field`, for each `(query, field)`.
+    pub async fn assert_bad_queries(&self, token: &str, path: &str, cases: &[(&str, &str)]) {
+        for (query, field) in cases {
+            let uri = format!("{path}{query}");
+            let r = self.get(token, &uri).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.body);
+            assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
+        }
     }
 
     pub async fn raw(
@@ -212,6 +233,13 @@ impl World {
             .body(Body::from(body.to_string()))
             .unwrap();
         self.send_to(self.app(), req).await
+    }
+
+    /// A card booking that must be confirmed (201); returns the reservation's id.
+    pub async fn booked(&self, token: &str, service: &str, start: &str, key: &str) -> String {
+        let r = self.book(token, service, start, "pm_card_visa", key).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{start}: {}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
     }
 
     pub async fn open_every_day(&self, admin: &str) {

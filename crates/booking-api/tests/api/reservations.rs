@@ -3,7 +3,6 @@
 
 use crate::common::{Reply, World, assert_problem};
 use axum::http::{Method, StatusCode};
-use booking_api::reservations_router;
 use booking_core::{notify::NotificationEvent, user::Role};
 use jiff::SignedDuration;
 use serde_json::json;
@@ -49,18 +48,13 @@ impl Shop {
         self.w.book(token, &self.service, start, pm, key).await
     }
 
+    /// The places left at `local_time` (`HH:MM`) on Monday 2026-11-30, if it is offered.
     async fn remaining(&self, local_time: &str) -> Option<u64> {
-        let uri = format!(
-            "/api/services/{}/availability?from=2026-11-30&to=2026-11-30",
-            self.service
-        );
-        let r = self.w.call(Method::GET, &uri, None, None).await;
-        r.body["slots"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["start"].as_str().unwrap()[11..16] == *local_time)
-            .map(|s| s["remaining"].as_u64().unwrap())
+        let slots = offered(&self.w, &self.service, "2026-11-30").await;
+        slots
+            .into_iter()
+            .find(|(start, _)| start[11..16] == *local_time)
+            .map(|(_, remaining)| remaining)
     }
 }
 
@@ -225,28 +219,17 @@ async fn an_offset_beyond_23_59_is_400_naming_start_and_books_nothing() {
         r.body
     );
     assert_eq!(shop.remaining("10:00").await, Some(1));
-    let mine = shop
-        .w
-        .call(Method::GET, "/api/reservations", Some(&ana), None)
-        .await;
+    let mine = shop.w.get(&ana, "/api/reservations").await;
     assert_eq!(mine.body["items"], json!([]), "{}", mine.body);
     assert!(shop.w.queue.sent().is_empty());
     // And the list's bounds are read by the same rule
-    for (query, field) in [
+    let bad = [
         ("from=2026-12-01T10:00:00%2B25:00", "from"),
         ("to=2026-12-01T10:00:00-24:00", "to"),
-    ] {
-        let r = shop
-            .w
-            .call(
-                Method::GET,
-                &format!("/api/reservations?{query}"),
-                Some(&ana),
-                None,
-            )
-            .await;
-        assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
-    }
+    ];
+    shop.w
+        .assert_bad_queries(&ana, "/api/reservations?", &bad)
+        .await;
 }
 
 #[tokio::test]
@@ -283,10 +266,7 @@ async fn customers_see_only_their_own_reservations() {
         b.body["id"].as_str().unwrap(),
     );
 
-    let mine = shop
-        .w
-        .call(Method::GET, "/api/reservations", Some(&ana), None)
-        .await;
+    let mine = shop.w.get(&ana, "/api/reservations").await;
     let ids: Vec<_> = mine.body["items"]
         .as_array()
         .unwrap()
@@ -294,45 +274,22 @@ async fn customers_see_only_their_own_reservations() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [a_id]);
-    let theirs = shop
-        .w
-        .call(
-            Method::GET,
-            &format!("/api/reservations/{b_id}"),
-            Some(&ana),
-            None,
-        )
-        .await;
+    let theirs = shop.w.get(&ana, &format!("/api/reservations/{b_id}")).await;
     assert_problem(&theirs, StatusCode::NOT_FOUND, None);
-    let cancel = shop
-        .w
-        .call(
-            Method::POST,
-            &format!("/api/reservations/{b_id}/cancel"),
-            Some(&ana),
-            None,
-        )
-        .await;
+    let cancel = shop.w.cancel(&ana, b_id).await;
     assert_problem(&cancel, StatusCode::NOT_FOUND, None);
 
     let all = shop
         .w
-        .call(
-            Method::GET,
-            "/api/reservations?status=CONFIRMED&limit=1",
-            Some(&shop.admin),
-            None,
-        )
+        .get(&shop.admin, "/api/reservations?status=CONFIRMED&limit=1")
         .await;
     assert_eq!(all.body["items"].as_array().unwrap().len(), 1);
     let cursor = all.body["nextCursor"].as_str().unwrap();
     let next = shop
         .w
-        .call(
-            Method::GET,
+        .get(
+            &shop.admin,
             &format!("/api/reservations?status=CONFIRMED&limit=1&cursor={cursor}"),
-            Some(&shop.admin),
-            None,
         )
         .await;
     assert_eq!(next.body["items"].as_array().unwrap().len(), 1);
@@ -341,12 +298,7 @@ async fn customers_see_only_their_own_reservations() {
     let (_, staff) = shop.w.user("staff@example.com", Role::Staff).await;
     let seen = shop
         .w
-        .call(
-            Method::GET,
-            &format!("/api/reservations/{b_id}"),
-            Some(&staff),
-            None,
-        )
+        .get(&staff, &format!("/api/reservations/{b_id}"))
         .await;
     assert_eq!(seen.status, StatusCode::OK);
 
@@ -359,12 +311,7 @@ async fn customers_see_only_their_own_reservations() {
     ] {
         let r = shop
             .w
-            .call(
-                Method::GET,
-                &format!("/api/reservations?{bad}"),
-                Some(&shop.admin),
-                None,
-            )
+            .get(&shop.admin, &format!("/api/reservations?{bad}"))
             .await;
         assert_problem(&r, StatusCode::BAD_REQUEST, None);
     }
@@ -377,8 +324,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
     let booked = shop.book(&ana, MONDAY_10, "pm_card_visa", "k").await;
     let id = booked.body["id"].as_str().unwrap();
     // 47 hours before: full refund
-    let uri = format!("/api/reservations/{id}/cancel");
-    let r = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    let r = shop.w.cancel(&ana, id).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "CANCELLED");
     assert_eq!(r.body["refund"]["amountMinor"], 5000);
@@ -389,7 +335,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
             .starts_with("re_")
     );
     assert_eq!(shop.remaining("10:00").await, Some(1));
-    let again = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    let again = shop.w.cancel(&ana, id).await;
     assert_eq!(again.body, r.body);
     let events: Vec<_> = shop.w.queue.sent().iter().map(|n| n.event).collect();
     assert_eq!(events[0], NotificationEvent::Confirmed);
@@ -399,11 +345,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
     let late = shop.book(&ana, MONDAY_10, "pm_card_visa", "k2").await;
     shop.w.clock.advance(SignedDuration::from_hours(30));
     let ana = shop.token("ana@example.com").await;
-    let uri = format!(
-        "/api/reservations/{}/cancel",
-        late.body["id"].as_str().unwrap()
-    );
-    let r = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    let r = shop.w.cancel(&ana, late.body["id"].as_str().unwrap()).await;
     assert_eq!(r.body["refund"]["amountMinor"], 2500, "{}", r.body);
 }
 
@@ -418,36 +360,12 @@ async fn a_started_or_failed_reservation_cannot_be_cancelled() {
     let booked = shop.book(&ana, MONDAY_10, "pm_card_visa", "k2").await;
     shop.w.clock.advance(SignedDuration::from_hours(48));
     let ana = shop.token("ana@example.com").await;
-    let uri = format!(
-        "/api/reservations/{}/cancel",
-        booked.body["id"].as_str().unwrap()
-    );
-    let r = shop.w.call(Method::POST, &uri, Some(&ana), None).await;
+    let r = shop
+        .w
+        .cancel(&ana, booked.body["id"].as_str().unwrap())
+        .await;
     assert_problem(&r, StatusCode::CONFLICT, None);
     assert_eq!(r.body["type"], "/problems/not-cancellable");
-}
-
-#[tokio::test]
-async fn the_reserve_function_serves_only_reservation_routes() {
-    let shop = Shop::new(1).await;
-    let get = |p: &str| {
-        axum::http::Request::builder()
-            .uri(p)
-            .body(axum::body::Body::empty())
-            .unwrap()
-    };
-    let router = || reservations_router(shop.w.state.reservations.clone());
-    assert_eq!(
-        shop.w
-            .send_to(router(), get("/api/reservations"))
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        shop.w.send_to(router(), get("/api/services")).await.status,
-        StatusCode::NOT_FOUND
-    );
 }
 
 #[tokio::test]
@@ -474,14 +392,10 @@ async fn both_passes_of_the_repeated_autumn_hour_are_bookable_and_different_slot
         )
         .await;
     let free = || async {
-        let uri = format!("/api/services/{service}/availability?from=2027-10-31&to=2027-10-31");
-        let r = w.call(Method::GET, &uri, None, None).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        r.body["slots"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["start"].as_str().unwrap().to_owned())
+        let slots = offered(&w, &service, "2027-10-31").await;
+        slots
+            .into_iter()
+            .map(|(start, _)| start)
             .collect::<Vec<_>>()
     };
     // Then the four real hours offer eight starts, 02:00 and 02:30 with each offset
@@ -541,9 +455,9 @@ async fn put_hours(w: &World, admin: &str, zone: &str, slot: u16) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
-/// The starts availability offers on Monday 2026-11-30, with their places left.
-async fn offered(w: &World, service: &str) -> Vec<(String, u64)> {
-    let uri = format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30");
+/// The starts availability offers on `day`, with their places left.
+async fn offered(w: &World, service: &str, day: &str) -> Vec<(String, u64)> {
+    let uri = format!("/api/services/{service}/availability?from={day}&to={day}");
     let r = w.call(Method::GET, &uri, None, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.body["slots"]
@@ -561,10 +475,7 @@ async fn offered(w: &World, service: &str) -> Vec<(String, u64)> {
 async fn fill_at_monday_10(w: &World, service: &str) {
     for (email, key) in [("ana@example.com", "a"), ("bob@example.com", "b")] {
         let token = w.user(email, Role::Customer).await.1;
-        let r = w
-            .book(&token, service, MONDAY_10, "pm_card_visa", key)
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        w.booked(&token, service, MONDAY_10, key).await;
     }
 }
 
@@ -574,55 +485,89 @@ async fn third_customer_books(w: &World, service: &str, start: &str) -> Reply {
     w.book(&carla, service, start, "pm_card_visa", "c").await
 }
 
-#[tokio::test]
-async fn a_finer_grid_does_not_reopen_a_full_slot() {
-    // Given a 15-minute class with two places on a 15-minute grid, both taken at 10:00
-    let (w, admin, service) = two_places(15, 15).await;
-    fill_at_monday_10(&w, &service).await;
-
-    // When the admin moves to a 5-minute grid and a third customer asks for 10:05
-    put_hours(&w, &admin, "Europe/Madrid", 5).await;
-    let r = third_customer_books(&w, &service, "2026-11-30T10:05:00+01:00").await;
-
-    // Then that is 409 slot-unavailable: 10:05-10:20 overlaps the two from 10:00 to 10:15
-    assert_problem(&r, StatusCode::CONFLICT, None);
-    assert_eq!(r.body["type"], "/problems/slot-unavailable", "{}", r.body);
-    // And availability offers nothing that overlaps them, and the starts around them in full
-    let slots = offered(&w, &service).await;
-    let at = |t: &str| {
-        let start = format!("2026-11-30T{t}:00+01:00");
-        slots.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
-    };
-    for t in ["09:50", "09:55", "10:00", "10:05", "10:10"] {
-        assert_eq!(at(t), None, "{t} is offered: {slots:?}");
-    }
-    assert_eq!((at("09:45"), at("10:15")), (Some(2), Some(2)), "{slots:?}");
+/// A change of the business's grid or zone after a slot filled up: the full places must
+/// stay full on the new grid.
+struct Regrid {
+    case: &'static str,
+    /// The grid, then the class's length, before the change, in minutes.
+    slot: u16,
+    duration: u32,
+    /// The hours' zone and grid after the change.
+    zone: &'static str,
+    new_slot: u16,
+    /// What the third customer asks for, in the new zone.
+    asked: &'static str,
+    /// The new zone's offset, the starts that overlap the two taken places (not offered)
+    /// and the starts on either side (offered in full).
+    offset: &'static str,
+    overlapping: &'static [&'static str],
+    either_side: (&'static str, &'static str),
 }
 
 #[tokio::test]
-async fn a_zone_change_off_the_grid_does_not_reopen_a_full_slot() {
-    // Given an hour-long class with two places on a 30-minute grid in Madrid, both taken at
-    // 10:00 (09:00-10:00 UTC)
-    let (w, admin, service) = two_places(30, 60).await;
-    fill_at_monday_10(&w, &service).await;
+async fn a_finer_grid_or_a_zone_change_off_the_grid_does_not_reopen_a_full_slot() {
+    let cases = [
+        // A 15-minute class on a 15-minute grid, moved to a 5-minute grid: 10:05-10:20
+        // overlaps the two from 10:00 to 10:15
+        Regrid {
+            case: "finer grid",
+            slot: 15,
+            duration: 15,
+            zone: "Europe/Madrid",
+            new_slot: 5,
+            asked: "2026-11-30T10:05:00+01:00",
+            offset: "+01:00",
+            overlapping: &["09:50", "09:55", "10:00", "10:05", "10:10"],
+            either_side: ("09:45", "10:15"),
+        },
+        // An hour-long class on a 30-minute grid in Madrid (10:00 is 09:00-10:00 UTC), moved
+        // to Kathmandu (+05:45, 4:45 ahead: off the 30-minute grid), open 09:00-18:00 there:
+        // 15:00 is 09:15-10:15 UTC
+        Regrid {
+            case: "zone change off the grid",
+            slot: 30,
+            duration: 60,
+            zone: "Asia/Kathmandu",
+            new_slot: 30,
+            asked: "2026-11-30T15:00:00+05:45",
+            offset: "+05:45",
+            overlapping: &["14:00", "14:30", "15:00", "15:30"],
+            either_side: ("13:30", "16:00"),
+        },
+    ];
+    for c in cases {
+        // Given a class with two places, both taken on Monday at 10:00 in Madrid
+        let (w, admin, service) = two_places(c.slot, c.duration).await;
+        fill_at_monday_10(&w, &service).await;
 
-    // When the business moves to Kathmandu (+05:45, 4:45 ahead: off the 30-minute grid), open
-    // 09:00-18:00 there, and a third customer asks for 15:00 (09:15-10:15 UTC)
-    put_hours(&w, &admin, "Asia/Kathmandu", 30).await;
-    let r = third_customer_books(&w, &service, "2026-11-30T15:00:00+05:45").await;
+        // When the admin changes the hours and a third customer asks for a start that
+        // overlaps the taken ones
+        put_hours(&w, &admin, c.zone, c.new_slot).await;
+        let r = third_customer_books(&w, &service, c.asked).await;
 
-    // Then that is 409 slot-unavailable
-    assert_problem(&r, StatusCode::CONFLICT, None);
-    assert_eq!(r.body["type"], "/problems/slot-unavailable", "{}", r.body);
-    // And the starts of the new grid that overlap 09:00-10:00 UTC are not offered, while
-    // the ones on either side are, in full
-    let slots = offered(&w, &service).await;
-    let at = |t: &str| {
-        let start = format!("2026-11-30T{t}:00+05:45");
-        slots.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
-    };
-    for t in ["14:00", "14:30", "15:00", "15:30"] {
-        assert_eq!(at(t), None, "{t} is offered: {slots:?}");
+        // Then that is 409 slot-unavailable
+        assert_problem(&r, StatusCode::CONFLICT, None);
+        assert_eq!(
+            r.body["type"], "/problems/slot-unavailable",
+            "{}: {}",
+            c.case, r.body
+        );
+        // And availability offers nothing that overlaps them, and the starts around them in
+        // full
+        let slots = offered(&w, &service, "2026-11-30").await;
+        let at = |t: &str| {
+            let start = format!("2026-11-30T{t}:00{}", c.offset);
+            slots.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
+        };
+        for t in c.overlapping {
+            assert_eq!(at(t), None, "{}: {t} is offered: {slots:?}", c.case);
+        }
+        let (before, after) = c.either_side;
+        assert_eq!(
+            (at(before), at(after)),
+            (Some(2), Some(2)),
+            "{}: {slots:?}",
+            c.case
+        );
     }
-    assert_eq!((at("13:30"), at("16:00")), (Some(2), Some(2)), "{slots:?}");
 }

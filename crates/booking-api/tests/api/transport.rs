@@ -2,10 +2,11 @@
 
 use crate::common::{World, assert_problem, haircut};
 use axum::{
+    Router,
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use booking_api::{auth_router, services_router};
+use booking_api::{auth_router, reservations_router, services_router};
 use booking_core::ids::ServiceId;
 use serde_json::json;
 
@@ -68,37 +69,32 @@ async fn unknown_routes_and_methods_are_problems_too() {
 #[tokio::test]
 async fn each_function_serves_only_its_own_routes() {
     let w = World::new();
-    let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
-    assert_eq!(
-        w.send_to(auth_router(w.state.auth.clone()), get("/api/services"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        w.send_to(auth_router(w.state.auth.clone()), get("/api/auth/me"))
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        w.send_to(
-            services_router(w.state.services.clone()),
-            get("/api/services")
-        )
-        .await
-        .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        w.send_to(
-            services_router(w.state.services.clone()),
-            get("/api/auth/me")
-        )
-        .await
-        .status,
-        StatusCode::NOT_FOUND
-    );
+    let auth = || auth_router(w.state.auth.clone());
+    let services = || services_router(w.state.services.clone());
+    let reserve = || reservations_router(w.state.reservations.clone());
+    let cases: [(&str, Router, &str, StatusCode); 6] = [
+        ("auth", auth(), "/api/services", StatusCode::NOT_FOUND),
+        ("auth", auth(), "/api/auth/me", StatusCode::UNAUTHORIZED),
+        ("services", services(), "/api/services", StatusCode::OK),
+        (
+            "services",
+            services(),
+            "/api/auth/me",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "reserve",
+            reserve(),
+            "/api/reservations",
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("reserve", reserve(), "/api/services", StatusCode::NOT_FOUND),
+    ];
+    for (function, router, path, expected) in cases {
+        let get = Request::builder().uri(path).body(Body::empty()).unwrap();
+        let status = w.send_to(router, get).await.status;
+        assert_eq!(status, expected, "{function} GET {path}");
+    }
 }
 
 // ---------- caching ----------
@@ -118,14 +114,9 @@ async fn every_answer_that_depends_on_the_caller_says_no_store() {
     w.open_every_day(&admin).await;
     let customer = w.customer().await;
     let service = w.service(&admin, haircut()).await;
+    let monday = "2026-11-30T10:00:00+01:00";
     let booked = w
-        .book(
-            &customer,
-            &service,
-            "2026-11-30T10:00:00+01:00",
-            "pm_card_visa",
-            "key-1",
-        )
+        .book(&customer, &service, monday, "pm_card_visa", "key-1")
         .await;
     assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
     let reservation = booked.body["id"].as_str().unwrap().to_owned();
@@ -166,7 +157,7 @@ async fn every_answer_that_depends_on_the_caller_says_no_store() {
             format!("/api/reports/reservations?{period}&format=csv"),
         ),
     ] {
-        replies.push((what, w.call(Method::GET, &uri, Some(token), None).await));
+        replies.push((what, w.get(token, &uri).await));
     }
 
     // Then every answer says no-store
@@ -215,6 +206,15 @@ async fn errors_and_health_say_no_store() {
     }
 }
 
+/// The catalogue, one service of it and the settings: public, read with or without a token.
+fn catalogue_routes(service: &str) -> [String; 3] {
+    [
+        "/api/services".to_owned(),
+        format!("/api/services/{service}"),
+        "/api/settings".to_owned(),
+    ]
+}
+
 #[tokio::test]
 async fn anonymous_catalogue_answers_may_be_cached_briefly_and_availability_is_revalidated() {
     // Given a service
@@ -223,11 +223,7 @@ async fn anonymous_catalogue_answers_may_be_cached_briefly_and_availability_is_r
     let service = w.service(&admin, haircut()).await;
 
     // When the catalogue, a service and the settings are read without a token
-    for uri in [
-        "/api/services".to_owned(),
-        format!("/api/services/{service}"),
-        "/api/settings".to_owned(),
-    ] {
+    for uri in catalogue_routes(&service) {
         let r = w.call(Method::GET, &uri, None, None).await;
         // Then any cache may keep them for a minute, apart from token holders' answers
         assert_eq!(r.status, StatusCode::OK, "{uri}");
@@ -252,13 +248,10 @@ async fn the_same_catalogue_request_with_a_token_says_no_store() {
     let service = w.service(&admin, haircut()).await;
 
     // When the public routes are read with a token
-    for uri in [
-        "/api/services".to_owned(),
-        format!("/api/services/{service}"),
-        "/api/settings".to_owned(),
-        format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30"),
-    ] {
-        let r = w.call(Method::GET, &uri, Some(&customer), None).await;
+    let availability =
+        format!("/api/services/{service}/availability?from=2026-11-30&to=2026-11-30");
+    for uri in catalogue_routes(&service).into_iter().chain([availability]) {
+        let r = w.get(&customer, &uri).await;
         // Then the answer is the caller's and is not stored
         assert_eq!(r.status, StatusCode::OK, "{uri}");
         assert_eq!(cache_control(&r), "no-store", "{uri}");

@@ -67,14 +67,7 @@ async fn a_transient_payment_error_that_clears_on_retry_books() {
     let run = book(&[("charge", Fails("PaymentTransient"))]).await;
     assert_eq!(
         run.trace,
-        [
-            "Hold",
-            "Charge",
-            "Charge",
-            "Confirm",
-            "SendConfirmation",
-            "Booked"
-        ]
+        paths::states("Hold Charge Charge Confirm SendConfirmation Booked")
     );
     assert_eq!(run.outcome, Ok(()));
 }
@@ -92,17 +85,7 @@ async fn each_retrier_counts_its_own_attempts() {
     let run = book(&script).await;
     assert_eq!(
         run.trace,
-        [
-            "Hold",
-            "Charge",
-            "Charge",
-            "Charge",
-            "Charge",
-            "Release",
-            "Refund",
-            "SendFailure",
-            "BookingFailed"
-        ]
+        paths::states("Hold Charge Charge Charge Charge Release Refund SendFailure BookingFailed")
     );
     assert_eq!(failed(&run), "PaymentTransient");
 }
@@ -129,14 +112,7 @@ async fn a_lambda_service_error_at_confirm_is_retried_like_a_store_outage() {
     assert_eq!((&asl.trace, &asl.outcome), (&runner.trace, &runner.outcome));
     assert_eq!(
         asl.trace,
-        [
-            "Hold",
-            "Charge",
-            "Confirm",
-            "Confirm",
-            "SendConfirmation",
-            "Booked"
-        ]
+        paths::states("Hold Charge Confirm Confirm SendConfirmation Booked")
     );
     for error in LAMBDA_SERVICE_ERRORS {
         let asl = book_via_lambda(&req, &repeat("hold", LambdaFault(error), 4)).await;
@@ -156,17 +132,7 @@ async fn a_failed_refund_still_announces_and_fails_with_the_original_error() {
     let run = book(&script).await;
     assert_eq!(
         run.trace,
-        [
-            "Hold",
-            "Charge",
-            "Confirm",
-            "Release",
-            "Refund",
-            "Refund",
-            "Refund",
-            "SendFailure",
-            "BookingFailed"
-        ]
+        paths::states("Hold Charge Confirm Release Refund Refund Refund SendFailure BookingFailed")
     );
     assert_eq!(failed(&run), "HoldExpired");
     assert!(
@@ -182,15 +148,7 @@ async fn a_failed_release_ends_the_booking_without_a_failure_notice() {
     let run = book(&script).await;
     assert_eq!(
         run.trace,
-        [
-            "Hold",
-            "Charge",
-            "Release",
-            "Release",
-            "Release",
-            "Release",
-            "BookingFailed"
-        ]
+        paths::states("Hold Charge Release Release Release Release BookingFailed")
     );
     assert_eq!(failed(&run), "PaymentDeclined");
 
@@ -225,16 +183,9 @@ async fn a_confirmation_that_cannot_be_queued_still_books() {
     let run = book(&repeat("send", Fails("StoreUnavailable"), 4)).await;
     assert_eq!(
         run.trace,
-        [
-            "Hold",
-            "Charge",
-            "Confirm",
-            "SendConfirmation",
-            "SendConfirmation",
-            "SendConfirmation",
-            "SendConfirmation",
-            "Booked"
-        ]
+        paths::states(
+            "Hold Charge Confirm SendConfirmation SendConfirmation SendConfirmation SendConfirmation Booked"
+        )
     );
     assert_eq!(run.outcome, Ok(()));
 }

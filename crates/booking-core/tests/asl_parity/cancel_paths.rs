@@ -27,14 +27,9 @@ async fn a_refund_that_keeps_failing_fails_the_cancellation_after_the_slot_is_fr
     let run = cancel(&repeat("refund", Fails("PaymentTransient"), 3)).await;
     assert_eq!(
         run.trace,
-        [
-            "Cancel",
-            "ReleaseSlot",
-            "RefundByPolicy",
-            "RefundByPolicy",
-            "RefundByPolicy",
-            "CancelFailed"
-        ]
+        paths::states(
+            "Cancel ReleaseSlot RefundByPolicy RefundByPolicy RefundByPolicy CancelFailed"
+        )
     );
     assert_eq!(failed(&run), "PaymentTransient");
 }

@@ -11,10 +11,7 @@ use booking_core::{
     catalog::{CancellationPolicy, Catalog, NewService},
     idempotency::IdempotencyKey,
     ids::{ReservationId, ServiceId, UserId},
-    memory::{
-        FixedClock, MemoryCatalog, MemoryLedger, MemoryQueue, MemoryReservations, MemorySettings,
-        MemoryStores, MemoryUsers,
-    },
+    memory::{FixedClock, MemoryQueue, MemoryStores},
     password::PasswordHash,
     payment::PaymentMethod,
     ports::{ReservationStore, UserStore},
@@ -27,13 +24,10 @@ use jiff::Timestamp;
 
 pub struct World {
     pub booking: Booking,
-    pub reservations: Arc<MemoryReservations>,
-    pub ledger: Arc<MemoryLedger>,
+    /// The stores `booking` runs over.
+    pub stores: MemoryStores,
     pub queue: Arc<MemoryQueue>,
     pub clock: Arc<FixedClock>,
-    pub catalog: Arc<MemoryCatalog>,
-    pub settings: Arc<MemorySettings>,
-    pub users: Arc<MemoryUsers>,
 }
 
 impl World {
@@ -48,13 +42,9 @@ impl World {
         let booking = stores.booking(clock.clone(), config);
         let w = World {
             booking,
-            reservations: stores.reservations,
-            ledger: stores.ledger,
+            stores,
             queue: Arc::new(MemoryQueue::default()),
             clock,
-            catalog: stores.catalog,
-            settings: stores.settings,
-            users: stores.users,
         };
         let day = serde_json::json!([{"open": "09:00", "close": "13:00"}, {"open": "14:00", "close": "18:00"}]);
         let doc: SettingsDoc = serde_json::from_value(serde_json::json!({
@@ -68,9 +58,9 @@ impl World {
 
     pub fn catalog_uc(&self) -> Catalog<'_> {
         Catalog {
-            services: &*self.catalog,
-            settings: &*self.settings,
-            claims: &*self.reservations,
+            services: &*self.stores.catalog,
+            settings: &*self.stores.settings,
+            claims: &*self.stores.reservations,
             clock: &*self.clock,
         }
     }
@@ -94,7 +84,8 @@ impl World {
 
     pub async fn customer(&self) -> UserId {
         let id = UserId::new();
-        self.users
+        self.stores
+            .users
             .insert(&User {
                 id,
                 email: Email::parse(&format!("c{id}@example.com").to_lowercase()).unwrap(),
@@ -129,7 +120,13 @@ impl World {
     }
 
     pub async fn status(&self, id: ReservationId) -> Status {
-        self.reservations.get(id).await.unwrap().unwrap().status
+        self.stores
+            .reservations
+            .get(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
     }
 
     pub async fn remaining_at(&self, service: ServiceId, start: &str) -> Option<u32> {

@@ -53,3 +53,9 @@ pub const CANCELLED: &[&str] = &[
 
 /// Refused at Cancel: nothing changed.
 pub const CANCEL_REJECTED: &[&str] = &["Cancel", "CancelRejected"];
+
+/// A path written as its state names separated by spaces, for the ones only one scenario
+/// expects: `states("Hold Charge Charge")`.
+pub fn states(path: &str) -> Vec<&str> {
+    path.split_whitespace().collect()
+}
