@@ -6,6 +6,7 @@ use axum::{
     extract::{Path, State},
 };
 use booking_core::{ids::ReservationId, reservation::Status};
+use utoipa::IntoResponses;
 
 use crate::{
     ReservationsState,
@@ -19,6 +20,31 @@ use crate::{
 
 operations!(ReservationsState: complete, no_show);
 
+/// What recording a visit's outcome answers, besides [`Signed`]'s.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // the variants describe responses; the handlers answer with `Json` and `Problem`
+enum Outcome {
+    /// The reservation with its new status (or unchanged, when it already had it).
+    #[response(status = 200)]
+    Recorded(ReservationView),
+    /// The id is not a ULID.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadId(Problem),
+    /// Only staff and admins record visits (`/problems/forbidden`).
+    #[response(status = 403, content_type = "application/problem+json")]
+    NotStaff(Problem),
+    /// No such reservation.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    #[doc = "The reservation is not `CONFIRMED` (or already has the other outcome); \
+        `currentStatus` names its status (`/problems/not-cancellable`)."]
+    #[response(status = 409, content_type = "application/problem+json")]
+    NotConfirmed(Problem),
+    /// Its start has not passed yet (`/problems/rule-violation` on `start`).
+    #[response(status = 422, content_type = "application/problem+json")]
+    TooEarly(Problem),
+}
+
 /// `POST /api/reservations/{id}/complete`: staff record that the visit took place.
 #[utoipa::path(
     post,
@@ -31,12 +57,7 @@ operations!(ReservationsState: complete, no_show);
     params(("id" = Ulid, Path, description = "The reservation's id.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
-        (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such reservation.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = Problem, content_type = "application/problem+json"),
+        Outcome,
         Signed,
     )
 )]
@@ -61,12 +82,7 @@ pub(crate) async fn complete(
     params(("id" = Ulid, Path, description = "The reservation's id.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The reservation with its new status (or unchanged, when it already had it).", body = ReservationView),
-        (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only staff and admins record visits (`/problems/forbidden`).", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such reservation.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The reservation is not `CONFIRMED` (or already has the other outcome); `currentStatus` names its status (`/problems/not-cancellable`).", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Its start has not passed yet (`/problems/rule-violation` on `start`).", body = Problem, content_type = "application/problem+json"),
+        Outcome,
         Signed,
     )
 )]
