@@ -27,60 +27,58 @@ pub use state::{AuthState, Authn, ReservationsState, ServicesState};
 /// Request bodies above this many bytes are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// An area: its router and its description, from one [`operations!`] list.
-struct Area<S> {
-    routes: fn() -> Router<S>,
-    described: fn() -> utoipa::openapi::OpenApi,
-}
-
+/// A function's areas, listed once: `$routes()` merges their routers and `$described()`
+/// lists their descriptions, for [`openapi`]. Two functions, so that a Lambda links no
+/// description code (a table holding both would keep it).
 macro_rules! areas {
-    ($($area:ident),+) => {
-        &[$(Area { routes: routes::$area::routes, described: routes::$area::described }),+]
+    ($routes:ident, $described:ident, $state:ty: $($area:ident),+) => {
+        fn $routes() -> Router<$state> {
+            Router::new()$(.merge(routes::$area::routes()))+
+        }
+
+        fn $described() -> impl Iterator<Item = utoipa::openapi::OpenApi> {
+            [$(routes::$area::described as fn() -> utoipa::openapi::OpenApi),+]
+                .into_iter()
+                .map(|described| described())
+        }
     };
 }
 
-/// Each function's areas, listed once: its router serves them, [`openapi`] describes them.
-const AUTH: &[Area<AuthState>] = areas!(auth);
-const SERVICES: &[Area<ServicesState>] = areas!(catalog, reports);
-const RESERVATIONS: &[Area<ReservationsState>] = areas!(reservations, history, visits);
-
-fn router<S: Clone + Send + Sync + 'static>(areas: &[Area<S>]) -> Router<S> {
-    areas
-        .iter()
-        .fold(Router::new(), |router, area| router.merge((area.routes)()))
-}
+areas!(auth_routes, auth_described, AuthState: auth);
+areas!(services_routes, services_described, ServicesState: catalog, reports);
+areas!(reservations_routes, reservations_described, ReservationsState: reservations, history, visits);
 
 /// `/api/auth/*` and `/api/users/*`: the auth function.
 pub fn auth_router(state: AuthState) -> Router {
-    finish(router(AUTH).with_state(state))
+    finish(auth_routes().with_state(state))
 }
 
 /// `/api/services/*`, `/api/settings/*` and `/api/reports/*`: the services function.
 pub fn services_router(state: ServicesState) -> Router {
-    finish(router(SERVICES).with_state(state))
+    finish(services_routes().with_state(state))
 }
 
 /// `/api/reservations/*`: the reserve function.
 pub fn reservations_router(state: ReservationsState) -> Router {
-    finish(router(RESERVATIONS).with_state(state))
+    finish(reservations_routes().with_state(state))
 }
 
 /// Every route of every area, as booking-local serves them.
 pub fn app(auth: AuthState, services: ServicesState, reservations: ReservationsState) -> Router {
     finish(
-        router(AUTH)
+        auth_routes()
             .with_state(auth)
-            .merge(router(SERVICES).with_state(services))
-            .merge(router(RESERVATIONS).with_state(reservations)),
+            .merge(services_routes().with_state(services))
+            .merge(reservations_routes().with_state(reservations)),
     )
 }
 
 /// The description of every area's operations, health included.
 fn operations() -> impl Iterator<Item = utoipa::openapi::OpenApi> {
     std::iter::once(routes::health::described())
-        .chain(AUTH.iter().map(|a| (a.described)()))
-        .chain(SERVICES.iter().map(|a| (a.described)()))
-        .chain(RESERVATIONS.iter().map(|a| (a.described)()))
+        .chain(auth_described())
+        .chain(services_described())
+        .chain(reservations_described())
 }
 
 fn finish(routes: Router) -> Router {
