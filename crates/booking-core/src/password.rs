@@ -11,6 +11,39 @@ use crate::{Error, FieldError, user::Email};
 
 const MIN_CHARS: usize = 10;
 
+/// A password as it came in, before any check: never shown, `Debug` prints `<redacted>`.
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
 /// The 1,000 most common passwords of SecLists (source and licence in `data/README.md`):
 /// the first guesses of any attacker, whatever their length.
 const COMMON_LIST: &str = include_str!("../data/common-passwords.txt");

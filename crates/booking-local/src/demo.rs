@@ -71,7 +71,7 @@ pub async fn seed(
         };
         let reg = Registration {
             email: email.clone(),
-            password: password.clone(),
+            password: password.as_str().into(),
             name: name.into(),
         };
         local

@@ -1,13 +1,11 @@
 //! The bodies of `POST /api/auth/register` and `POST /api/auth/login`.
 
-use std::fmt;
-
-use booking_core::accounts;
+use booking_core::{accounts, password::Secret};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 /// The body of `POST /api/auth/register`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"email": "ana@example.com", "password": "a long passphrase", "name": "Ana"})))]
 pub struct Registration {
@@ -16,8 +14,8 @@ pub struct Registration {
     email: String,
     /// At least 10 characters, at most 1024 bytes, not only spaces or control characters,
     /// not the email address, not one of the 1,000 most common passwords (any case).
-    #[schema(min_length = 10)]
-    password: String,
+    #[schema(value_type = String, min_length = 10)]
+    password: Secret,
     /// 1 to 100 characters after trimming, no control characters.
     #[schema(
         min_length = 1,
@@ -37,25 +35,15 @@ impl From<Registration> for accounts::Registration {
     }
 }
 
-impl fmt::Debug for Registration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registration")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .field("name", &self.name)
-            .finish()
-    }
-}
-
 /// The body of `POST /api/auth/login`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"email": "ana@example.com", "password": "a long passphrase"})))]
 pub struct Credentials {
     #[schema(format = Email, max_length = 254)]
     email: String,
-    #[schema(min_length = 1)]
-    password: String,
+    #[schema(value_type = String, min_length = 1)]
+    password: Secret,
 }
 
 impl From<Credentials> for accounts::Credentials {
@@ -64,14 +52,5 @@ impl From<Credentials> for accounts::Credentials {
             email: c.email,
             password: c.password,
         }
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .finish()
     }
 }

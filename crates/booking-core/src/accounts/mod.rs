@@ -14,7 +14,7 @@ use crate::{
     error::Problems,
     hashing::HashPool,
     ids::UserId,
-    password::{self, Memory, Password, PasswordHash},
+    password::{self, Memory, Password, PasswordHash, Secret},
     ports::{Admission, Attempt, Clock, Page, Throttle, UserStore},
     user::{Email, Role, User, parse_name},
 };
@@ -62,35 +62,18 @@ impl AccountsConfig {
 }
 
 /// A new account as a client asks for it, before it is checked.
+#[derive(Debug)]
 pub struct Registration {
     pub email: String,
-    pub password: String,
+    pub password: Secret,
     pub name: String,
 }
 
-impl std::fmt::Debug for Registration {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registration")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .field("name", &self.name)
-            .finish()
-    }
-}
-
 /// An email and password to log in with.
+#[derive(Debug)]
 pub struct Credentials {
     pub email: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .finish()
-    }
+    pub password: Secret,
 }
 
 /// The account use cases, over the ports they need.
@@ -165,10 +148,10 @@ impl Accounts<'_> {
     /// argon2 verification.
     pub async fn login(&self, creds: Credentials, client: IpAddr) -> Result<User, Error> {
         let email = Email::parse(&creds.email)?;
-        if creds.password.is_empty() {
+        if creds.password.expose().is_empty() {
             return Err(Error::invalid("password", "is required"));
         }
-        if creds.password.len() > 1024 {
+        if creds.password.expose().len() > 1024 {
             return Err(Error::InvalidCredentials);
         }
         let pair = self
@@ -192,7 +175,9 @@ impl Accounts<'_> {
                 return Err(e);
             }
         };
-        let outcome = self.check_password(&email, creds.password).await;
+        let outcome = self
+            .check_password(&email, creds.password.into_inner())
+            .await;
         if !matches!(outcome, Err(Error::InvalidCredentials)) {
             // A success, or a request shed or failed before its password was judged.
             self.throttle.give_back(&pair).await?;
@@ -258,7 +243,7 @@ fn validate(reg: &Registration) -> Result<(Email, String, Password), Error> {
     let name = p.check(parse_name("name", &reg.name));
     let password = email
         .as_ref()
-        .and_then(|e| p.check(Password::parse(&reg.password, e)));
+        .and_then(|e| p.check(Password::parse(reg.password.expose(), e)));
     p.into_result()?;
     match (email, name, password) {
         (Some(email), Some(name), Some(password)) => Ok((email, name, password)),

@@ -335,3 +335,16 @@ async fn only_a_current_admin_changes_roles_and_never_their_own() {
         Err(Error::NotFound("user"))
     ));
 }
+
+#[test]
+fn a_password_never_shows_in_debug_output() {
+    let reg = reg("ada@example.com");
+    let creds = creds("ada@example.com", "a long passphrase");
+    for shown in [format!("{reg:?}"), format!("{creds:?}")] {
+        assert!(!shown.contains("passphrase"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("ada@example.com"),
+            "{shown}"
+        );
+    }
+}
