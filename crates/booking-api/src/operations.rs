@@ -4,12 +4,8 @@
 //! and methods alone, and the description (schemas and all) only when it is asked for, so a
 //! Lambda's cold start builds none of it.
 
-use axum::{
-    Router,
-    handler::Handler,
-    routing::{MethodFilter, MethodRouter},
-};
-use utoipa::openapi::path::HttpMethod;
+use axum::{Router, handler::Handler, routing::MethodRouter};
+use utoipa_axum::PathItemExt;
 
 /// An area's operations: `operations!(State: handler_a, handler_b);` expands to
 /// `pub fn routes() -> Router<State>` and `pub fn described() -> utoipa::openapi::OpenApi`.
@@ -48,20 +44,7 @@ where
     let methods = P::methods()
         .into_iter()
         .fold(MethodRouter::new(), |methods, method| {
-            methods.on(filter(method), handler.clone())
+            methods.on(method.to_method_filter(), handler.clone())
         });
     router.route(&P::path(), methods)
-}
-
-fn filter(method: HttpMethod) -> MethodFilter {
-    match method {
-        HttpMethod::Get => MethodFilter::GET,
-        HttpMethod::Put => MethodFilter::PUT,
-        HttpMethod::Post => MethodFilter::POST,
-        HttpMethod::Head => MethodFilter::HEAD,
-        HttpMethod::Patch => MethodFilter::PATCH,
-        HttpMethod::Trace => MethodFilter::TRACE,
-        HttpMethod::Delete => MethodFilter::DELETE,
-        HttpMethod::Options => MethodFilter::OPTIONS,
-    }
 }

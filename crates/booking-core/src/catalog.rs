@@ -72,9 +72,9 @@ pub struct NewService {
 }
 
 /// The capacity of a service created without one.
-pub const DEFAULT_CAPACITY: u32 = 1;
+const DEFAULT_CAPACITY: u32 = 1;
 /// How far ahead a service created without a limit can be booked.
-pub const DEFAULT_MAX_ADVANCE_DAYS: u32 = 90;
+const DEFAULT_MAX_ADVANCE_DAYS: u32 = 90;
 
 impl NewService {
     /// A new active service with the defaults for what the client left out: no

@@ -1,9 +1,6 @@
 //! Services as `/api/services` exchanges them, and the free slots of one.
 
-use booking_core::{
-    availability, catalog,
-    catalog::{DEFAULT_CAPACITY, DEFAULT_MAX_ADVANCE_DAYS},
-};
+use booking_core::{availability, catalog};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -103,15 +100,24 @@ impl From<catalog::Service> for Service {
     }
 }
 
-fn capacity() -> u32 {
-    DEFAULT_CAPACITY
+/// The value of each optional field a client leaves out: booking-core's, from
+/// `NewService::new`, for serde and for the schema's `default`s alike.
+macro_rules! defaults {
+    ($($field:ident: $ty:ty),+) => {$(
+        fn $field() -> $ty {
+            catalog::NewService::new("", 0, 0, "").$field
+        }
+    )+};
 }
-fn max_advance_days() -> u32 {
-    DEFAULT_MAX_ADVANCE_DAYS
-}
-fn yes() -> bool {
-    true
-}
+
+defaults!(
+    description: String,
+    buffer_minutes: u32,
+    capacity: u32,
+    min_notice_minutes: u32,
+    max_advance_days: u32,
+    active: bool
+);
 
 /// The body of `POST /api/services`. Optional fields take the defaults shown.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -131,16 +137,16 @@ pub struct NewService {
     )]
     name: String,
     /// At most 2000 characters after trimming.
-    #[serde(default)]
-    #[schema(default = "", max_length = 2000)]
+    #[serde(default = "description")]
+    #[schema(default = description, max_length = 2000)]
     description: String,
     /// 5 to 450, and a multiple of the settings' `slotMinutes`.
     #[schema(minimum = 5, maximum = 450)]
     duration_minutes: u32,
     /// A multiple of 5 up to 240; `durationMinutes + bufferMinutes` is at most 450 (a 400
     /// naming `bufferMinutes` otherwise).
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 240, multiple_of = 5, default = 0)]
+    #[serde(default = "buffer_minutes")]
+    #[schema(minimum = 0, maximum = 240, multiple_of = 5, default = buffer_minutes)]
     buffer_minutes: u32,
     /// In the currency's minor units.
     #[schema(minimum = 0, maximum = 10000000000.0)]
@@ -150,8 +156,8 @@ pub struct NewService {
     #[serde(default = "capacity")]
     #[schema(minimum = 1, maximum = 1000, default = capacity)]
     capacity: u32,
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 525_600, default = 0)]
+    #[serde(default = "min_notice_minutes")]
+    #[schema(minimum = 0, maximum = 525_600, default = min_notice_minutes)]
     min_notice_minutes: u32,
     #[serde(default = "max_advance_days")]
     #[schema(minimum = 1, maximum = 730, default = max_advance_days)]
@@ -159,8 +165,8 @@ pub struct NewService {
     /// Defaults to a full refund until 24 hours before, nothing after.
     #[serde(default)]
     cancellation: CancellationPolicy,
-    #[serde(default = "yes")]
-    #[schema(default = yes)]
+    #[serde(default = "active")]
+    #[schema(default = active)]
     active: bool,
 }
 
