@@ -6,10 +6,39 @@ use std::net::IpAddr;
 
 use axum::{Router, extract::Request, middleware};
 use booking_api::extract::ClientAddr;
-use lambda_http::{RequestExt, request::RequestContext};
+use lambda_http::{Error, RequestExt, request::RequestContext};
+
+use crate::env::Aws;
+
+/// The auth function: `/api/auth/*` and `/api/users/*`.
+pub async fn auth() -> Result<(), Error> {
+    let aws = start().await?;
+    serve(booking_api::auth_router(aws.auth_state().await?)).await
+}
+
+/// The services function: `/api/services/*`, `/api/settings/*` and `/api/reports/*`.
+pub async fn services() -> Result<(), Error> {
+    let aws = start().await?;
+    serve(booking_api::services_router(aws.services_state().await?)).await
+}
+
+/// The reserve function: `/api/reservations/*`.
+pub async fn reservations() -> Result<(), Error> {
+    let aws = start().await?;
+    serve(booking_api::reservations_router(
+        aws.reservations_state().await?,
+    ))
+    .await
+}
+
+/// Tracing on, and the AWS configuration read once per cold start.
+async fn start() -> anyhow::Result<Aws> {
+    lambda_http::tracing::init_default_subscriber();
+    Aws::load().await
+}
 
 /// Serves `router` as this Lambda function's handler.
-pub async fn serve(router: Router) -> Result<(), lambda_http::Error> {
+async fn serve(router: Router) -> Result<(), Error> {
     lambda_http::run(with_client_addr(router)).await
 }
 

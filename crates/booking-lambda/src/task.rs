@@ -6,8 +6,11 @@ use booking_core::{
     booking::TaskError,
     workflow::{BookingTasks, PayTask, ReserveTask, run_pay_task, run_reserve_task},
 };
-use lambda_runtime::{Diagnostic, LambdaEvent};
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use crate::env::Aws;
 
 /// A task error as Lambda reports it: `{"errorType": "PaymentDeclined", "errorMessage": ...}`.
 #[derive(Debug)]
@@ -22,22 +25,46 @@ impl From<TaskFailed> for Diagnostic {
     }
 }
 
-/// The reserve task function's handler (Hold, Confirm, Release, Cancel).
-pub async fn reserve(
-    tasks: &dyn BookingTasks,
-    event: LambdaEvent<ReserveTask>,
-) -> Result<Value, TaskFailed> {
-    let result = run_reserve_task(tasks, &event.payload).await;
-    log_outcome(&event.context.request_id, &result);
-    result.map_err(TaskFailed)
+/// The reserve task function (Hold, Confirm, Release, Cancel).
+pub async fn reserve() -> Result<(), lambda_runtime::Error> {
+    serve::<ReserveTask>().await
 }
 
-/// The pay task function's handler (Charge, Refund).
-pub async fn pay(
+/// The pay task function (Charge, Refund).
+pub async fn pay() -> Result<(), lambda_runtime::Error> {
+    serve::<PayTask>().await
+}
+
+/// One Task state's Parameters, run against the workflow tasks.
+trait Task: DeserializeOwned + Send {
+    fn run(&self, tasks: &dyn BookingTasks) -> impl Future<Output = Result<Value, TaskError>>;
+}
+
+impl Task for ReserveTask {
+    fn run(&self, tasks: &dyn BookingTasks) -> impl Future<Output = Result<Value, TaskError>> {
+        run_reserve_task(tasks, self)
+    }
+}
+
+impl Task for PayTask {
+    fn run(&self, tasks: &dyn BookingTasks) -> impl Future<Output = Result<Value, TaskError>> {
+        run_pay_task(tasks, self)
+    }
+}
+
+/// A task function's life: tracing, the tasks built once per cold start, then events.
+async fn serve<T: Task + 'static>() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let tasks = Aws::load().await?.booking()?;
+    let tasks = &tasks;
+    lambda_runtime::run(service_fn(move |event| handle::<T>(tasks, event))).await
+}
+
+async fn handle<T: Task>(
     tasks: &dyn BookingTasks,
-    event: LambdaEvent<PayTask>,
+    event: LambdaEvent<T>,
 ) -> Result<Value, TaskFailed> {
-    let result = run_pay_task(tasks, &event.payload).await;
+    let result = event.payload.run(tasks).await;
     log_outcome(&event.context.request_id, &result);
     result.map_err(TaskFailed)
 }

@@ -3,10 +3,5 @@
 // One thread: an instance handles one event at a time, and starts faster without workers.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
-    let state = booking_lambda::env::Aws::load()
-        .await?
-        .services_state()
-        .await?;
-    booking_lambda::http::serve(booking_api::services_router(state)).await
+    booking_lambda::http::services().await
 }
