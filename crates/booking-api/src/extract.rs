@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::{
     body::Bytes,
     extract::{
-        ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Request,
+        self, ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Request,
         rejection::{BytesRejection, PathRejection},
     },
     http::{StatusCode, header, request::Parts},
@@ -17,7 +17,9 @@ use booking_core::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::{BODY_LIMIT, jwt::TokenError, problem::Problem, state::Authn};
+use crate::{
+    BODY_LIMIT, jwt::TokenError, problem::Problem, routes::paging::PageQuery, state::Authn,
+};
 
 /// A JSON body: wrong content type 415, too large 413, malformed or unknown fields 400.
 #[derive(Debug)]
@@ -121,16 +123,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        let query = parts.uri.query().unwrap_or_default();
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(QueryParams)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let (field, reason) = field_and_reason(&path, &e.into_inner().to_string());
-                Problem::invalid(field, reason)
-            })
+        deserialize_query(parts.uri.query().unwrap_or_default()).map(QueryParams)
     }
+}
+
+/// A listing's query string: its page (`limit` and `cursor`, [`PageQuery`]) and its own
+/// parameters `T`, each read as [`QueryParams`] reads a query.
+#[derive(Debug)]
+pub struct PagedQuery<T>(pub PageQuery, pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PagedQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let query = parts.uri.query().unwrap_or_default();
+        let mut page = form_urlencoded::Serializer::new(String::new());
+        let mut rest = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let part = if PageQuery::NAMES.contains(&&*name) {
+                &mut page
+            } else {
+                &mut rest
+            };
+            part.append_pair(&name, &value);
+        }
+        let page = deserialize_query(&page.finish())?;
+        Ok(PagedQuery(page, deserialize_query(&rest.finish())?))
+    }
+}
+
+fn deserialize_query<T: DeserializeOwned>(query: &str) -> Result<T, Problem> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let (field, reason) = field_and_reason(&path, &e.into_inner().to_string());
+        Problem::invalid(field, reason)
+    })
 }
 
 /// The `{id}` segment of a path, as text. A segment that is not valid UTF-8 (`%FF`) is a
@@ -275,29 +303,25 @@ where
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
-        match bearer(parts) {
-            None => Err(Problem::unauthorized("a bearer token is required")),
-            Some(token) => authenticate(&Authn::from_ref(state), token?).await,
-        }
+        <Self as extract::OptionalFromRequestParts<S>>::from_request_parts(parts, state)
+            .await?
+            .ok_or_else(|| Problem::unauthorized("a bearer token is required"))
     }
 }
 
-/// An optional caller: no Authorization header is fine, a bad one is still a 401.
-#[derive(Debug)]
-pub struct MaybeCaller(pub Option<Caller>);
-
-impl<S: Send + Sync> FromRequestParts<S> for MaybeCaller
+/// `Option<Caller>`: no Authorization header is fine, a bad one is still a 401.
+impl<S: Send + Sync> extract::OptionalFromRequestParts<S> for Caller
 where
     Authn: FromRef<S>,
 {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Problem> {
         match bearer(parts) {
-            None => Ok(MaybeCaller(None)),
+            None => Ok(None),
             Some(token) => authenticate(&Authn::from_ref(state), token?)
                 .await
-                .map(|c| MaybeCaller(Some(c))),
+                .map(Some),
         }
     }
 }

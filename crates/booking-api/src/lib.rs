@@ -45,7 +45,7 @@ macro_rules! areas {
 }
 
 areas!(auth_routes, auth_described, AuthState: auth);
-areas!(services_routes, services_described, ServicesState: catalog, reports);
+areas!(services_routes, services_described, ServicesState: catalog, settings, reports);
 areas!(reservations_routes, reservations_described, ReservationsState: reservations, history, visits);
 
 /// `/api/auth/*` and `/api/users/*`: the auth function.

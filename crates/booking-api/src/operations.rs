@@ -5,12 +5,14 @@
 //! Lambda's cold start builds none of it.
 
 use axum::{Router, handler::Handler, routing::MethodRouter};
+use utoipa::openapi::OpenApi;
 use utoipa_axum::PathItemExt;
 
-/// An area's operations: `operations!(State: handler_a, handler_b);` expands to
-/// `pub fn routes() -> Router<State>` and `pub fn described() -> utoipa::openapi::OpenApi`.
+/// An area's operations: `operations!(tag = "area", State: handler_a, handler_b);` expands
+/// to `pub fn routes() -> Router<State>` and `pub fn described() -> utoipa::openapi::OpenApi`,
+/// whose operations all carry the area's tag.
 macro_rules! operations {
-    ($state:ty: $($handler:ident),+ $(,)?) => {
+    (tag = $tag:literal, $state:ty: $($handler:ident),+ $(,)?) => {
         /// This area's operations, as a router.
         pub fn routes() -> axum::Router<$state> {
             let router = axum::Router::new();
@@ -24,14 +26,32 @@ macro_rules! operations {
 
         /// This area's operations, as OpenAPI paths and schemas.
         pub fn described() -> utoipa::openapi::OpenApi {
-            utoipa_axum::router::OpenApiRouter::<$state>::new()
+            let api = utoipa_axum::router::OpenApiRouter::<$state>::new()
                 $(.routes(utoipa_axum::routes!($handler)))+
-                .into_openapi()
+                .into_openapi();
+            $crate::operations::tagged(api, $tag)
         }
     };
 }
 
 pub(crate) use operations;
+
+/// `api` with every operation tagged `tag`.
+pub(crate) fn tagged(mut api: OpenApi, tag: &str) -> OpenApi {
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.tags = Some(vec![tag.to_owned()]);
+        }
+    }
+    api
+}
 
 /// Adds `handler` to `router` at the path and methods its description `P` names.
 pub(crate) fn serve<P, H, T, S>(router: Router<S>, handler: H) -> Router<S>

@@ -179,11 +179,7 @@ static OPENAPI_JSON: LazyLock<String> = LazyLock::new(openapi_json);
 ///
 /// Served by booking-local (the Lambda functions do not route it); the same document is
 /// `openapi.json` in the repository.
-#[utoipa::path(
-    get,
-    path = "/api/openapi.json",
-    operation_id = "getOpenApi",
-    tag = "meta",
+#[utoipa::path(get, path = "/api/openapi.json", operation_id = "getOpenApi", tag = "meta",
     responses(
         (status = 200, description = "This OpenAPI 3.1 description.", body = Object,
             content_type = "application/json"),

@@ -39,17 +39,33 @@ macro_rules! problem_responses {
     )*};
 }
 
+/// A response header named `name` whose value `schema` describes.
+fn header(
+    name: &'static str,
+    schema: ObjectBuilder,
+    description: &str,
+) -> (&'static str, openapi::Header) {
+    let header = HeaderBuilder::new()
+        .schema(schema)
+        .description(Some(description));
+    (name, header.build())
+}
+
 fn www_authenticate() -> (&'static str, openapi::Header) {
-    (
-        "WWW-Authenticate",
-        HeaderBuilder::new()
-            .schema(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some("^Bearer$")),
-            )
-            .description(Some("Always `Bearer`."))
-            .build(),
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^Bearer$"));
+    header("WWW-Authenticate", schema, "Always `Bearer`.")
+}
+
+fn retry_after() -> (&'static str, openapi::Header) {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1));
+    header(
+        "Retry-After",
+        schema,
+        "Seconds to wait before trying again.",
     )
 }
 
@@ -74,20 +90,6 @@ problem_responses! {
     HashingBusy => "Every password-hashing slot stayed busy for 2 seconds; nothing was done \
         (`/problems/temporarily-unavailable`).",
         header retry_after();
-}
-
-fn retry_after() -> (&'static str, openapi::Header) {
-    (
-        "Retry-After",
-        HeaderBuilder::new()
-            .schema(
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .minimum(Some(1)),
-            )
-            .description(Some("Seconds to wait before trying again."))
-            .build(),
-    )
 }
 
 /// Declares a set of the shared responses above, listed in an operation's `responses(...)`

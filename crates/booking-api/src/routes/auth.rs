@@ -7,7 +7,7 @@ use booking_core::{
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::{
     AuthState,
@@ -15,13 +15,14 @@ use crate::{
     openapi::responses::{AdminBody, AdminOnly, PasswordBody, Signed},
     operations::operations,
     problem::Problem,
+    routes::paging::PageQuery,
     wire::{
         self,
         formats::{self, Ulid},
     },
 };
 
-operations!(AuthState: register, login, me, list_users, set_role);
+operations!(tag = "auth", AuthState: register, login, me, list_users, set_role);
 
 /// A user as clients see it: never the password hash.
 #[derive(Serialize, ToSchema)]
@@ -54,11 +55,7 @@ impl From<User> for UserView {
 /// Register a customer account.
 ///
 /// Every new account is a customer; an admin promotes it with `PUT /api/users/{id}/role`.
-#[utoipa::path(
-    post,
-    path = "/api/auth/register",
-    operation_id = "register",
-    tag = "auth",
+#[utoipa::path(post, path = "/api/auth/register", operation_id = "register",
     request_body = wire::accounts::Registration,
     responses(
         (status = 201, description = "The account was created.", body = UserView),
@@ -99,11 +96,7 @@ pub(crate) struct LoginResponse {
 /// 5 failures for one email from one client address within 15 minutes, that address is
 /// refused for that email with 429 until the window closes; after 50 from all addresses,
 /// the email is refused everywhere. A successful login takes back only its own attempt.
-#[utoipa::path(
-    post,
-    path = "/api/auth/login",
-    operation_id = "login",
-    tag = "auth",
+#[utoipa::path(post, path = "/api/auth/login", operation_id = "login",
     request_body = wire::accounts::Credentials,
     responses(
         (status = 200, description = "Signed in.", body = LoginResponse),
@@ -135,11 +128,7 @@ pub(crate) async fn login(
 }
 
 /// The signed-in user.
-#[utoipa::path(
-    get,
-    path = "/api/auth/me",
-    operation_id = "getMe",
-    tag = "auth",
+#[utoipa::path(get, path = "/api/auth/me", operation_id = "getMe",
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The caller's account.", body = UserView),
@@ -148,18 +137,6 @@ pub(crate) async fn login(
 )]
 pub(crate) async fn me(caller: Caller) -> Json<UserView> {
     Json(caller.0.into())
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct PageQuery {
-    /// Page size, 1 to 100; 50 when left out.
-    #[param(value_type = u32, required = false, minimum = 1, maximum = 100, default = 50)]
-    limit: Option<u32>,
-    /// The `nextCursor` of the previous page; leave it out for the first page.
-    #[param(value_type = String, required = false)]
-    cursor: Option<String>,
 }
 
 /// One page of users, oldest first.
@@ -173,11 +150,7 @@ pub(crate) struct UserPage {
 }
 
 /// List users (admin).
-#[utoipa::path(
-    get,
-    path = "/api/users",
-    operation_id = "listUsers",
-    tag = "auth",
+#[utoipa::path(get, path = "/api/users", operation_id = "listUsers",
     params(PageQuery),
     security(("bearerAuth" = [])),
     responses(
@@ -189,10 +162,10 @@ pub(crate) struct UserPage {
 pub(crate) async fn list_users(
     State(state): State<AuthState>,
     _: Admin,
-    QueryParams(q): QueryParams<PageQuery>,
+    QueryParams(page): QueryParams<PageQuery>,
 ) -> Result<Json<UserPage>, Problem> {
     let mut p = booking_core::error::Problems::default();
-    let (limit, after) = super::paging::users(&mut p, q.limit, q.cursor.as_deref());
+    let (limit, after) = page.users(&mut p);
     p.into_result()?;
     let page = state.accounts().list(after, limit).await?;
     Ok(Json(UserPage {
@@ -214,11 +187,7 @@ pub(crate) struct RoleChange {
 ///
 /// The change takes effect at once, also for tokens already issued. Admins cannot change
 /// their own role.
-#[utoipa::path(
-    put,
-    path = "/api/users/{id}/role",
-    operation_id = "setUserRole",
-    tag = "auth",
+#[utoipa::path(put, path = "/api/users/{id}/role", operation_id = "setUserRole",
     params(("id" = Ulid, Path, description = "The user's id.")),
     request_body = RoleChange,
     security(("bearerAuth" = [])),

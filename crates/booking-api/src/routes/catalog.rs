@@ -1,4 +1,4 @@
-//! `/api/services/*` (catalog and availability) and `/api/settings`.
+//! `/api/services/*`: the catalog and each service's availability.
 
 use axum::{
     Json,
@@ -11,20 +11,19 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     ServicesState,
-    extract::{Admin, JsonBody, MaybeCaller, PathId, QueryParams, path_id},
+    extract::{Admin, Caller, JsonBody, PathId, QueryParams, path_id},
     openapi::responses::{AdminBody, AdminOnly, InternalError},
     operations::operations,
     problem::Problem,
     wire::{self, formats::Ulid},
 };
 
-operations!(ServicesState: list, create, show, update, deactivate, availability, settings, put_settings);
+operations!(tag = "services", ServicesState: list, create, show, update, deactivate, availability);
 
 type Service = wire::catalog::Service;
-type Settings = wire::settings::Settings;
 
-fn is_admin(caller: &MaybeCaller) -> bool {
-    caller.0.as_ref().is_some_and(|c| c.role() == Role::Admin)
+fn is_admin(caller: &Option<Caller>) -> bool {
+    caller.as_ref().is_some_and(|c| c.role() == Role::Admin)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -46,11 +45,7 @@ pub(crate) struct ServiceList {
 /// List the catalog.
 ///
 /// Public: active services only. An admin token may add `includeInactive=true`.
-#[utoipa::path(
-    get,
-    path = "/api/services",
-    operation_id = "listServices",
-    tag = "services",
+#[utoipa::path(get, path = "/api/services", operation_id = "listServices",
     params(ListQuery),
     security((), ("bearerAuth" = [])),
     responses(
@@ -64,11 +59,11 @@ pub(crate) struct ServiceList {
 )]
 pub(crate) async fn list(
     State(state): State<ServicesState>,
-    caller: MaybeCaller,
+    caller: Option<Caller>,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ServiceList>, Problem> {
     if q.include_inactive {
-        match &caller.0 {
+        match &caller {
             None => {
                 return Err(Problem::unauthorized(
                     "includeInactive needs an admin token",
@@ -85,11 +80,7 @@ pub(crate) async fn list(
 /// A service by id.
 ///
 /// Inactive services are found only with an admin token.
-#[utoipa::path(
-    get,
-    path = "/api/services/{id}",
-    operation_id = "getService",
-    tag = "services",
+#[utoipa::path(get, path = "/api/services/{id}", operation_id = "getService",
     params(("id" = Ulid, Path, description = "The service's id.")),
     security((), ("bearerAuth" = [])),
     responses(
@@ -103,7 +94,7 @@ pub(crate) async fn list(
 )]
 pub(crate) async fn show(
     State(state): State<ServicesState>,
-    caller: MaybeCaller,
+    caller: Option<Caller>,
     PathId(id): PathId,
 ) -> Result<Json<Service>, Problem> {
     let id = path_id(id, ServiceId::parse)?;
@@ -113,11 +104,7 @@ pub(crate) async fn show(
 }
 
 /// Create a service (admin).
-#[utoipa::path(
-    post,
-    path = "/api/services",
-    operation_id = "createService",
-    tag = "services",
+#[utoipa::path(post, path = "/api/services", operation_id = "createService",
     request_body = wire::catalog::NewService,
     security(("bearerAuth" = [])),
     responses(
@@ -144,11 +131,7 @@ pub(crate) async fn create(
 /// Change some fields of a service (admin).
 ///
 /// Only the fields sent change; the result must satisfy the same rules as a new service.
-#[utoipa::path(
-    patch,
-    path = "/api/services/{id}",
-    operation_id = "updateService",
-    tag = "services",
+#[utoipa::path(patch, path = "/api/services/{id}", operation_id = "updateService",
     params(("id" = Ulid, Path, description = "The service's id.")),
     request_body = wire::catalog::ServicePatch,
     security(("bearerAuth" = [])),
@@ -176,11 +159,7 @@ pub(crate) async fn update(
 ///
 /// Services are never deleted (history keeps pointing at them): this takes it off the
 /// public catalog and stops new bookings. Deactivating an inactive service changes nothing.
-#[utoipa::path(
-    delete,
-    path = "/api/services/{id}",
-    operation_id = "deactivateService",
-    tag = "services",
+#[utoipa::path(delete, path = "/api/services/{id}", operation_id = "deactivateService",
     params(("id" = Ulid, Path, description = "The service's id.")),
     security(("bearerAuth" = [])),
     responses(
@@ -234,11 +213,7 @@ pub(crate) struct Availability {
 ///
 /// Public. Every start the service could be booked at in the range (opening hours, slot
 /// grid, notice, advance limit, capacity), with the places left.
-#[utoipa::path(
-    get,
-    path = "/api/services/{id}/availability",
-    operation_id = "getAvailability",
-    tag = "services",
+#[utoipa::path(get, path = "/api/services/{id}/availability", operation_id = "getAvailability",
     params(("id" = Ulid, Path, description = "The service's id."), RangeQuery),
     responses(
         (status = 200, description = "The bookable starts.", body = Availability),
@@ -267,50 +242,4 @@ pub(crate) async fn availability(
         to: to.to_string(),
         slots: slots.into_iter().map(Into::into).collect(),
     }))
-}
-
-/// The business settings.
-///
-/// Public: time zone, slot grid, weekly opening hours and closed dates.
-#[utoipa::path(
-    get,
-    path = "/api/settings",
-    operation_id = "getSettings",
-    tag = "settings",
-    responses(
-        (status = 200, description = "The settings.", body = wire::settings::Settings),
-        (status = 500, response = InternalError),
-    )
-)]
-pub(crate) async fn settings(
-    State(state): State<ServicesState>,
-) -> Result<Json<Settings>, Problem> {
-    Ok(Json(state.catalog().settings().await?.into()))
-}
-
-/// Replace the business settings (admin).
-///
-/// The whole document: days left out are closed. Refused when an existing service's
-/// duration is not a multiple of the new `slotMinutes`.
-#[utoipa::path(
-    put,
-    path = "/api/settings",
-    operation_id = "putSettings",
-    tag = "settings",
-    request_body = wire::settings::Settings,
-    security(("bearerAuth" = [])),
-    responses(
-        (status = 200, description = "The new settings.", body = wire::settings::Settings),
-        (status = 400, description = "Fields are invalid (unknown time zone, a slot size not in the list, intervals off the grid, overlapping or with `close` not after `open`, a bad date; each is named in `errors`), an existing service is off the new grid, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
-        AdminBody,
-    )
-)]
-pub(crate) async fn put_settings(
-    State(state): State<ServicesState>,
-    Admin(admin): Admin,
-    JsonBody(doc): JsonBody<Settings>,
-) -> Result<Json<Settings>, Problem> {
-    let settings = state.catalog().put_settings(doc.into()).await?;
-    tracing::info!(admin_id = %admin.id(), "settings replaced");
-    Ok(Json(settings.into()))
 }

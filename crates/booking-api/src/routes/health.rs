@@ -6,16 +6,12 @@ use utoipa::ToSchema;
 
 use crate::operations::operations;
 
-operations!((): health_check);
+operations!(tag = "health", (): health_check);
 
 /// Liveness.
 ///
 /// Answers as soon as the process serves requests; touches no store.
-#[utoipa::path(
-    get,
-    path = "/api/health",
-    operation_id = "getHealth",
-    tag = "health",
+#[utoipa::path(get, path = "/api/health", operation_id = "getHealth",
     responses(
         (status = 200, description = "The process is up.", body = Health,
             example = json!({"status": "ok"})),

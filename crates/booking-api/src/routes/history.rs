@@ -17,18 +17,18 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     ReservationsState,
-    extract::{Caller, QueryParams},
+    extract::{Caller, PagedQuery},
     openapi::responses::Signed,
     operations::operations,
     problem::Problem,
-    routes::paging,
+    routes::paging::PageQuery,
     wire::{
         self,
         formats::{self, Ulid},
     },
 };
 
-operations!(ReservationsState: history);
+operations!(tag = "reservations", ReservationsState: history);
 
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -41,12 +41,6 @@ pub(crate) struct HistoryQuery {
     /// otherwise); the caller when left out.
     #[param(value_type = Ulid, required = false)]
     customer_id: Option<String>,
-    /// Page size, 1 to 100; 50 when left out.
-    #[param(value_type = u32, required = false, minimum = 1, maximum = 100, default = 50)]
-    limit: Option<u32>,
-    /// The `nextCursor` of the previous page; leave it out for the first page.
-    #[param(value_type = String, required = false)]
-    cursor: Option<String>,
 }
 
 /// A movement of money the ledger recorded for a reservation.
@@ -176,16 +170,12 @@ pub(crate) struct HistoryPage {
 
 /// `GET /api/reservations/history`: the caller's reservations (or, for staff and admins,
 /// any customer's), by start, each with its payments and refunds.
-#[utoipa::path(
-    get,
-    path = "/api/reservations/history",
-    operation_id = "getReservationHistory",
-    tag = "reservations",
+#[utoipa::path(get, path = "/api/reservations/history", operation_id = "getReservationHistory",
     summary = "A customer's history",
     description = "Past and upcoming reservations of the caller (or, for staff and admins, of \
         `customerId`), by start, each with its times in UTC and in the business zone and \
         every payment and refund the ledger recorded for it.",
-    params(HistoryQuery),
+    params(HistoryQuery, PageQuery),
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of the history.", body = HistoryPage),
@@ -197,9 +187,9 @@ pub(crate) struct HistoryPage {
 pub(crate) async fn history(
     State(state): State<ReservationsState>,
     caller: Caller,
-    QueryParams(q): QueryParams<HistoryQuery>,
+    PagedQuery(page, q): PagedQuery<HistoryQuery>,
 ) -> Result<Json<HistoryPage>, Problem> {
-    let (customer, when, after, limit) = q.parse()?;
+    let (customer, when, after, limit) = q.parse(&page)?;
     let (customer, now, page) = state
         .reservations()
         .history(caller.viewer(), customer, when, after, limit)
@@ -221,9 +211,9 @@ type Parsed = (
 
 impl HistoryQuery {
     /// Whose history, which part of it and which page; every bad parameter is named at once.
-    fn parse(self) -> Result<Parsed, Problem> {
+    fn parse(self, page: &PageQuery) -> Result<Parsed, Problem> {
         let mut p = Problems::default();
-        let (limit, after) = paging::reservation_page(&mut p, self.limit, self.cursor.as_deref());
+        let (limit, after) = page.reservations(&mut p);
         let when = p.optional("when", self.when.as_deref(), When::parse);
         let customer = p.optional("customerId", self.customer_id.as_deref(), UserId::parse);
         p.into_result()?;

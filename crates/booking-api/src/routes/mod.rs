@@ -7,4 +7,5 @@ pub mod history;
 pub mod paging;
 pub mod reports;
 pub mod reservations;
+pub mod settings;
 pub mod visits;

@@ -1,6 +1,8 @@
 //! Paging of every listing: page sizes and their limits, and the cursors this API returns.
 
 use booking_core::{FieldError, error::Problems, ids::UserId, ports::ReservationCursor};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 /// Page size when the client names none.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -37,23 +39,37 @@ pub fn reservations(
     (limit, after)
 }
 
-/// The `limit` (1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when left out) and `cursor` of a JSON
-/// listing of reservations.
-pub fn reservation_page(
-    p: &mut Problems,
+/// Which page of a JSON listing: the query parameters every listing but the reports' takes
+/// (read beside a listing's own by [`crate::extract::PagedQuery`]).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 100; 50 when left out.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 100, default = 50)]
     limit: Option<u32>,
-    cursor: Option<&str>,
-) -> (usize, Option<ReservationCursor>) {
-    reservations(p, limit, cursor, DEFAULT_LIMIT, MAX_LIMIT)
+    /// The `nextCursor` of the previous page; leave it out for the first page.
+    #[param(value_type = String, required = false)]
+    cursor: Option<String>,
 }
 
-/// The `limit` and `cursor` of the users listing.
-pub fn users(
-    p: &mut Problems,
-    limit_param: Option<u32>,
-    cursor: Option<&str>,
-) -> (usize, Option<UserId>) {
-    let limit = limit(p, limit_param, DEFAULT_LIMIT, MAX_LIMIT);
-    let after = cursor.and_then(|c| p.check(UserId::parse("cursor", c).map_err(|_| not_ours())));
-    (limit, after)
+impl PageQuery {
+    /// The parameters this struct reads.
+    pub const NAMES: [&str; 2] = ["limit", "cursor"];
+
+    /// The size (1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when left out) and cursor of a page
+    /// of reservations; each bad one is added to `p`.
+    pub fn reservations(&self, p: &mut Problems) -> (usize, Option<ReservationCursor>) {
+        let cursor = self.cursor.as_deref();
+        reservations(p, self.limit, cursor, DEFAULT_LIMIT, MAX_LIMIT)
+    }
+
+    /// The size and cursor of a page of users; each bad one is added to `p`.
+    pub fn users(&self, p: &mut Problems) -> (usize, Option<UserId>) {
+        let limit = limit(p, self.limit, DEFAULT_LIMIT, MAX_LIMIT);
+        let cursor = self.cursor.as_deref();
+        let after =
+            cursor.and_then(|c| p.check(UserId::parse("cursor", c).map_err(|_| not_ours())));
+        (limit, after)
+    }
 }

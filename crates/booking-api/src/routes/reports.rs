@@ -34,7 +34,7 @@ use crate::{
 /// The most rows one CSV response carries; the `Link` header points at the next ones.
 pub const MAX_CSV_ROWS: u32 = 1000;
 
-operations!(ServicesState: summary, reservations);
+operations!(tag = "reports", ServicesState: summary, reservations);
 
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -57,11 +57,7 @@ fn required(p: &mut Problems, field: &str, v: Option<String>) -> String {
 
 /// `GET /api/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD`: both dates included, in the
 /// business zone.
-#[utoipa::path(
-    get,
-    path = "/api/reports/summary",
-    operation_id = "getReportSummary",
-    tag = "reports",
+#[utoipa::path(get, path = "/api/reports/summary", operation_id = "getReportSummary",
     summary = "A period's summary",
     description = "Per service and in total: the reservations starting in the period by \
         status, cancellations, no-shows, booked and open minutes, occupancy, and per currency \
@@ -201,11 +197,7 @@ pub(crate) struct ReportPage {
 /// `GET /api/reports/reservations`: the reservations starting in the period, by start;
 /// `format=csv` answers `text/csv` (RFC 4180) with a `Link: <...>; rel="next"` header
 /// while more rows follow.
-#[utoipa::path(
-    get,
-    path = "/api/reports/reservations",
-    operation_id = "getReportReservations",
-    tag = "reports",
+#[utoipa::path(get, path = "/api/reports/reservations", operation_id = "getReportReservations",
     summary = "A period's reservations, as JSON or CSV",
     description = "The reservations starting in the period, by start, with what was charged \
         and refunded. `format=csv` answers RFC 4180 CSV for a spreadsheet: a header row \

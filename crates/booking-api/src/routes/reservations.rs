@@ -22,18 +22,18 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     ReservationsState,
-    extract::{Caller, JsonBody, PathId, QueryParams, path_id},
+    extract::{Caller, JsonBody, PagedQuery, PathId, path_id},
     openapi::responses::{Signed, SignedBody},
     operations::operations,
     problem::Problem,
-    routes::paging,
+    routes::paging::PageQuery,
     wire::{
         self,
         formats::{self, Ulid},
     },
 };
 
-operations!(ReservationsState: list, create, show, cancel);
+operations!(tag = "reservations", ReservationsState: list, create, show, cancel);
 
 /// The body of `POST /api/reservations`.
 #[derive(Deserialize, ToSchema)]
@@ -75,11 +75,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Problem> {
 /// `POST /api/reservations`: validates, then runs the booking workflow (hold, charge,
 /// confirm, notify) and answers with its outcome. The same Idempotency-Key with the same
 /// body answers the same and charges once; with another body it is refused.
-#[utoipa::path(
-    post,
-    path = "/api/reservations",
-    operation_id = "createReservation",
-    tag = "reservations",
+#[utoipa::path(post, path = "/api/reservations", operation_id = "createReservation",
     summary = "Book and pay.",
     description = "Holds the slot, charges the payment method and confirms, in one request; \
         it answers once the booking is confirmed or has failed and been undone (a failed \
@@ -148,19 +144,16 @@ pub(crate) struct ListQuery {
     /// Only reservations starting before this instant (RFC 3339 with an offset).
     #[param(value_type = String, format = DateTime, required = false)]
     to: Option<String>,
-    /// Page size, 1 to 100; 50 when left out.
-    #[param(value_type = u32, required = false, minimum = 1, maximum = 100, default = 50)]
-    limit: Option<u32>,
-    /// The `nextCursor` of the previous page; leave it out for the first page.
-    #[param(value_type = String, required = false)]
-    cursor: Option<String>,
 }
 
 impl ListQuery {
     /// The filter, cursor and page size; every bad parameter is named at once.
-    fn parse(self) -> Result<(ReservationFilter, Option<ReservationCursor>, usize), Problem> {
+    fn parse(
+        self,
+        page: &PageQuery,
+    ) -> Result<(ReservationFilter, Option<ReservationCursor>, usize), Problem> {
         let mut p = Problems::default();
-        let (limit, after) = paging::reservation_page(&mut p, self.limit, self.cursor.as_deref());
+        let (limit, after) = page.reservations(&mut p);
         let status = p.optional("status", self.status.as_deref(), Status::parse);
         let service = p.optional("serviceId", self.service_id.as_deref(), ServiceId::parse);
         let from = p.optional("from", self.from.as_deref(), parse_instant);
@@ -188,15 +181,11 @@ pub(crate) struct ReservationPage {
 }
 
 /// `GET /api/reservations`: customers see their own; staff and admins see everyone's.
-#[utoipa::path(
-    get,
-    path = "/api/reservations",
-    operation_id = "listReservations",
-    tag = "reservations",
+#[utoipa::path(get, path = "/api/reservations", operation_id = "listReservations",
     summary = "List reservations.",
     description = "A customer sees their own; staff and admins see everyone's. Filters \
         combine; `from` and `to` bound the start.",
-    params(ListQuery),
+    params(ListQuery, PageQuery),
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of reservations.", body = ReservationPage),
@@ -207,9 +196,9 @@ pub(crate) struct ReservationPage {
 pub(crate) async fn list(
     State(state): State<ReservationsState>,
     caller: Caller,
-    QueryParams(q): QueryParams<ListQuery>,
+    PagedQuery(page, q): PagedQuery<ListQuery>,
 ) -> Result<Json<ReservationPage>, Problem> {
-    let (filter, after, limit) = q.parse()?;
+    let (filter, after, limit) = q.parse(&page)?;
     let page = state
         .reservations()
         .list(caller.viewer(), filter, after, limit)
@@ -225,11 +214,7 @@ pub(crate) async fn list(
 }
 
 /// A reservation, with its payment, refund and history.
-#[utoipa::path(
-    get,
-    path = "/api/reservations/{id}",
-    operation_id = "getReservation",
-    tag = "reservations",
+#[utoipa::path(get, path = "/api/reservations/{id}", operation_id = "getReservation",
     summary = "Read a reservation.",
     description = "Its customer, staff and admins may read it; anyone else gets 404.",
     params(("id" = Ulid, Path, description = "The reservation's id.")),
@@ -253,11 +238,7 @@ pub(crate) async fn show(
 
 /// `POST /api/reservations/{id}/cancel`: runs the cancellation workflow (cancel, free the
 /// slot, refund by policy, notify). Repeating it changes nothing more.
-#[utoipa::path(
-    post,
-    path = "/api/reservations/{id}/cancel",
-    operation_id = "cancelReservation",
-    tag = "reservations",
+#[utoipa::path(post, path = "/api/reservations/{id}/cancel", operation_id = "cancelReservation",
     summary = "Cancel a reservation.",
     description = "Cancels a `CONFIRMED` reservation before its start, frees the place and \
         refunds by the service's policy (in full when staff or an admin cancels). Its \

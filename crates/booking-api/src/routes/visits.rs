@@ -18,7 +18,7 @@ use crate::{
     wire::formats::Ulid,
 };
 
-operations!(ReservationsState: complete, no_show);
+operations!(tag = "reservations", ReservationsState: complete, no_show);
 
 /// What recording a visit's outcome answers, besides [`Signed`]'s.
 #[derive(IntoResponses)]
@@ -46,54 +46,49 @@ enum Outcome {
     TooEarly(Problem),
 }
 
-/// `POST /api/reservations/{id}/complete`: staff record that the visit took place.
-#[utoipa::path(
-    post,
-    path = "/api/reservations/{id}/complete",
-    operation_id = "completeReservation",
-    tag = "reservations",
-    summary = "Record that the visit took place",
-    description = "Staff and admins mark a `CONFIRMED` reservation `COMPLETED` once its start \
-        has passed. Repeating it answers 200 with the reservation unchanged.",
-    params(("id" = Ulid, Path, description = "The reservation's id.")),
-    security(("bearerAuth" = [])),
-    responses(
-        Outcome,
-        Signed,
-    )
-)]
-pub(crate) async fn complete(
-    State(state): State<ReservationsState>,
-    StaffOrAdmin(caller): StaffOrAdmin,
-    PathId(id): PathId,
-) -> Result<Json<ReservationView>, Problem> {
-    record(&state, &caller, id, Status::Completed).await
+/// Declares the operation that records one outcome of a visit: `POST $path`, answering
+/// [`Outcome`] for staff and admins.
+macro_rules! outcome {
+    ($(#[$doc:meta])* $handler:ident, $outcome:expr, $path:tt, $id:tt, $summary:tt, $description:tt) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, operation_id = $id,
+            summary = $summary,
+            description = $description,
+            params(("id" = Ulid, Path, description = "The reservation's id.")),
+            security(("bearerAuth" = [])),
+            responses(Outcome, Signed)
+        )]
+        pub(crate) async fn $handler(
+            State(state): State<ReservationsState>,
+            StaffOrAdmin(caller): StaffOrAdmin,
+            PathId(id): PathId,
+        ) -> Result<Json<ReservationView>, Problem> {
+            record(&state, &caller, id, $outcome).await
+        }
+    };
 }
 
-/// `POST /api/reservations/{id}/no-show`: staff record that the customer did not come.
-#[utoipa::path(
-    post,
-    path = "/api/reservations/{id}/no-show",
-    operation_id = "noShowReservation",
-    tag = "reservations",
-    summary = "Record that the customer did not come",
-    description = "Staff and admins mark a `CONFIRMED` reservation `NO_SHOW` once its start \
-        has passed (no refund is made). Repeating it answers 200 with the reservation \
-        unchanged.",
-    params(("id" = Ulid, Path, description = "The reservation's id.")),
-    security(("bearerAuth" = [])),
-    responses(
-        Outcome,
-        Signed,
-    )
-)]
-pub(crate) async fn no_show(
-    State(state): State<ReservationsState>,
-    StaffOrAdmin(caller): StaffOrAdmin,
-    PathId(id): PathId,
-) -> Result<Json<ReservationView>, Problem> {
-    record(&state, &caller, id, Status::NoShow).await
-}
+outcome!(
+    /// `POST /api/reservations/{id}/complete`: staff record that the visit took place.
+    complete,
+    Status::Completed,
+    "/api/reservations/{id}/complete",
+    "completeReservation",
+    "Record that the visit took place",
+    "Staff and admins mark a `CONFIRMED` reservation `COMPLETED` once its start has passed. \
+        Repeating it answers 200 with the reservation unchanged."
+);
+
+outcome!(
+    /// `POST /api/reservations/{id}/no-show`: staff record that the customer did not come.
+    no_show,
+    Status::NoShow,
+    "/api/reservations/{id}/no-show",
+    "noShowReservation",
+    "Record that the customer did not come",
+    "Staff and admins mark a `CONFIRMED` reservation `NO_SHOW` once its start has passed \
+        (no refund is made). Repeating it answers 200 with the reservation unchanged."
+);
 
 async fn record(
     state: &ReservationsState,
