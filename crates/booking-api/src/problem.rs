@@ -39,6 +39,46 @@ impl From<booking_core::FieldError> for FieldError {
     }
 }
 
+/// Declares [`Kind`], every problem type this API answers with, and its one row each: the
+/// status, the `type` (a path under `/problems/`) and the title.
+macro_rules! kinds {
+    ($($kind:ident => $status:ident, $slug:literal, $title:literal;)*) => {
+        /// A problem type.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Kind { $($kind),* }
+
+        impl Kind {
+            fn row(self) -> (StatusCode, &'static str, &'static str) {
+                match self {
+                    $(Kind::$kind => (StatusCode::$status, concat!("/problems/", $slug), $title),)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    Validation => BAD_REQUEST, "validation-error", "The request is invalid";
+    Unauthorized => UNAUTHORIZED, "unauthorized", "Authentication required";
+    PaymentDeclined => PAYMENT_REQUIRED, "payment-declined", "Payment declined";
+    Forbidden => FORBIDDEN, "forbidden", "Forbidden";
+    NotFound => NOT_FOUND, "not-found", "Not found";
+    MethodNotAllowed => METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed";
+    RequestTimeout => REQUEST_TIMEOUT, "request-timeout", "Request timeout";
+    Conflict => CONFLICT, "conflict", "Conflict";
+    SlotUnavailable => CONFLICT, "slot-unavailable", "The slot is no longer available";
+    HoldExpired => CONFLICT, "hold-expired", "The hold expired before payment";
+    NotCancellable => CONFLICT, "not-cancellable", "The reservation cannot change";
+    PayloadTooLarge => PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large";
+    UnsupportedMediaType => UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type";
+    RuleViolation => UNPROCESSABLE_ENTITY, "rule-violation", "The request breaks a booking rule";
+    InvalidRequest => UNPROCESSABLE_ENTITY, "invalid-request", "The request cannot be processed";
+    TooManyAttempts => TOO_MANY_REQUESTS, "too-many-attempts", "Too many attempts";
+    LimitExceeded => TOO_MANY_REQUESTS, "limit-exceeded", "Limit reached";
+    Internal => INTERNAL_SERVER_ERROR, "internal", "Internal error";
+    Unavailable => SERVICE_UNAVAILABLE, "temporarily-unavailable", "Temporarily unavailable; try again";
+}
+
 /// An error, as RFC 9457 `application/problem+json`. A validation error names each bad
 /// field and why.
 // Build one from a core [`Error`] or with the constructors below.
@@ -84,12 +124,13 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: String) -> Self {
+    fn new(kind: Kind, detail: impl Into<String>) -> Self {
+        let (status, kind, title) = kind.row();
         Problem {
             kind,
             title,
             status: status.as_u16(),
-            detail,
+            detail: detail.into(),
             errors: Vec::new(),
             current_status: None,
             retry_after: None,
@@ -110,56 +151,32 @@ impl Problem {
             .join("; ");
         Problem {
             errors: errors.into_iter().map(Into::into).collect(),
-            ..Problem::new(
-                StatusCode::BAD_REQUEST,
-                "/problems/validation-error",
-                "The request is invalid",
-                detail,
-            )
+            ..Problem::new(Kind::Validation, detail)
         }
     }
 
     pub fn unauthorized(detail: &str) -> Self {
-        Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "/problems/unauthorized",
-            "Authentication required",
-            detail.to_owned(),
-        )
+        Problem::new(Kind::Unauthorized, detail)
     }
 
     pub fn forbidden() -> Self {
-        Problem::new(
-            StatusCode::FORBIDDEN,
-            "/problems/forbidden",
-            "Forbidden",
-            "your role does not allow this operation".into(),
-        )
+        Problem::new(Kind::Forbidden, "your role does not allow this operation")
     }
 
     pub fn not_found(what: &str) -> Self {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "/problems/not-found",
-            "Not found",
-            format!("{what} not found"),
-        )
+        Problem::new(Kind::NotFound, format!("{what} not found"))
     }
 
     pub fn method_not_allowed() -> Self {
         Problem::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "/problems/method-not-allowed",
-            "Method not allowed",
-            "this route does not accept that method".into(),
+            Kind::MethodNotAllowed,
+            "this route does not accept that method",
         )
     }
 
     pub fn payload_too_large(limit: usize) -> Self {
         Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "/problems/payload-too-large",
-            "Request body too large",
+            Kind::PayloadTooLarge,
             format!("the body must be at most {limit} bytes"),
         )
     }
@@ -168,28 +185,22 @@ impl Problem {
     /// Gateway has its own).
     pub fn request_timeout() -> Self {
         Problem::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "/problems/request-timeout",
-            "Request timeout",
-            "the request took too long to arrive or to be answered".into(),
+            Kind::RequestTimeout,
+            "the request took too long to arrive or to be answered",
         )
     }
 
     pub fn unsupported_media_type() -> Self {
         Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "/problems/unsupported-media-type",
-            "Unsupported media type",
-            "send the body as application/json".into(),
+            Kind::UnsupportedMediaType,
+            "send the body as application/json",
         )
     }
 
     fn internal() -> Self {
         Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "/problems/internal",
-            "Internal error",
-            "something went wrong on our side; it has been logged".into(),
+            Kind::Internal,
+            "something went wrong on our side; it has been logged",
         )
     }
 
@@ -205,20 +216,13 @@ impl From<Error> for Problem {
             Error::NotFound(what) => Problem::not_found(what),
             Error::Conflict { field, reason } => Problem {
                 errors: vec![FieldError::new(field, reason.clone())],
-                ..Problem::new(
-                    StatusCode::CONFLICT,
-                    "/problems/conflict",
-                    "Conflict",
-                    format!("{field} {reason}"),
-                )
+                ..Problem::new(Kind::Conflict, format!("{field} {reason}"))
             },
             Error::InvalidCredentials => Problem::unauthorized("invalid email or password"),
             Error::TooManyAttempts { retry_after_secs } => Problem {
                 retry_after: Some(retry_after_secs),
                 ..Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "/problems/too-many-attempts",
-                    "Too many attempts",
+                    Kind::TooManyAttempts,
                     format!("too many attempts; retry after {retry_after_secs} seconds"),
                 )
             },
@@ -248,12 +252,7 @@ impl Problem {
     pub fn rule(field: &str, reason: &str) -> Self {
         Problem {
             errors: vec![FieldError::new(field, reason)],
-            ..Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "/problems/rule-violation",
-                "The request breaks a booking rule",
-                format!("{field} {reason}"),
-            )
+            ..Problem::new(Kind::RuleViolation, format!("{field} {reason}"))
         }
     }
 }
@@ -271,49 +270,21 @@ impl From<booking_core::reservations::FlowError> for Problem {
 impl From<TaskError> for Problem {
     fn from(e: TaskError) -> Self {
         let detail = e.to_string();
-        let (status, kind, title) = match &e {
+        let kind = match &e {
             TaskError::RuleViolation { field, reason } => return Problem::rule(field, reason),
-            TaskError::SlotUnavailable(_) => (
-                StatusCode::CONFLICT,
-                "/problems/slot-unavailable",
-                "The slot is no longer available",
-            ),
-            TaskError::HoldExpired(_) => (
-                StatusCode::CONFLICT,
-                "/problems/hold-expired",
-                "The hold expired before payment",
-            ),
-            TaskError::PaymentDeclined(_) => (
-                StatusCode::PAYMENT_REQUIRED,
-                "/problems/payment-declined",
-                "Payment declined",
-            ),
+            TaskError::SlotUnavailable(_) => Kind::SlotUnavailable,
+            TaskError::HoldExpired(_) => Kind::HoldExpired,
+            TaskError::PaymentDeclined(_) => Kind::PaymentDeclined,
             TaskError::PaymentTransient(_)
             | TaskError::StoreUnavailable(_)
-            | TaskError::ServiceUnavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "/problems/temporarily-unavailable",
-                "Temporarily unavailable; try again",
-            ),
-            TaskError::LimitExceeded(_) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "/problems/limit-exceeded",
-                "Limit reached",
-            ),
-            TaskError::InvalidRequest(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "/problems/invalid-request",
-                "The request cannot be processed",
-            ),
-            TaskError::NotCancellable(_) => (
-                StatusCode::CONFLICT,
-                "/problems/not-cancellable",
-                "The reservation cannot change",
-            ),
-            TaskError::NotFound(_) => (StatusCode::NOT_FOUND, "/problems/not-found", "Not found"),
+            | TaskError::ServiceUnavailable(_) => Kind::Unavailable,
+            TaskError::LimitExceeded(_) => Kind::LimitExceeded,
+            TaskError::InvalidRequest(_) => Kind::InvalidRequest,
+            TaskError::NotCancellable(_) => Kind::NotCancellable,
+            TaskError::NotFound(_) => Kind::NotFound,
         };
-        let mut p = Problem::new(status, kind, title, detail);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        let mut p = Problem::new(kind, detail);
+        if kind == Kind::Unavailable {
             p.retry_after = Some(5);
         }
         p

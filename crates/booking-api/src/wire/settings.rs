@@ -22,28 +22,21 @@ pub struct Interval {
 
 /// Opening intervals per weekday (at most 8 a day, not overlapping; breaks are the gaps).
 /// A day left out is closed; responses always list all seven.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct WeeklyHours {
-    #[serde(default)]
     #[schema(max_items = 8)]
     mon: Vec<Interval>,
-    #[serde(default)]
     #[schema(max_items = 8)]
     tue: Vec<Interval>,
-    #[serde(default)]
     #[schema(max_items = 8)]
     wed: Vec<Interval>,
-    #[serde(default)]
     #[schema(max_items = 8)]
     thu: Vec<Interval>,
-    #[serde(default)]
     #[schema(max_items = 8)]
     fri: Vec<Interval>,
-    #[serde(default)]
     #[schema(max_items = 8)]
     sat: Vec<Interval>,
-    #[serde(default)]
     #[schema(max_items = 8)]
     sun: Vec<Interval>,
 }
