@@ -1,13 +1,23 @@
-//! The notify worker's handler: turns an SQS batch into `(message id, body)` pairs, lets
+//! The notify function: turns each SQS batch into `(message id, body)` pairs, lets
 //! [`booking_core::notify::deliver_batch`] send each email at most once, and names the
 //! messages SQS must redeliver.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use booking_core::notify::{Mailer, SentLog, deliver_batch};
-use lambda_runtime::{Error, LambdaEvent};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+use crate::env::Aws;
+
+/// The notify function: SES and the sent log built once per cold start, then SQS batches.
+pub async fn notify() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let (mailer, sent) = Aws::load().await?.notifier()?;
+    let (mailer, sent) = (&mailer, &sent);
+    lambda_runtime::run(service_fn(move |event| handle(event, mailer, sent))).await
+}
 
 /// Handles one SQS batch; only the failed messages are reported, so the others are deleted.
-pub async fn handle(
+async fn handle(
     event: LambdaEvent<SqsEvent>,
     mailer: &dyn Mailer,
     sent: &dyn SentLog,
