@@ -110,8 +110,7 @@ impl ServicesState {
 
     pub fn reports(&self) -> Reports<'_> {
         Reports {
-            catalog: &*self.catalog,
-            settings: &*self.settings,
+            catalog: self.catalog(),
             reservations: &*self.reservations,
             ledger: &*self.ledger,
         }

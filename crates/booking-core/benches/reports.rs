@@ -43,18 +43,22 @@ where
     median(samples)
 }
 
+fn catalog<'a>(stores: &'a MemoryStores, clock: &'a FixedClock) -> Catalog<'a> {
+    Catalog {
+        services: &*stores.catalog,
+        settings: &*stores.settings,
+        claims: &*stores.reservations,
+        clock,
+    }
+}
+
 /// A shop open 09-18 every day with one service, and `n` reservations spread over
 /// December 2026 (half confirmed and charged, a quarter cancelled and refunded, the rest
 /// failed).
 async fn shop(n: usize) -> (MemoryStores, Settings, Service) {
     let stores = MemoryStores::default();
     let clock = FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap());
-    let catalog = Catalog {
-        services: &*stores.catalog,
-        settings: &*stores.settings,
-        claims: &*stores.reservations,
-        clock: &clock,
-    };
+    let catalog = catalog(&stores, &clock);
     let day = serde_json::json!([{"open": "09:00", "close": "18:00"}]);
     let doc: SettingsDoc = serde_json::from_value(serde_json::json!({
         "timeZone": "Europe/Madrid", "slotMinutes": 30,
@@ -156,9 +160,9 @@ async fn run() {
     println!("median of {RUNS} runs, in-memory stores, one service open 9 h a day");
     for n in [1_000, 10_000, 50_000] {
         let (stores, settings, service) = shop(n).await;
+        let clock = FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap());
         let reports = Reports {
-            catalog: &*stores.catalog,
-            settings: &*stores.settings,
+            catalog: catalog(&stores, &clock),
             reservations: &*stores.reservations,
             ledger: &*stores.ledger,
         };

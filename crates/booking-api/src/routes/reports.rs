@@ -80,7 +80,7 @@ pub(crate) async fn summary(
     let to = required(&mut p, "to", q.to);
     p.into_result()?;
     let reports = state.reports();
-    let settings = reports.settings().await?;
+    let settings = reports.catalog.settings().await?;
     let period = Period::parse(&settings, &from, &to)?;
     Ok(Json(reports.summary(&settings, &period).await?.into()))
 }
@@ -224,7 +224,7 @@ pub(crate) async fn reservations(
 ) -> Result<Response, Problem> {
     let rows = RowsRequest::parse(q)?;
     let reports = state.reports();
-    let settings = reports.settings().await?;
+    let settings = reports.catalog.settings().await?;
     let period = Period::parse(&settings, &rows.from, &rows.to)?;
     let page = reports
         .rows(&period, rows.filter, rows.after, rows.limit)

@@ -14,14 +14,12 @@ use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use crate::{
     Error, FieldError,
     availability::{DateRange, local_midnight, open_minutes_on, rfc3339},
-    catalog::Service,
+    catalog::{Catalog, Service},
     error::Problems,
     ids::{ReservationId, ServiceId},
     money::{Currency, Money},
     payment::{EntryKind, LedgerEntry, PaymentLedger},
-    ports::{
-        CatalogStore, Page, ReservationCursor, ReservationFilter, ReservationStore, SettingsStore,
-    },
+    ports::{Page, ReservationCursor, ReservationFilter, ReservationStore},
     reservation::{Reservation, Status},
     settings::{Settings, parse_date},
 };
@@ -284,10 +282,10 @@ pub struct RowFilter {
     pub service: Option<ServiceId>,
 }
 
-/// The report use cases over the stores.
+/// The report use cases: the catalog's services and settings, with the reservations and
+/// the ledger's entries of a period.
 pub struct Reports<'a> {
-    pub catalog: &'a dyn CatalogStore,
-    pub settings: &'a dyn SettingsStore,
+    pub catalog: Catalog<'a>,
     pub reservations: &'a dyn ReservationStore,
     pub ledger: &'a dyn PaymentLedger,
 }
@@ -295,15 +293,11 @@ pub struct Reports<'a> {
 debug_by_name!(Reports<'_>);
 
 impl Reports<'_> {
-    /// The business's settings (the defaults until an admin saves some).
-    pub async fn settings(&self) -> Result<Settings, Error> {
-        self.settings.current().await
-    }
-
     /// The period's summary per service and in total.
     pub async fn summary(&self, settings: &Settings, period: &Period) -> Result<Summary, Error> {
         let services: BTreeMap<ServiceId, Service> = self
             .catalog
+            .services
             .list(true)
             .await?
             .into_iter()
