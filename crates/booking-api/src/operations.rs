@@ -5,7 +5,7 @@
 //! Lambda's cold start builds none of it.
 
 use axum::{Router, handler::Handler, routing::MethodRouter};
-use utoipa::openapi::OpenApi;
+use utoipa::openapi::{OpenApi, RefOr, path::Operation, security::SecurityRequirement};
 use utoipa_axum::PathItemExt;
 
 /// An area's operations: `operations!(tag = "area", State: handler_a, handler_b);` expands
@@ -36,7 +36,10 @@ macro_rules! operations {
 
 pub(crate) use operations;
 
-/// `api` with every operation tagged `tag`.
+/// `api` with every operation tagged `tag`, and every operation that answers the shared
+/// [`Unauthorized`](crate::openapi::responses::Unauthorized) response (the 401 of an
+/// operation that requires a bearer token) marked as requiring one, unless it says
+/// otherwise.
 pub(crate) fn tagged(mut api: OpenApi, tag: &str) -> OpenApi {
     for item in api.paths.paths.values_mut() {
         let operations = [
@@ -48,9 +51,20 @@ pub(crate) fn tagged(mut api: OpenApi, tag: &str) -> OpenApi {
         ];
         for operation in operations.into_iter().flatten() {
             operation.tags = Some(vec![tag.to_owned()]);
+            if operation.security.is_none() && needs_bearer(operation) {
+                let bearer = SecurityRequirement::new("bearerAuth", Vec::<String>::new());
+                operation.security = Some(vec![bearer]);
+            }
         }
     }
     api
+}
+
+fn needs_bearer(operation: &Operation) -> bool {
+    matches!(
+        operation.responses.responses.get("401"),
+        Some(RefOr::Ref(r)) if r.ref_location == "#/components/responses/Unauthorized"
+    )
 }
 
 /// Adds `handler` to `router` at the path and methods its description `P` names.

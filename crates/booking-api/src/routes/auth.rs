@@ -129,7 +129,6 @@ pub(crate) async fn login(
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/auth/me", operation_id = "getMe",
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The caller's account.", body = UserView),
         Signed,
@@ -152,7 +151,6 @@ pub(crate) struct UserPage {
 /// List users (admin).
 #[utoipa::path(get, path = "/api/users", operation_id = "listUsers",
     params(PageQuery),
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of users.", body = UserPage),
         (status = 400, description = "A bad query parameter: `limit` outside 1..100, a `cursor` this API did not return, or an unknown parameter.", body = Problem, content_type = "application/problem+json"),
@@ -190,7 +188,6 @@ pub(crate) struct RoleChange {
 #[utoipa::path(put, path = "/api/users/{id}/role", operation_id = "setUserRole",
     params(("id" = Ulid, Path, description = "The user's id.")),
     request_body = RoleChange,
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The user with the new role.", body = UserView),
         (status = 400, description = "The id is not a ULID, the role is not `customer`, `staff` or `admin`, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),

@@ -106,7 +106,6 @@ pub(crate) async fn show(
 /// Create a service (admin).
 #[utoipa::path(post, path = "/api/services", operation_id = "createService",
     request_body = wire::catalog::NewService,
-    security(("bearerAuth" = [])),
     responses(
         (status = 201, description = "The service was created.", body = wire::catalog::Service,
             headers(("Location" = String, description = "`/api/services/{id}` of the new service."))),
@@ -134,7 +133,6 @@ pub(crate) async fn create(
 #[utoipa::path(patch, path = "/api/services/{id}", operation_id = "updateService",
     params(("id" = Ulid, Path, description = "The service's id.")),
     request_body = wire::catalog::ServicePatch,
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The updated service.", body = wire::catalog::Service),
         (status = 400, description = "The id is not a ULID, fields break the catalog's rules, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
@@ -161,7 +159,6 @@ pub(crate) async fn update(
 /// public catalog and stops new bookings. Deactivating an inactive service changes nothing.
 #[utoipa::path(delete, path = "/api/services/{id}", operation_id = "deactivateService",
     params(("id" = Ulid, Path, description = "The service's id.")),
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The service, with `active: false`.", body = wire::catalog::Service),
         (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),

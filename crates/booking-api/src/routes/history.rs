@@ -176,7 +176,6 @@ pub(crate) struct HistoryPage {
         `customerId`), by start, each with its times in UTC and in the business zone and \
         every payment and refund the ledger recorded for it.",
     params(HistoryQuery, PageQuery),
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of the history.", body = HistoryPage),
         (status = 400, description = "A bad query parameter (`when` not `upcoming` or `past`, `customerId` not a ULID, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),

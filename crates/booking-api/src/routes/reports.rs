@@ -63,7 +63,6 @@ fn required(p: &mut Problems, field: &str, v: Option<String>) -> String {
         status, cancellations, no-shows, booked and open minutes, occupancy, and per currency \
         the charges, refunds and net the ledger recorded for those reservations. Admins only.",
     params(SummaryQuery),
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The summary.", body = wire::reports::ReportSummary),
         (status = 400, description = "`from` or `to` missing or not a date `YYYY-MM-DD`, `to` before `from` or more than 366 days after it, or an unknown parameter; every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
@@ -206,7 +205,6 @@ pub(crate) struct ReportPage {
         times in the business zone, amounts as decimals of the currency; a `Link` header with \
         `rel=\"next\"` points at the next page while more rows follow. Admins only.",
     params(RowsQuery),
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of rows: JSON, or CSV with `format=csv`.",
             content(

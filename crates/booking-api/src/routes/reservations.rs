@@ -87,7 +87,6 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Problem> {
             min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$"),
     ),
     request_body = NewReservation,
-    security(("bearerAuth" = [])),
     responses(
         (status = 201, description = "Booked and paid: `CONFIRMED`, with the payment.", body = ReservationView),
         (status = 400, description = "A field is invalid (`serviceId` not a ULID, `start` not RFC 3339 with an offset within ±23:59, an unknown `paymentMethod`), the `Idempotency-Key` header is missing or malformed, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
@@ -186,7 +185,6 @@ pub(crate) struct ReservationPage {
     description = "A customer sees their own; staff and admins see everyone's. Filters \
         combine; `from` and `to` bound the start.",
     params(ListQuery, PageQuery),
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "A page of reservations.", body = ReservationPage),
         (status = 400, description = "A bad query parameter (an unknown `status`, `serviceId` not a ULID, `from`/`to` not RFC 3339 with an offset within ±23:59, `limit` outside 1..100, a `cursor` this API did not return, an unknown parameter); every bad one is named in `errors`.", body = Problem, content_type = "application/problem+json"),
@@ -218,7 +216,6 @@ pub(crate) async fn list(
     summary = "Read a reservation.",
     description = "Its customer, staff and admins may read it; anyone else gets 404.",
     params(("id" = Ulid, Path, description = "The reservation's id.")),
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The reservation.", body = ReservationView),
         (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),
@@ -245,7 +242,6 @@ pub(crate) async fn show(
         customer, staff and admins may cancel it; anyone else gets 404. Cancelling again \
         answers the same and refunds nothing more.",
     params(("id" = Ulid, Path, description = "The reservation's id.")),
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The reservation, `CANCELLED`, with its `refund`.", body = ReservationView),
         (status = 400, description = "The id is not a ULID.", body = Problem, content_type = "application/problem+json"),

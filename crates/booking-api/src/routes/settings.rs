@@ -36,7 +36,6 @@ pub(crate) async fn settings(
 /// duration is not a multiple of the new `slotMinutes`.
 #[utoipa::path(put, path = "/api/settings", operation_id = "putSettings",
     request_body = wire::settings::Settings,
-    security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The new settings.", body = wire::settings::Settings),
         (status = 400, description = "Fields are invalid (unknown time zone, a slot size not in the list, intervals off the grid, overlapping or with `close` not after `open`, a bad date; each is named in `errors`), an existing service is off the new grid, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),

@@ -55,8 +55,7 @@ macro_rules! outcome {
             summary = $summary,
             description = $description,
             params(("id" = Ulid, Path, description = "The reservation's id.")),
-            security(("bearerAuth" = [])),
-            responses(Outcome, Signed)
+                    responses(Outcome, Signed)
         )]
         pub(crate) async fn $handler(
             State(state): State<ReservationsState>,
