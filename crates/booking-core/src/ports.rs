@@ -75,21 +75,22 @@ pub struct Attempt {
     pub window_start: Timestamp,
 }
 
+/// How many attempts a key may make in one window, and how long a window lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u32,
+    pub window: SignedDuration,
+}
+
 /// Attempts per key in fixed windows: failed logins per (email, address) and per email,
 /// registrations per address. The rules (keys, limits, windows) are
 /// [`crate::accounts`]'s; a store only counts, atomically.
 #[async_trait]
 pub trait Throttle: Send + Sync {
     /// Counts one attempt under `key`, in one atomic step. A window opens at the first
-    /// attempt after the previous one closed and lasts `window`; while it is open it takes
-    /// at most `limit` attempts and refuses the rest with [`Admission::Full`].
-    async fn admit(
-        &self,
-        key: &str,
-        limit: u32,
-        window: SignedDuration,
-        now: Timestamp,
-    ) -> Result<Admission, Error>;
+    /// attempt after the previous one closed and lasts `quota.window`; while it is open it
+    /// takes at most `quota.limit` attempts and refuses the rest with [`Admission::Full`].
+    async fn admit(&self, key: &str, quota: Quota, now: Timestamp) -> Result<Admission, Error>;
     /// Takes one attempt back from the window it was counted in, if that window is still
     /// the key's current one (a later window owes it nothing).
     async fn give_back(&self, attempt: &Attempt) -> Result<(), Error>;
