@@ -3,14 +3,17 @@
 //! life cycle (confirm, release, cancel, visit outcomes), idempotency keys, listings, and the
 //! races between them.
 
-use std::time::Instant;
+use std::{ops::Range, time::Instant};
 
 use booking_core::{
     Error,
     availability::MAX_CLAIM_UNITS,
     booking::FailureCode,
     ids::{ReservationId, ServiceId, UserId},
-    ports::{ClaimCounts, Held, HoldLimits, ReservationCursor, ReservationFilter},
+    ports::{
+        Cancellation, ClaimCounts, ClaimQuery, Held, HoldLimits, KeyBinding, ReservationCursor,
+        ReservationFilter, Visit,
+    },
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
     user::Role,
 };
@@ -57,23 +60,32 @@ macro_rules! assert_err {
     };
 }
 
-/// The claims on `service`'s units in `[from, to)` that count at `now`.
+/// The claims on `service`'s units starting in `units` that count at `now`.
 pub(crate) async fn claimed(
     store: &dyn Reservations,
     service: ServiceId,
-    from: Timestamp,
-    to: Timestamp,
+    units: Range<Timestamp>,
     now: Timestamp,
 ) -> ClaimCounts {
-    store.claims(service, from, to, now).await.unwrap()
+    let query = ClaimQuery { service, units };
+    store.claims(&query, now).await.unwrap()
 }
 
 /// Holds `r` with room to spare and expects it to be created.
-pub(crate) async fn held(store: &dyn Reservations, r: &Reservation, capacity: u32, now: Timestamp) {
+pub(crate) async fn held(store: &dyn Reservations, r: &Reservation, capacity: u32) {
     assert_eq!(
-        store.hold(r, capacity, ROOMY, now).await.unwrap(),
+        store.hold(r, capacity, ROOMY).await.unwrap(),
         Held::Created(r.clone())
     );
+}
+
+/// A cancellation by `actor` for a change of plans, with `refund_due_minor` due.
+pub(crate) fn cancellation(refund_due_minor: i64, actor: Actor) -> Cancellation<'static> {
+    Cancellation {
+        refund_due_minor,
+        actor,
+        reason: "changed plans",
+    }
 }
 
 mod holds;

@@ -20,7 +20,7 @@ use crate::{
     money::Money,
     notify::{Notification, NotificationEvent},
     payment::{EntryKind, LedgerEntry, PaymentGateway, PaymentLedger},
-    ports::{CatalogStore, Clock, Held, ReservationStore, SettingsStore, UserStore},
+    ports::{Cancellation, CatalogStore, Clock, Held, ReservationStore, SettingsStore, UserStore},
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
     user::Role,
 };
@@ -138,7 +138,7 @@ impl Booking {
         };
         let held = self
             .reservations
-            .hold(&reservation, service.capacity, self.config.limits, now)
+            .hold(&reservation, service.capacity, self.config.limits)
             .await?;
         match held {
             Held::Created(r) => {
@@ -355,10 +355,12 @@ impl Booking {
         } else {
             "cancelled by the customer"
         };
-        let r = self
-            .reservations
-            .cancel(r.id, refund, req.actor, reason, now)
-            .await?;
+        let cancellation = Cancellation {
+            refund_due_minor: refund,
+            actor: req.actor,
+            reason,
+        };
+        let r = self.reservations.cancel(r.id, cancellation, now).await?;
         tracing::info!(refund_minor = refund, "cancelled");
         Ok(NotifyOutput {
             notification: notification(&r, NotificationEvent::Cancelled, None),
