@@ -77,7 +77,7 @@ async fn a_paid_booking_is_confirmed_charged_once_and_announced() {
         "60 minutes + 30 buffer in 5-minute claim units"
     );
     assert_eq!(w.stores.ledger.all().len(), 1);
-    assert_eq!(w.queue.sent()[0].event, NotificationEvent::Confirmed);
+    assert_eq!(w.queue.all()[0].event, NotificationEvent::Confirmed);
     // And the slot and the ones its buffer touches are gone from availability
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, None);
     assert_eq!(w.remaining_at(svc, "2026-12-01T10:30:00Z").await, Some(1));
@@ -102,14 +102,14 @@ async fn a_declined_card_frees_the_slot_and_announces_the_failure() {
     assert_eq!(trace, paths::FAILED_AT_CHARGE);
     assert_eq!(w.status(req.reservation_id).await, Status::Failed);
     assert!(w.stores.ledger.all().is_empty());
-    assert_eq!(w.queue.sent()[0].event, NotificationEvent::Failed);
+    assert_eq!(w.queue.all()[0].event, NotificationEvent::Failed);
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
     // A replay fails the same way without charging or notifying again
     assert_eq!(
         failed_with(&w.workflow().book(&req).await.unwrap()),
         "PaymentDeclined"
     );
-    assert_eq!(w.queue.sent().len(), 1);
+    assert_eq!(w.queue.all().len(), 1);
 }
 
 #[tokio::test]
@@ -317,7 +317,7 @@ async fn cancelling_refunds_by_policy_and_frees_the_slot() {
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
     let cancelled = w
         .queue
-        .sent()
+        .all()
         .into_iter()
         .filter(|n| n.event == NotificationEvent::Cancelled)
         .count();

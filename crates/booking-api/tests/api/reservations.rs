@@ -80,7 +80,7 @@ async fn booking_and_paying_answers_201_with_the_confirmed_reservation() {
     assert_eq!(r.body["payment"]["chargedMinor"], 5000);
     assert_eq!(r.body["id"].as_str().unwrap().len(), 26);
     assert_eq!(shop.remaining("10:00").await, None);
-    assert_eq!(shop.w.queue.sent()[0].event, NotificationEvent::Confirmed);
+    assert_eq!(shop.w.queue.all()[0].event, NotificationEvent::Confirmed);
 }
 
 #[tokio::test]
@@ -134,13 +134,13 @@ async fn a_declined_card_is_402_frees_the_slot_and_sends_a_failure_notice() {
         .await;
     assert_problem(&r, StatusCode::PAYMENT_REQUIRED, None);
     assert_eq!(shop.remaining("10:00").await, Some(1));
-    assert_eq!(shop.w.queue.sent()[0].event, NotificationEvent::Failed);
+    assert_eq!(shop.w.queue.all()[0].event, NotificationEvent::Failed);
     // Replaying the key answers the same without a second notice
     let again = shop
         .book(&ana, MONDAY_10, "pm_card_chargeDeclined", "k")
         .await;
     assert_eq!(again.body, r.body);
-    assert_eq!(shop.w.queue.sent().len(), 1);
+    assert_eq!(shop.w.queue.all().len(), 1);
 }
 
 #[tokio::test]
@@ -196,7 +196,7 @@ async fn bad_requests_are_400_and_rule_violations_422_and_neither_holds_anything
         .await;
     assert_problem(&ghost, StatusCode::UNPROCESSABLE_ENTITY, Some("serviceId"));
     assert_eq!(shop.remaining("10:00").await, Some(1));
-    assert!(shop.w.queue.sent().is_empty());
+    assert!(shop.w.queue.all().is_empty());
 }
 
 #[tokio::test]
@@ -221,7 +221,7 @@ async fn an_offset_beyond_23_59_is_400_naming_start_and_books_nothing() {
     assert_eq!(shop.remaining("10:00").await, Some(1));
     let mine = shop.w.get(&ana, "/api/reservations").await;
     assert_eq!(mine.body["items"], json!([]), "{}", mine.body);
-    assert!(shop.w.queue.sent().is_empty());
+    assert!(shop.w.queue.all().is_empty());
     // And the list's bounds are read by the same rule
     let bad = [
         ("from=2026-12-01T10:00:00%2B25:00", "from"),
@@ -337,7 +337,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
     assert_eq!(shop.remaining("10:00").await, Some(1));
     let again = shop.w.cancel(&ana, id).await;
     assert_eq!(again.body, r.body);
-    let events: Vec<_> = shop.w.queue.sent().iter().map(|n| n.event).collect();
+    let events: Vec<_> = shop.w.queue.all().iter().map(|n| n.event).collect();
     assert_eq!(events[0], NotificationEvent::Confirmed);
     assert_eq!(events[1], NotificationEvent::Cancelled);
 
