@@ -243,9 +243,7 @@ impl Throttle for DynamoThrottle {
             // Count in the open window, if it has room.
             let counted = self
                 .table
-                .client
                 .update_item()
-                .table_name(&self.table.name)
                 .set_key(Some(throttle_key(key)))
                 .update_expression("SET #count = #count + :one")
                 .condition_expression("#end > :now AND #count < :limit")
@@ -292,9 +290,7 @@ impl Throttle for DynamoThrottle {
             // a concurrent attempt opened it first (then count in that one).
             let opened = self
                 .table
-                .client
                 .put_item()
-                .table_name(&self.table.name)
                 .set_item(Some(throttle_key(key)))
                 .item("windowStart", n(now_ms))
                 .item("windowEnd", n(end_ms))
@@ -324,9 +320,7 @@ impl Throttle for DynamoThrottle {
     async fn give_back(&self, attempt: &Attempt) -> Result<(), Error> {
         let result = self
             .table
-            .client
             .update_item()
-            .table_name(&self.table.name)
             .set_key(Some(throttle_key(&attempt.key)))
             .update_expression("SET #count = #count - :one")
             .condition_expression("windowStart = :start AND #count > :zero")
