@@ -35,13 +35,17 @@ impl<T> Page<T> {
 }
 
 impl ReservationCursor {
-    /// The cursor that resumes after `r`.
-    pub fn after(r: &Reservation) -> String {
+    /// Where a listing resumes after `r`.
+    pub fn of(r: &Reservation) -> Self {
         ReservationCursor {
             start: r.start,
             id: r.id,
         }
-        .encode()
+    }
+
+    /// The cursor that resumes after `r`, encoded.
+    pub fn after(r: &Reservation) -> String {
+        Self::of(r).encode()
     }
 }
 

@@ -130,29 +130,21 @@ pub async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Rese
     }
     // And a cursor before `from` resumes at `from`, a cursor past `to` finds nothing, and a
     // page of none says nothing about more
-    let first = ReservationCursor {
-        start: all[0].start,
-        id: all[0].id,
-    };
     let from_unit_4 = ReservationFilter {
         from: Some(unit(4)),
         ..Default::default()
     };
+    let first = ReservationCursor::of(&all[0]);
     let page = store.list(&from_unit_4, Some(first), 100).await.unwrap();
     let starts: Vec<Timestamp> = page.items.iter().map(|r| r.start).collect();
     assert_eq!(starts, [unit(4), unit(5), unit(6), unit(8)]);
-    let last = ReservationCursor {
-        start: all[8].start,
-        id: all[8].id,
-    };
     let to_unit_6 = ReservationFilter {
         to: Some(unit(6)),
         ..Default::default()
     };
-    assert_eq!(
-        store.list(&to_unit_6, Some(last), 100).await.unwrap().items,
-        []
-    );
+    let last = ReservationCursor::of(&all[8]);
+    let page = store.list(&to_unit_6, Some(last), 100).await.unwrap();
+    assert_eq!(page.items, []);
     let none = store
         .list(&ReservationFilter::default(), None, 0)
         .await
