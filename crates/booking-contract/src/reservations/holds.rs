@@ -27,9 +27,8 @@ pub async fn a_hold_creates_the_reservation_and_claims_each_of_its_units(store: 
 
 pub async fn a_second_hold_of_the_same_id_returns_the_stored_reservation(store: &dyn Reservations) {
     // Given a held reservation that fills its unit
-    let service = ServiceId::new();
-    let r = reservation(UserId::new(), service, 0, 1, now());
-    held(store, &r, 1).await;
+    let r = a_hold(store, 0, 1, 1).await;
+    let service = r.service_id;
 
     // When the same id is held again, with other details, at a later time
     let mut replay = reservation(UserId::new(), service, 4, 2, now() + mins(1));
@@ -110,7 +109,7 @@ pub async fn an_expired_hold_no_longer_counts(store: &dyn Reservations) {
     // And the lapsed hold no longer counts against its customer's limit either
     let one_hold = HoldLimits {
         max_active_holds: 1,
-        max_upcoming: 10,
+        ..ROOMY
     };
     let elsewhere = reservation(customer, ServiceId::new(), 0, 1, now() + mins(1));
     assert_err!(
@@ -118,26 +117,20 @@ pub async fn an_expired_hold_no_longer_counts(store: &dyn Reservations) {
         Error::LimitExceeded(_)
     );
     let later = reservation(customer, ServiceId::new(), 0, 1, lapsed_at);
-    assert_eq!(
-        store.hold(&later, 1, one_hold).await.unwrap(),
-        Held::Created(later.clone())
-    );
+    held_under(store, &later, one_hold).await;
 }
 
 pub async fn holds_in_payment_are_limited_per_customer(store: &dyn Reservations) {
     // Given a limit of two holds in payment, and a customer with two
     let limits = HoldLimits {
         max_active_holds: 2,
-        max_upcoming: 10,
+        ..ROOMY
     };
     let customer = UserId::new();
     let mine = |k| reservation(customer, ServiceId::new(), k, 1, now());
     let (a, b, c) = (mine(0), mine(1), mine(2));
     for r in [&a, &b] {
-        assert_eq!(
-            store.hold(r, 1, limits).await.unwrap(),
-            Held::Created(r.clone())
-        );
+        held_under(store, r, limits).await;
     }
 
     // When the customer holds a third, and another customer holds one
@@ -146,31 +139,23 @@ pub async fn holds_in_payment_are_limited_per_customer(store: &dyn Reservations)
     let others = store.hold(&other, 1, limits).await.unwrap();
 
     // Then the third is refused with the limit's reason, and the other customer is not
-    match third {
-        Err(Error::LimitExceeded(reason)) => {
-            assert_eq!(reason, "at most 2 bookings may be in payment at once")
-        }
-        other => panic!("expected LimitExceeded, got {other:?}"),
-    }
+    assert_eq!(
+        limit_reason(third),
+        "at most 2 bookings may be in payment at once"
+    );
     assert_eq!(others, Held::Created(other));
     // And once a hold is released, the third fits
     store.release(a.id, None, now()).await.unwrap();
-    assert_eq!(
-        store.hold(&c, 1, limits).await.unwrap(),
-        Held::Created(c.clone())
-    );
+    held_under(store, &c, limits).await;
 }
 
 pub async fn upcoming_reservations_are_limited_per_customer(store: &dyn Reservations) {
     // Given a limit of one upcoming reservation, and a customer with one confirmed
     let limits = HoldLimits {
-        max_active_holds: 5,
         max_upcoming: 1,
+        ..ROOMY
     };
-    let customer = UserId::new();
-    let first = reservation(customer, ServiceId::new(), 0, 1, now());
-    store.hold(&first, 1, limits).await.unwrap();
-    store.confirm(first.id, "ch_1", now()).await.unwrap();
+    let customer = a_booking(store, 0, 1, 1).await.customer_id;
 
     // When the customer holds another before and after the first one's start
     let before = reservation(customer, ServiceId::new(), 4, 1, now());
@@ -180,27 +165,19 @@ pub async fn upcoming_reservations_are_limited_per_customer(store: &dyn Reservat
     let accepted = store.hold(&after, 1, limits).await.unwrap();
 
     // Then only the second is accepted: a started reservation is no longer upcoming
-    match refused {
-        Err(Error::LimitExceeded(reason)) => {
-            assert_eq!(reason, "at most 1 upcoming reservations per customer")
-        }
-        other => panic!("expected LimitExceeded, got {other:?}"),
-    }
+    assert_eq!(
+        limit_reason(refused),
+        "at most 1 upcoming reservations per customer"
+    );
     assert_eq!(accepted, Held::Created(after));
 
     // And a cancellation frees its place in the limit
-    let someone = UserId::new();
-    let booked = reservation(someone, ServiceId::new(), 0, 1, now());
-    store.hold(&booked, 1, limits).await.unwrap();
-    store.confirm(booked.id, "ch_2", now()).await.unwrap();
-    let next = reservation(someone, ServiceId::new(), 2, 1, now());
+    let booked = a_booking(store, 0, 1, 1).await;
+    let next = reservation(booked.customer_id, ServiceId::new(), 2, 1, now());
     assert_err!(store.hold(&next, 1, limits).await, Error::LimitExceeded(_));
     store
         .cancel(booked.id, cancellation(2500, customer_actor()), now())
         .await
         .unwrap();
-    assert_eq!(
-        store.hold(&next, 1, limits).await.unwrap(),
-        Held::Created(next.clone())
-    );
+    held_under(store, &next, limits).await;
 }

@@ -112,7 +112,7 @@ pub async fn concurrent_holds_of_one_customer_stop_at_the_hold_limit(store: &dyn
     // Given a limit of three holds in payment
     let limits = HoldLimits {
         max_active_holds: 3,
-        max_upcoming: 10,
+        ..ROOMY
     };
     let customer = UserId::new();
 

@@ -6,9 +6,8 @@ pub async fn a_live_hold_is_confirmed_and_confirming_again_changes_nothing(
     store: &dyn Reservations,
 ) {
     // Given a hold on the only place of units 0-1
-    let service = ServiceId::new();
-    let r = reservation(UserId::new(), service, 0, 2, now());
-    held(store, &r, 1).await;
+    let r = a_hold(store, 0, 2, 1).await;
+    let service = r.service_id;
 
     // When it is confirmed before it lapses, and confirmed again after
     let when = now() + HOLD - SignedDuration::from_millis(1);
@@ -43,8 +42,7 @@ pub async fn a_live_hold_is_confirmed_and_confirming_again_changes_nothing(
 
 pub async fn a_lapsed_hold_cannot_be_confirmed(store: &dyn Reservations) {
     // Given a hold
-    let r = reservation(UserId::new(), ServiceId::new(), 0, 1, now());
-    held(store, &r, 1).await;
+    let r = a_hold(store, 0, 1, 1).await;
 
     // When the confirmation comes as it lapses
     let outcome = store.confirm(r.id, "ch_1", now() + HOLD).await;
@@ -72,9 +70,8 @@ pub async fn a_lapsed_hold_cannot_be_confirmed(store: &dyn Reservations) {
 
 pub async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn Reservations) {
     // Given a hold on the only place of units 0-1
-    let service = ServiceId::new();
-    let r = reservation(UserId::new(), service, 0, 2, now());
-    held(store, &r, 1).await;
+    let r = a_hold(store, 0, 2, 1).await;
+    let service = r.service_id;
 
     // When it is released with a failure, and released again
     let failure = Failure {
@@ -140,13 +137,10 @@ pub async fn releasing_a_pending_hold_fails_it_and_frees_its_units(store: &dyn R
 
 pub async fn a_confirmed_reservation_cannot_be_released(store: &dyn Reservations) {
     // Given a confirmed reservation
-    let service = ServiceId::new();
-    let r = reservation(UserId::new(), service, 0, 1, now());
-    held(store, &r, 1).await;
-    let confirmed = store.confirm(r.id, "ch_1", now()).await.unwrap();
+    let confirmed = a_booking(store, 0, 1, 1).await;
 
     // When it is released
-    let outcome = store.release(r.id, None, now()).await;
+    let outcome = store.release(confirmed.id, None, now()).await;
 
     // Then that is refused, and it keeps its place
     assert_err!(
@@ -156,19 +150,20 @@ pub async fn a_confirmed_reservation_cannot_be_released(store: &dyn Reservations
             to: "released"
         }
     );
-    assert_eq!(store.get(r.id).await.unwrap(), Some(confirmed));
     assert_eq!(
-        claimed(store, service, unit(0)..unit(1), now()).await,
+        store.get(confirmed.id).await.unwrap(),
+        Some(confirmed.clone())
+    );
+    assert_eq!(
+        claimed(store, confirmed.service_id, unit(0)..unit(1), now()).await,
         counts([(0, 1)])
     );
 }
 
 pub async fn cancelling_a_confirmed_reservation_frees_its_units(store: &dyn Reservations) {
     // Given a confirmed reservation on the only place of units 0-2
-    let service = ServiceId::new();
-    let r = reservation(UserId::new(), service, 0, 3, now());
-    held(store, &r, 1).await;
-    store.confirm(r.id, "ch_1", now()).await.unwrap();
+    let r = a_booking(store, 0, 3, 1).await;
+    let service = r.service_id;
 
     // When it is cancelled with a partial refund
     let actor = customer_actor();
@@ -225,10 +220,8 @@ pub async fn cancelling_a_confirmed_reservation_frees_its_units(store: &dyn Rese
 
 pub async fn a_visit_is_recorded_once_its_start_has_passed(store: &dyn Reservations) {
     // Given a confirmed reservation of units 0-1 and a pending one
-    let service = ServiceId::new();
-    let r = reservation(UserId::new(), service, 0, 2, now());
-    held(store, &r, 2).await;
-    store.confirm(r.id, "ch_1", now()).await.unwrap();
+    let r = a_booking(store, 0, 2, 2).await;
+    let service = r.service_id;
     let pending = reservation(UserId::new(), service, 0, 1, now());
     held(store, &pending, 2).await;
     let staff = Actor::User {
@@ -310,9 +303,7 @@ pub async fn a_visit_is_recorded_once_its_start_has_passed(store: &dyn Reservati
 
 pub async fn concurrent_visit_outcomes_leave_exactly_one(store: &dyn Reservations) {
     // Given a confirmed reservation whose start has passed
-    let r = reservation(UserId::new(), ServiceId::new(), 0, 1, now());
-    held(store, &r, 1).await;
-    store.confirm(r.id, "ch_1", now()).await.unwrap();
+    let r = a_booking(store, 0, 1, 1).await;
     let staff = Actor::User {
         id: UserId::new(),
         role: Role::Admin,

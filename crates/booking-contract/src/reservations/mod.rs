@@ -79,6 +79,46 @@ pub(crate) async fn held(store: &dyn Reservations, r: &Reservation, capacity: u3
     );
 }
 
+/// Holds `r` on one place per unit under `limits` and expects it to be created.
+pub(crate) async fn held_under(store: &dyn Reservations, r: &Reservation, limits: HoldLimits) {
+    assert_eq!(
+        store.hold(r, 1, limits).await.unwrap(),
+        Held::Created(r.clone())
+    );
+}
+
+/// The reason of a hold refused for a customer's limit.
+pub(crate) fn limit_reason(outcome: Result<Held, Error>) -> String {
+    match outcome {
+        Err(Error::LimitExceeded(reason)) => reason,
+        other => panic!("expected LimitExceeded, got {other:?}"),
+    }
+}
+
+/// Given: a new customer's hold of units `first..first + count`, made at [`now`], on a new
+/// service with `capacity` places per unit.
+pub(crate) async fn a_hold(
+    store: &dyn Reservations,
+    first: i64,
+    count: i64,
+    capacity: u32,
+) -> Reservation {
+    let r = reservation(UserId::new(), ServiceId::new(), first, count, now());
+    held(store, &r, capacity).await;
+    r
+}
+
+/// Given: [`a_hold`], confirmed at [`now`] with the payment reference `ch_1`.
+pub(crate) async fn a_booking(
+    store: &dyn Reservations,
+    first: i64,
+    count: i64,
+    capacity: u32,
+) -> Reservation {
+    let r = a_hold(store, first, count, capacity).await;
+    store.confirm(r.id, "ch_1", now()).await.unwrap()
+}
+
 /// A cancellation by `actor` for a change of plans, with `refund_due_minor` due.
 pub(crate) fn cancellation(refund_due_minor: i64, actor: Actor) -> Cancellation<'static> {
     Cancellation {
