@@ -3,7 +3,7 @@
 //! life cycle (confirm, release, cancel, visit outcomes), idempotency keys, listings, and the
 //! races between them.
 
-use std::{ops::Range, time::Instant};
+use std::{fmt, ops::Range, time::Instant};
 
 use booking_core::{
     Error,
@@ -58,6 +58,15 @@ macro_rules! assert_err {
             other => panic!("expected {}, got {other:?}", stringify!($pattern)),
         }
     };
+}
+
+/// Expects a change the life cycle refuses: from status `from` to `to`.
+#[track_caller]
+pub(crate) fn assert_illegal<T: fmt::Debug>(outcome: Result<T, Error>, from: &str, to: &str) {
+    match outcome {
+        Err(Error::IllegalTransition { from: f, to: t }) if (f, t) == (from, to) => {}
+        other => panic!("expected {from} -> {to} to be refused, got {other:?}"),
+    }
 }
 
 /// The claims on `service`'s units starting in `units` that count at `now`.
