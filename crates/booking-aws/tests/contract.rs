@@ -31,7 +31,7 @@ use booking_contract::{
 use booking_core::{
     Error,
     ids::{ServiceId, UserId},
-    ports::{ClaimCounts, ClaimReader, ReservationStore},
+    ports::{ClaimCounts, ClaimQuery, ClaimReader, ReservationStore},
 };
 
 booking_contract::contract! {
@@ -63,7 +63,7 @@ async fn dynamodb_refuses_a_reservation_of_more_units_than_the_longest_service_c
     let too_many = reservation(UserId::new(), ServiceId::new(), 0, MOST + 1, now());
 
     // When it is held
-    let outcome = store.hold(&too_many, 1, ROOMY, now()).await;
+    let outcome = store.hold(&too_many, 1, ROOMY).await;
 
     // Then that is refused as a storage limit, and nothing is stored or claimed
     match outcome {
@@ -76,11 +76,12 @@ async fn dynamodb_refuses_a_reservation_of_more_units_than_the_longest_service_c
         other => panic!("expected a storage error, got {other:?}"),
     }
     assert_eq!(store.get(too_many.id).await.unwrap(), None);
+    let query = ClaimQuery {
+        service: too_many.service_id,
+        units: unit(0)..unit(200),
+    };
     assert_eq!(
-        store
-            .claims(too_many.service_id, unit(0), unit(200), now())
-            .await
-            .unwrap(),
+        store.claims(&query, now()).await.unwrap(),
         ClaimCounts::new()
     );
 }

@@ -9,7 +9,7 @@ use crate::{
     error::Problems,
     ids::ServiceId,
     money::Currency,
-    ports::{CatalogStore, ClaimReader, Clock, SettingsStore},
+    ports::{CatalogStore, ClaimQuery, ClaimReader, Clock, SettingsStore},
     settings::{Settings, SettingsDoc},
     user::parse_name,
 };
@@ -333,8 +333,12 @@ impl Catalog<'_> {
         let service = self.get(id, false).await?;
         let settings = self.settings().await?;
         let now = self.clock.now();
-        let window = availability::window(&settings, range)?;
-        let claims = self.claims.claims(id, window.0, window.1, now).await?;
+        let (from, to) = availability::window(&settings, range)?;
+        let query = ClaimQuery {
+            service: id,
+            units: from..to,
+        };
+        let claims = self.claims.claims(&query, now).await?;
         let slots = availability::slots(&settings, &service, range, now, &claims);
         Ok((settings, slots))
     }

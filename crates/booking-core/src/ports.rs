@@ -1,7 +1,7 @@
 //! Ports: the narrow capabilities the use cases need from the outside world. Each has an
 //! in-memory adapter in [`crate::memory`] and a DynamoDB one in booking-aws.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, ops::Range};
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -35,13 +35,17 @@ impl<T> Page<T> {
 }
 
 impl ReservationCursor {
-    /// The cursor that resumes after `r`.
-    pub fn after(r: &Reservation) -> String {
+    /// Where a listing resumes after `r`.
+    pub fn of(r: &Reservation) -> Self {
         ReservationCursor {
             start: r.start,
             id: r.id,
         }
-        .encode()
+    }
+
+    /// The cursor that resumes after `r`, encoded.
+    pub fn after(r: &Reservation) -> String {
+        Self::of(r).encode()
     }
 }
 
@@ -75,21 +79,22 @@ pub struct Attempt {
     pub window_start: Timestamp,
 }
 
+/// How many attempts a key may make in one window, and how long a window lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u32,
+    pub window: SignedDuration,
+}
+
 /// Attempts per key in fixed windows: failed logins per (email, address) and per email,
 /// registrations per address. The rules (keys, limits, windows) are
 /// [`crate::accounts`]'s; a store only counts, atomically.
 #[async_trait]
 pub trait Throttle: Send + Sync {
     /// Counts one attempt under `key`, in one atomic step. A window opens at the first
-    /// attempt after the previous one closed and lasts `window`; while it is open it takes
-    /// at most `limit` attempts and refuses the rest with [`Admission::Full`].
-    async fn admit(
-        &self,
-        key: &str,
-        limit: u32,
-        window: SignedDuration,
-        now: Timestamp,
-    ) -> Result<Admission, Error>;
+    /// attempt after the previous one closed and lasts `quota.window`; while it is open it
+    /// takes at most `quota.limit` attempts and refuses the rest with [`Admission::Full`].
+    async fn admit(&self, key: &str, quota: Quota, now: Timestamp) -> Result<Admission, Error>;
     /// Takes one attempt back from the window it was counted in, if that window is still
     /// the key's current one (a later window owes it nothing).
     async fn give_back(&self, attempt: &Attempt) -> Result<(), Error>;
@@ -120,18 +125,20 @@ pub trait SettingsStore: Send + Sync {
 /// absolute time: [`crate::availability::units`]).
 pub type ClaimCounts = BTreeMap<Timestamp, u32>;
 
+/// Which claims [`ClaimReader::claims`] counts: those on `service`'s units that start in
+/// `units` (from inclusive, to exclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimQuery {
+    pub service: ServiceId,
+    pub units: Range<Timestamp>,
+}
+
 /// Read side of slot claims; the booking workflow writes them through [`ReservationStore`].
 #[async_trait]
 pub trait ClaimReader: Send + Sync {
-    /// Claims of a service on units starting in `[from, to)` that count at `now`
-    /// (confirmed reservations and unexpired holds).
-    async fn claims(
-        &self,
-        service: ServiceId,
-        from: Timestamp,
-        to: Timestamp,
-        now: Timestamp,
-    ) -> Result<ClaimCounts, Error>;
+    /// The claims `query` asks for that count at `now` (confirmed reservations and
+    /// unexpired holds).
+    async fn claims(&self, query: &ClaimQuery, now: Timestamp) -> Result<ClaimCounts, Error>;
 }
 
 /// Per-customer limits enforced atomically with a hold.
@@ -148,6 +155,30 @@ pub struct HoldLimits {
 pub enum Held {
     Created(Reservation),
     Existing(Reservation),
+}
+
+/// An Idempotency-Key's binding: the reservation it books and the fingerprint of the
+/// request it was first used with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyBinding {
+    pub id: ReservationId,
+    pub fingerprint: String,
+}
+
+/// A cancellation of a CONFIRMED reservation: the refund the policy grants, who cancels and
+/// why (the reason goes into the history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancellation<'a> {
+    pub refund_due_minor: i64,
+    pub actor: Actor,
+    pub reason: &'a str,
+}
+
+/// The outcome of a visit (COMPLETED or NO_SHOW) and who records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visit {
+    pub outcome: Status,
+    pub actor: Actor,
 }
 
 /// Which reservations to list; all filters combine, `from`/`to` bound the start.
@@ -198,24 +229,23 @@ impl ReservationCursor {
 /// Reservations and their slot claims. Every method is atomic; none is check-then-insert.
 #[async_trait]
 pub trait ReservationStore: Send + Sync {
-    /// Binds a customer's Idempotency-Key to a reservation id, first writer wins; returns
-    /// the bound id and the fingerprint of the request it was first used with.
+    /// Binds a customer's Idempotency-Key to `binding`, first writer wins; returns the
+    /// binding that stands (an earlier one, if any).
     async fn claim_key(
         &self,
         customer: UserId,
         key: &str,
-        fingerprint: &str,
-        id: ReservationId,
-    ) -> Result<(ReservationId, String), Error>;
+        binding: &KeyBinding,
+    ) -> Result<KeyBinding, Error>;
     /// Creates `reservation` (PENDING_PAYMENT) and claims every one of its units, all or
     /// nothing: [`Error::SlotUnavailable`] when a unit already has `capacity` live claims,
     /// [`Error::LimitExceeded`] past `limits`. An existing id returns [`Held::Existing`].
+    /// Claims and holds count as they stand when the reservation is made (`created_at`).
     async fn hold(
         &self,
         reservation: &Reservation,
         capacity: u32,
         limits: HoldLimits,
-        now: Timestamp,
     ) -> Result<Held, Error>;
     async fn get(&self, id: ReservationId) -> Result<Option<Reservation>, Error>;
     /// PENDING_PAYMENT -> CONFIRMED while the hold is live ([`Error::HoldExpired`] after);
@@ -238,9 +268,7 @@ pub trait ReservationStore: Send + Sync {
     async fn cancel(
         &self,
         id: ReservationId,
-        refund_due_minor: i64,
-        actor: Actor,
-        reason: &str,
+        cancellation: Cancellation<'_>,
         now: Timestamp,
     ) -> Result<Reservation, Error>;
     /// CONFIRMED -> COMPLETED or NO_SHOW after the start, by
@@ -248,8 +276,7 @@ pub trait ReservationStore: Send + Sync {
     async fn record_visit(
         &self,
         id: ReservationId,
-        outcome: Status,
-        actor: Actor,
+        visit: Visit,
         now: Timestamp,
     ) -> Result<Reservation, Error>;
     /// Reservations ordered by (start, id), after the cursor.

@@ -10,7 +10,9 @@ use crate::{
     idempotency::IdempotencyKey,
     ids::{ReservationId, ServiceId, UserId},
     payment::{LedgerEntry, PaymentLedger, PaymentMethod},
-    ports::{Clock, Page, ReservationCursor, ReservationFilter, ReservationStore},
+    ports::{
+        Clock, KeyBinding, Page, ReservationCursor, ReservationFilter, ReservationStore, Visit,
+    },
     reports::{Ledgered, with_ledger},
     reservation::{Actor, Reservation, Status},
     user::Role,
@@ -94,21 +96,19 @@ impl Reservations<'_> {
     /// state without running the workflow again.
     pub async fn book(&self, customer: UserId, new: NewBooking) -> Result<WithLedger, FlowError> {
         let fingerprint = BookingRequest::fingerprint_of(new.service, new.start, new.method);
-        let (id, first) = self
-            .store
-            .claim_key(
-                customer,
-                new.idempotency_key.as_str(),
-                &fingerprint.to_string(),
-                ReservationId::new(),
-            )
-            .await?;
-        if first != fingerprint.to_string() {
+        let proposed = KeyBinding {
+            id: ReservationId::new(),
+            fingerprint: fingerprint.to_string(),
+        };
+        let key = new.idempotency_key.as_str();
+        let bound = self.store.claim_key(customer, key, &proposed).await?;
+        if bound.fingerprint != proposed.fingerprint {
             return Err(TaskError::InvalidRequest(
                 "the Idempotency-Key was already used with a different request".into(),
             )
             .into());
         }
+        let id = bound.id;
         let settled = self.store.get(id).await?;
         if settled.is_none_or(|r| r.status == Status::PendingPayment) {
             let request = BookingRequest {
@@ -182,10 +182,11 @@ impl Reservations<'_> {
             return Err(Error::Forbidden);
         }
         let now = self.clock.now();
-        let r = self
-            .store
-            .record_visit(id, outcome, viewer.actor(), now)
-            .await?;
+        let visit = Visit {
+            outcome,
+            actor: viewer.actor(),
+        };
+        let r = self.store.record_visit(id, visit, now).await?;
         self.ledgered(r).await
     }
 

@@ -146,15 +146,10 @@ mod tests {
 
     #[test]
     fn offsets_of_24_hours_or_more_are_refused_naming_the_field() {
-        for s in [
-            "2026-12-01T10:00:00+24:00",
-            "2026-12-01T10:00:00+25:00",
-            "2026-12-01T10:00:00+25:59",
-            "2026-12-01T10:00:00-24:00",
-            "2026-12-01T10:00:00+23:60",
-        ] {
+        for offset in ["+24:00", "+25:00", "+25:59", "-24:00", "+23:60"] {
             // Given an offset outside -23:59..+23:59, when it is parsed
-            let err = parse_instant("start", s).unwrap_err();
+            let s = format!("2026-12-01T10:00:00{offset}");
+            let err = parse_instant("start", &s).unwrap_err();
             // Then it is refused, naming the field and the allowed range
             assert_eq!(err.field, "start", "{s}");
             assert!(err.reason.contains("+23:59"), "{s}: {}", err.reason);

@@ -28,6 +28,21 @@ async fn one_place(w: &World, pm: PaymentMethod) -> (ServiceId, BookingRequest) 
     (svc, req)
 }
 
+/// Runs the booking of `req` and expects it to fail with `error` along `path`.
+async fn assert_book_fails(w: &World, req: &BookingRequest, error: &str, path: &[&str]) {
+    let (outcome, trace) = w.workflow().book_traced(req).await;
+    assert_eq!(failed_with(&outcome), error, "{trace:?}");
+    assert_eq!(trace, path);
+}
+
+/// A world with a one-place service and a customer: the world, the service, the customer.
+async fn a_customer_of_one_place() -> (World, ServiceId, UserId) {
+    let w = World::new().await;
+    let svc = w.service(1).await;
+    let customer = w.customer().await;
+    (w, svc, customer)
+}
+
 /// `customer`'s card booking of `svc` at `start`, run and confirmed.
 async fn booked(w: &World, customer: UserId, svc: ServiceId, start: &str) -> BookingRequest {
     let req = w.request(customer, svc, start, PaymentMethod::CardVisa);
@@ -77,7 +92,7 @@ async fn a_paid_booking_is_confirmed_charged_once_and_announced() {
         "60 minutes + 30 buffer in 5-minute claim units"
     );
     assert_eq!(w.stores.ledger.all().len(), 1);
-    assert_eq!(w.queue.sent()[0].event, NotificationEvent::Confirmed);
+    assert_eq!(w.queue.all()[0].event, NotificationEvent::Confirmed);
     // And the slot and the ones its buffer touches are gone from availability
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, None);
     assert_eq!(w.remaining_at(svc, "2026-12-01T10:30:00Z").await, Some(1));
@@ -97,28 +112,30 @@ async fn running_the_same_booking_twice_charges_once() {
 async fn a_declined_card_frees_the_slot_and_announces_the_failure() {
     let w = World::new().await;
     let (svc, req) = one_place(&w, PaymentMethod::CardChargeDeclined).await;
-    let (outcome, trace) = w.workflow().book_traced(&req).await;
-    assert_eq!(failed_with(&outcome), "PaymentDeclined");
-    assert_eq!(trace, paths::FAILED_AT_CHARGE);
+    assert_book_fails(&w, &req, "PaymentDeclined", paths::FAILED_AT_CHARGE).await;
     assert_eq!(w.status(req.reservation_id).await, Status::Failed);
     assert!(w.stores.ledger.all().is_empty());
-    assert_eq!(w.queue.sent()[0].event, NotificationEvent::Failed);
+    assert_eq!(w.queue.all()[0].event, NotificationEvent::Failed);
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
     // A replay fails the same way without charging or notifying again
     assert_eq!(
         failed_with(&w.workflow().book(&req).await.unwrap()),
         "PaymentDeclined"
     );
-    assert_eq!(w.queue.sent().len(), 1);
+    assert_eq!(w.queue.all().len(), 1);
 }
 
 #[tokio::test]
 async fn a_processing_error_is_retried_then_the_slot_is_released() {
     let w = World::new().await;
     let (svc, req) = one_place(&w, PaymentMethod::CardProcessingError).await;
-    let (outcome, trace) = w.workflow().book_traced(&req).await;
-    assert_eq!(failed_with(&outcome), "PaymentTransient");
-    assert_eq!(trace, paths::FAILED_AFTER_CHARGE_RETRIES);
+    assert_book_fails(
+        &w,
+        &req,
+        "PaymentTransient",
+        paths::FAILED_AFTER_CHARGE_RETRIES,
+    )
+    .await;
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
 }
 
@@ -131,10 +148,8 @@ async fn a_hold_that_expires_before_payment_is_refunded_and_released() {
     };
     let w = World::with_config(config).await;
     let (_, req) = one_place(&w, PaymentMethod::CardVisa).await;
-    let (outcome, trace) = w.workflow().book_traced(&req).await;
-    // Then Charge refuses to take money for it
-    assert_eq!(failed_with(&outcome), "HoldExpired");
-    assert_eq!(trace, paths::FAILED_AT_CHARGE);
+    // When it is booked, then Charge refuses to take money for it
+    assert_book_fails(&w, &req, "HoldExpired", paths::FAILED_AT_CHARGE).await;
     assert!(w.stores.ledger.all().is_empty());
 }
 
@@ -147,10 +162,8 @@ async fn a_hold_that_expires_between_charge_and_confirm_is_refunded() {
     w.booking.charge(req.reservation_id).await.unwrap();
     w.clock.advance(SignedDuration::from_mins(6));
     // When the workflow carries on (a retry of the same execution)
-    let (outcome, trace) = w.workflow().book_traced(&req).await;
     // Then confirmation fails, the money comes back in full and the slot is free
-    assert_eq!(failed_with(&outcome), "HoldExpired");
-    assert_eq!(trace, paths::FAILED_AT_CONFIRM);
+    assert_book_fails(&w, &req, "HoldExpired", paths::FAILED_AT_CONFIRM).await;
     let kinds: Vec<_> = w
         .stores
         .ledger
@@ -220,9 +233,7 @@ async fn fifty_concurrent_bookings_for_the_last_place_have_one_winner() {
 
 #[tokio::test]
 async fn rule_violations_hold_nothing() {
-    let w = World::new().await;
-    let svc = w.service(1).await;
-    let customer = w.customer().await;
+    let (w, svc, customer) = a_customer_of_one_place().await;
     for start in [
         "2026-11-30T06:00:00Z",
         "2026-12-01T09:10:00Z",
@@ -282,9 +293,7 @@ async fn a_customer_cannot_pile_up_holds_or_upcoming_reservations() {
 
 #[tokio::test]
 async fn cancelling_refunds_by_policy_and_frees_the_slot() {
-    let w = World::new().await;
-    let svc = w.service(1).await;
-    let customer = w.customer().await;
+    let (w, svc, customer) = a_customer_of_one_place().await;
     // Early: more than 24 h before -> full refund
     let early = booked(&w, customer, svc, "2026-12-02T09:00:00Z").await;
     let cancel = cancel_by(&early, customer, Role::Customer);
@@ -317,7 +326,7 @@ async fn cancelling_refunds_by_policy_and_frees_the_slot() {
     assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
     let cancelled = w
         .queue
-        .sent()
+        .all()
         .into_iter()
         .filter(|n| n.event == NotificationEvent::Cancelled)
         .count();
@@ -329,9 +338,7 @@ async fn cancelling_refunds_by_policy_and_frees_the_slot() {
 
 #[tokio::test]
 async fn the_business_cancels_with_a_full_refund_but_nobody_cancels_a_started_visit() {
-    let w = World::new().await;
-    let svc = w.service(1).await;
-    let customer = w.customer().await;
+    let (w, svc, customer) = a_customer_of_one_place().await;
     let req = booked(&w, customer, svc, TUESDAY_10).await;
     let by_admin = cancel_by(&req, UserId::new(), Role::Admin);
     assert_eq!(

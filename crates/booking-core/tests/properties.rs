@@ -12,7 +12,7 @@ use booking_core::{
     booking::{CancelRequest, TaskFailure},
     ids::{ReservationId, ServiceId, UserId},
     payment::{EntryKind, PaymentMethod},
-    ports::{ClaimReader, Clock, ReservationFilter, ReservationStore},
+    ports::{ClaimQuery, ClaimReader, Clock, ReservationFilter, ReservationStore},
     reservation::{Actor, Reservation, Status},
     user::Role,
     workflow::Workflow,
@@ -200,11 +200,15 @@ impl Model {
                 self.capacity
             );
         }
+        let every_unit = ClaimQuery {
+            service: self.service,
+            units: Timestamp::MIN..Timestamp::MAX,
+        };
         let claims = self
             .w
             .stores
             .reservations
-            .claims(self.service, Timestamp::MIN, Timestamp::MAX, now)
+            .claims(&every_unit, now)
             .await
             .unwrap();
         for (unit, n) in claims {

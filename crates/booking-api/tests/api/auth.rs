@@ -399,10 +399,8 @@ async fn a_token_whose_nbf_is_in_the_future_is_401_until_the_clock_reaches_it() 
 
 #[tokio::test]
 async fn a_customer_token_on_admin_routes_is_403() {
-    let w = World::new();
-    let admin = w.admin().await;
+    let (w, id) = World::with_haircut().await;
     let customer = w.customer().await;
-    let id = w.service(&admin, haircut()).await;
     for (method, uri, body) in [
         (Method::POST, "/api/services".to_owned(), Some(haircut())),
         (

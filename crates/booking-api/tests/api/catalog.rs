@@ -1,6 +1,6 @@
 //! The catalog of services, availability and the business settings.
 
-use crate::common::{World, assert_problem, haircut};
+use crate::common::{World, assert_problem, haircut, strings};
 use axum::http::{Method, StatusCode, header};
 use booking_core::{ids::ServiceId, user::Role};
 use serde_json::json;
@@ -64,9 +64,7 @@ async fn an_admin_creates_updates_and_deactivates_a_service() {
 #[tokio::test]
 async fn an_overflowing_service_id_is_400_and_a_lower_case_one_finds_the_service() {
     // Given a service
-    let w = World::new();
-    let admin = w.admin().await;
-    let id = w.service(&admin, haircut()).await;
+    let (w, id) = World::with_haircut().await;
     // When it is asked for by `8` + the last 25 characters of its id (the same 128 bits
     // once the overflow is dropped)
     let alias = w
@@ -108,12 +106,7 @@ async fn invalid_services_are_rejected_field_by_field() {
         )
         .await;
     assert_problem(&r, StatusCode::BAD_REQUEST, Some("name"));
-    let fields: Vec<_> = r.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = strings(&r.body["errors"], "field");
     assert_eq!(fields, ["name", "durationMinutes", "currency"]);
     let ghost = format!("/api/services/{}", ServiceId::new());
     for (method, uri, body, status, field) in [
@@ -241,9 +234,7 @@ async fn a_service_blocks_at_most_450_minutes_with_its_buffer() {
 
 #[tokio::test]
 async fn availability_lists_local_starts_and_honours_claims() {
-    let w = World::new();
-    let admin = w.admin().await;
-    w.open_every_day(&admin).await;
+    let (w, admin) = World::open().await;
     let id = w
         .service(
             &admin,
@@ -301,9 +292,7 @@ async fn availability_lists_local_starts_and_honours_claims() {
 
 #[tokio::test]
 async fn availability_rejects_bad_ranges_and_unknown_services() {
-    let w = World::new();
-    let admin = w.admin().await;
-    let id = w.service(&admin, haircut()).await;
+    let (w, id) = World::with_haircut().await;
     let get = |q: String| {
         let w = &w;
         async move { w.call(Method::GET, &q, None, None).await }

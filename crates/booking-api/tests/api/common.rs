@@ -44,6 +44,22 @@ pub struct Reply {
 }
 
 impl World {
+    /// Given: a world whose admin created the [`haircut`] service, and that service's id.
+    pub async fn with_haircut() -> (Self, String) {
+        let w = World::new();
+        let admin = w.admin().await;
+        let service = w.service(&admin, haircut()).await;
+        (w, service)
+    }
+
+    /// Given: a world open every day ([`World::open_every_day`]), and its admin's token.
+    pub async fn open() -> (Self, String) {
+        let w = World::new();
+        let admin = w.admin().await;
+        w.open_every_day(&admin).await;
+        (w, admin)
+    }
+
     pub fn new() -> Self {
         // Saturday 2026-11-28 11:00 in Madrid
         let clock = Arc::new(FixedClock::new("2026-11-28T10:00:00Z".parse().unwrap()));
@@ -242,13 +258,20 @@ impl World {
         r.body["id"].as_str().unwrap().to_owned()
     }
 
+    /// Saves the business settings as `admin`, expecting 200.
+    pub async fn put_settings(&self, admin: &str, settings: Value) {
+        let r = self
+            .call(Method::PUT, "/api/settings", Some(admin), Some(settings))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+
     pub async fn open_every_day(&self, admin: &str) {
         let day = json!([{"open": "09:00", "close": "13:00"}, {"open": "14:00", "close": "18:00"}]);
-        let r = self.call(Method::PUT, "/api/settings", Some(admin), Some(json!({
+        self.put_settings(admin, json!({
             "timeZone": "Europe/Madrid", "slotMinutes": 30,
             "weeklyHours": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day}
-        }))).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        })).await;
     }
 
     pub async fn service(&self, admin: &str, body: Value) -> String {
@@ -262,6 +285,18 @@ impl World {
 
 pub fn haircut() -> Value {
     json!({"name": "Haircut", "durationMinutes": 60, "priceMinor": 2500, "currency": "EUR"})
+}
+
+/// The string `field` of every item of the JSON array `list`.
+pub fn strings<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    let items = list.as_array().unwrap().iter();
+    items.map(|item| item[field].as_str().unwrap()).collect()
+}
+
+/// [`assert_problem`] of the problem type `/problems/<kind>`.
+pub fn assert_problem_type(r: &Reply, status: StatusCode, kind: &str) {
+    assert_problem(r, status, None);
+    assert_eq!(r.body["type"], format!("/problems/{kind}"), "{}", r.body);
 }
 
 pub fn assert_problem(r: &Reply, status: StatusCode, field: Option<&str>) {

@@ -37,9 +37,7 @@ impl Shop {
     /// Open 09-13 and 14-18 every day (30-minute slots, Madrid); three services in two
     /// currencies.
     async fn new() -> Self {
-        let w = World::new();
-        let admin = w.admin().await;
-        w.open_every_day(&admin).await;
+        let (w, admin) = World::open().await;
         let mut services = Vec::new();
         for (body, capacity, minutes) in [
             (

@@ -1,7 +1,7 @@
 //! Handler tests of `/api/reservations`: booking and paying in one request, idempotent
 //! replays, failures mapped to HTTP, owners-only reads and cancellation with refunds.
 
-use crate::common::{Reply, World, assert_problem};
+use crate::common::{Reply, World, assert_problem, assert_problem_type, strings};
 use axum::http::{Method, StatusCode};
 use booking_core::{notify::NotificationEvent, user::Role};
 use jiff::SignedDuration;
@@ -20,9 +20,7 @@ impl Shop {
     /// Opening hours every day and a 60-minute service (+30 buffer) with `capacity` places,
     /// full refund until 24 h before and 50 % after.
     async fn new(capacity: u32) -> Self {
-        let w = World::new();
-        let admin = w.admin().await;
-        w.open_every_day(&admin).await;
+        let (w, admin) = World::open().await;
         let service = w
             .service(
                 &admin,
@@ -80,7 +78,7 @@ async fn booking_and_paying_answers_201_with_the_confirmed_reservation() {
     assert_eq!(r.body["payment"]["chargedMinor"], 5000);
     assert_eq!(r.body["id"].as_str().unwrap().len(), 26);
     assert_eq!(shop.remaining("10:00").await, None);
-    assert_eq!(shop.w.queue.sent()[0].event, NotificationEvent::Confirmed);
+    assert_eq!(shop.w.queue.all()[0].event, NotificationEvent::Confirmed);
 }
 
 #[tokio::test]
@@ -116,8 +114,7 @@ async fn a_taken_slot_is_409() {
         StatusCode::CREATED
     );
     let r = shop.book(&bob, MONDAY_10, "pm_card_visa", "b").await;
-    assert_problem(&r, StatusCode::CONFLICT, None);
-    assert_eq!(r.body["type"], "/problems/slot-unavailable");
+    assert_problem_type(&r, StatusCode::CONFLICT, "slot-unavailable");
     // A start whose buffer overlaps the booking is taken too
     let overlap = shop
         .book(&bob, "2026-11-30T09:30:00+01:00", "pm_card_visa", "c")
@@ -134,13 +131,13 @@ async fn a_declined_card_is_402_frees_the_slot_and_sends_a_failure_notice() {
         .await;
     assert_problem(&r, StatusCode::PAYMENT_REQUIRED, None);
     assert_eq!(shop.remaining("10:00").await, Some(1));
-    assert_eq!(shop.w.queue.sent()[0].event, NotificationEvent::Failed);
+    assert_eq!(shop.w.queue.all()[0].event, NotificationEvent::Failed);
     // Replaying the key answers the same without a second notice
     let again = shop
         .book(&ana, MONDAY_10, "pm_card_chargeDeclined", "k")
         .await;
     assert_eq!(again.body, r.body);
-    assert_eq!(shop.w.queue.sent().len(), 1);
+    assert_eq!(shop.w.queue.all().len(), 1);
 }
 
 #[tokio::test]
@@ -196,7 +193,7 @@ async fn bad_requests_are_400_and_rule_violations_422_and_neither_holds_anything
         .await;
     assert_problem(&ghost, StatusCode::UNPROCESSABLE_ENTITY, Some("serviceId"));
     assert_eq!(shop.remaining("10:00").await, Some(1));
-    assert!(shop.w.queue.sent().is_empty());
+    assert!(shop.w.queue.all().is_empty());
 }
 
 #[tokio::test]
@@ -221,7 +218,7 @@ async fn an_offset_beyond_23_59_is_400_naming_start_and_books_nothing() {
     assert_eq!(shop.remaining("10:00").await, Some(1));
     let mine = shop.w.get(&ana, "/api/reservations").await;
     assert_eq!(mine.body["items"], json!([]), "{}", mine.body);
-    assert!(shop.w.queue.sent().is_empty());
+    assert!(shop.w.queue.all().is_empty());
     // And the list's bounds are read by the same rule
     let bad = [
         ("from=2026-12-01T10:00:00%2B25:00", "from"),
@@ -267,13 +264,7 @@ async fn customers_see_only_their_own_reservations() {
     );
 
     let mine = shop.w.get(&ana, "/api/reservations").await;
-    let ids: Vec<_> = mine.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, [a_id]);
+    assert_eq!(strings(&mine.body["items"], "id"), [a_id]);
     let theirs = shop.w.get(&ana, &format!("/api/reservations/{b_id}")).await;
     assert_problem(&theirs, StatusCode::NOT_FOUND, None);
     let cancel = shop.w.cancel(&ana, b_id).await;
@@ -337,7 +328,7 @@ async fn cancelling_refunds_by_policy_frees_the_slot_and_is_idempotent() {
     assert_eq!(shop.remaining("10:00").await, Some(1));
     let again = shop.w.cancel(&ana, id).await;
     assert_eq!(again.body, r.body);
-    let events: Vec<_> = shop.w.queue.sent().iter().map(|n| n.event).collect();
+    let events: Vec<_> = shop.w.queue.all().iter().map(|n| n.event).collect();
     assert_eq!(events[0], NotificationEvent::Confirmed);
     assert_eq!(events[1], NotificationEvent::Cancelled);
 
@@ -364,8 +355,7 @@ async fn a_started_or_failed_reservation_cannot_be_cancelled() {
         .w
         .cancel(&ana, booked.body["id"].as_str().unwrap())
         .await;
-    assert_problem(&r, StatusCode::CONFLICT, None);
-    assert_eq!(r.body["type"], "/problems/not-cancellable");
+    assert_problem_type(&r, StatusCode::CONFLICT, "not-cancellable");
 }
 
 #[tokio::test]
@@ -374,16 +364,12 @@ async fn both_passes_of_the_repeated_autumn_hour_are_bookable_and_different_slot
     // 30-minute service with one place
     let w = World::new();
     let admin = w.admin().await;
-    let r = w
-        .call(
-            Method::PUT,
-            "/api/settings",
-            Some(&admin),
-            Some(json!({"timeZone": "Europe/Madrid", "slotMinutes": 30,
-                "weeklyHours": {"sun": [{"open": "01:00", "close": "04:00"}]}})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    w.put_settings(
+        &admin,
+        json!({"timeZone": "Europe/Madrid", "slotMinutes": 30,
+            "weeklyHours": {"sun": [{"open": "01:00", "close": "04:00"}]}}),
+    )
+    .await;
     let service = w
         .service(
             &admin,
@@ -442,17 +428,13 @@ async fn two_places(slot: u16, duration: u32) -> (World, String, String) {
 
 async fn put_hours(w: &World, admin: &str, zone: &str, slot: u16) {
     let day = json!([{"open": "09:00", "close": "18:00"}]);
-    let r = w
-        .call(
-            Method::PUT,
-            "/api/settings",
-            Some(admin),
-            Some(json!({"timeZone": zone, "slotMinutes": slot, "weeklyHours": {
-                "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day
-            }})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    w.put_settings(
+        admin,
+        json!({"timeZone": zone, "slotMinutes": slot, "weeklyHours": {
+            "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day
+        }}),
+    )
+    .await;
 }
 
 /// The starts availability offers on `day`, with their places left.

@@ -109,9 +109,7 @@ fn cache_control(r: &crate::common::Reply) -> &str {
 #[tokio::test]
 async fn every_answer_that_depends_on_the_caller_says_no_store() {
     // Given an admin, a customer with a booking, and a service
-    let w = World::new();
-    let admin = w.admin().await;
-    w.open_every_day(&admin).await;
+    let (w, admin) = World::open().await;
     let customer = w.customer().await;
     let service = w.service(&admin, haircut()).await;
     let monday = "2026-11-30T10:00:00+01:00";
@@ -170,9 +168,7 @@ async fn every_answer_that_depends_on_the_caller_says_no_store() {
 #[tokio::test]
 async fn errors_and_health_say_no_store() {
     // Given a service
-    let w = World::new();
-    let admin = w.admin().await;
-    let service = w.service(&admin, haircut()).await;
+    let (w, service) = World::with_haircut().await;
 
     // When requests fail in each way (wrong login, no token, bad input, unknown service,
     // route or method), and when health is asked
@@ -218,9 +214,7 @@ fn catalogue_routes(service: &str) -> [String; 3] {
 #[tokio::test]
 async fn anonymous_catalogue_answers_may_be_cached_briefly_and_availability_is_revalidated() {
     // Given a service
-    let w = World::new();
-    let admin = w.admin().await;
-    let service = w.service(&admin, haircut()).await;
+    let (w, service) = World::with_haircut().await;
 
     // When the catalogue, a service and the settings are read without a token
     for uri in catalogue_routes(&service) {
@@ -242,10 +236,8 @@ async fn anonymous_catalogue_answers_may_be_cached_briefly_and_availability_is_r
 #[tokio::test]
 async fn the_same_catalogue_request_with_a_token_says_no_store() {
     // Given a service and a customer
-    let w = World::new();
-    let admin = w.admin().await;
+    let (w, service) = World::with_haircut().await;
     let customer = w.customer().await;
-    let service = w.service(&admin, haircut()).await;
 
     // When the public routes are read with a token
     let availability =

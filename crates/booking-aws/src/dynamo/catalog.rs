@@ -111,9 +111,7 @@ impl CatalogStore for DynamoCatalog {
                 .ok_or_else(|| store_err(anyhow::anyhow!("service item without a doc")))?;
             let result = self
                 .table
-                .client
                 .put_item()
-                .table_name(&self.table.name)
                 .set_item(Some(item.clone()))
                 .condition_expression("#doc = :read")
                 .expression_attribute_names("#doc", "doc")
@@ -163,9 +161,7 @@ impl SettingsStore for DynamoSettings {
         let mut item = settings_key();
         item.insert("doc".into(), doc(settings)?);
         self.table
-            .client
             .put_item()
-            .table_name(&self.table.name)
             .set_item(Some(item))
             .send()
             .await

@@ -20,7 +20,11 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::{
     Client,
     error::SdkError,
-    operation::query::builders::QueryFluentBuilder,
+    operation::{
+        delete_item::builders::DeleteItemFluentBuilder, get_item::builders::GetItemFluentBuilder,
+        put_item::builders::PutItemFluentBuilder, query::builders::QueryFluentBuilder,
+        update_item::builders::UpdateItemFluentBuilder,
+    },
     types::{AttributeValue, Put, TransactWriteItem},
 };
 use booking_core::Error;
@@ -48,12 +52,30 @@ impl Table {
         self.client.query().table_name(&self.name)
     }
 
+    /// A GetItem of this table, to be given its key.
+    fn get_item(&self) -> GetItemFluentBuilder {
+        self.client.get_item().table_name(&self.name)
+    }
+
+    /// A PutItem of this table, to be given its item and condition.
+    pub fn put_item(&self) -> PutItemFluentBuilder {
+        self.client.put_item().table_name(&self.name)
+    }
+
+    /// An UpdateItem of this table, to be given its key and expressions.
+    pub fn update_item(&self) -> UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&self.name)
+    }
+
+    /// A DeleteItem of this table, to be given its key.
+    pub fn delete_item(&self) -> DeleteItemFluentBuilder {
+        self.client.delete_item().table_name(&self.name)
+    }
+
     /// GetItem with a strongly consistent read: the item under `key`, if any.
     pub async fn get(&self, key: Item) -> Result<Option<Item>, Error> {
         let out = self
-            .client
             .get_item()
-            .table_name(&self.name)
             .set_key(Some(key))
             .consistent_read(true)
             .send()
@@ -69,9 +91,7 @@ impl Table {
             operation::put_item::PutItemError, types::ReturnValuesOnConditionCheckFailure,
         };
         let result = self
-            .client
             .put_item()
-            .table_name(&self.name)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)

@@ -66,9 +66,7 @@ impl SentLog for DynamoSentLog {
         event: NotificationEvent,
     ) -> Result<(), Error> {
         self.table
-            .client
             .delete_item()
-            .table_name(&self.table.name)
             .set_key(Some(sent_key(reservation, event)))
             .send()
             .await

@@ -6,10 +6,10 @@ use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
 use booking_core::{
     Error,
     ids::UserId,
-    ports::{Admission, Attempt, Page, Throttle, UserStore},
+    ports::{Admission, Attempt, Page, Quota, Throttle, UserStore},
     user::{Email, Role, User, check_role_change},
 };
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use super::{
     ATTEMPTS, Attempts, Item, Table, cancellation_reasons, doc, from_doc, get_n, get_s,
@@ -234,24 +234,16 @@ fn ms_to_ts(ms: i64) -> Result<Timestamp, Error> {
 #[async_trait]
 impl Throttle for DynamoThrottle {
     #[tracing::instrument(skip_all)]
-    async fn admit(
-        &self,
-        key: &str,
-        limit: u32,
-        window: SignedDuration,
-        now: Timestamp,
-    ) -> Result<Admission, Error> {
+    async fn admit(&self, key: &str, quota: Quota, now: Timestamp) -> Result<Admission, Error> {
         use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
         let now_ms = now.as_millisecond();
-        let end_ms = now_ms.saturating_add(window.as_millis().try_into().unwrap_or(i64::MAX));
+        let end_ms = now_ms.saturating_add(quota.window.as_millis().try_into().unwrap_or(i64::MAX));
         let mut attempts = Attempts::new("throttle admit", ATTEMPTS);
         loop {
             // Count in the open window, if it has room.
             let counted = self
                 .table
-                .client
                 .update_item()
-                .table_name(&self.table.name)
                 .set_key(Some(throttle_key(key)))
                 .update_expression("SET #count = #count + :one")
                 .condition_expression("#end > :now AND #count < :limit")
@@ -259,7 +251,7 @@ impl Throttle for DynamoThrottle {
                 .expression_attribute_names("#end", "windowEnd")
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":now", n(now_ms))
-                .expression_attribute_values(":limit", n(limit))
+                .expression_attribute_values(":limit", n(quota.limit))
                 .return_values(ReturnValue::AllNew)
                 .return_values_on_condition_check_failure(
                     ReturnValuesOnConditionCheckFailure::AllOld,
@@ -298,9 +290,7 @@ impl Throttle for DynamoThrottle {
             // a concurrent attempt opened it first (then count in that one).
             let opened = self
                 .table
-                .client
                 .put_item()
-                .table_name(&self.table.name)
                 .set_item(Some(throttle_key(key)))
                 .item("windowStart", n(now_ms))
                 .item("windowEnd", n(end_ms))
@@ -330,9 +320,7 @@ impl Throttle for DynamoThrottle {
     async fn give_back(&self, attempt: &Attempt) -> Result<(), Error> {
         let result = self
             .table
-            .client
             .update_item()
-            .table_name(&self.table.name)
             .set_key(Some(throttle_key(&attempt.key)))
             .update_expression("SET #count = #count - :one")
             .condition_expression("windowStart = :start AND #count > :zero")

@@ -2,64 +2,63 @@
 
 use super::*;
 
+fn binding(id: ReservationId, fingerprint: &str) -> KeyBinding {
+    KeyBinding {
+        id,
+        fingerprint: fingerprint.to_owned(),
+    }
+}
+
+/// Runs `calls` at once, and says how long they took.
+async fn at_once<F: Future>(what: &str, calls: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let started = Instant::now();
+    let outputs = join_all(calls.collect()).await;
+    eprintln!("{what}: {:?}", started.elapsed());
+    outputs
+}
+
 pub async fn the_first_binding_of_an_idempotency_key_wins(store: &dyn Reservations) {
     // Given a key bound by a customer to a reservation id and a request
-    let (customer, first) = (UserId::new(), ReservationId::new());
-    let bound = store
-        .claim_key(customer, "key-1", "fp-1", first)
-        .await
-        .unwrap();
+    let customer = UserId::new();
+    let first = binding(ReservationId::new(), "fp-1");
+    let bound = store.claim_key(customer, "key-1", &first).await.unwrap();
 
     // When the key is used again with another id and request
-    let again = store
-        .claim_key(customer, "key-1", "fp-2", ReservationId::new())
-        .await
-        .unwrap();
+    let second = binding(ReservationId::new(), "fp-2");
+    let again = store.claim_key(customer, "key-1", &second).await.unwrap();
 
     // Then both answers are the first binding
-    assert_eq!(bound, (first, "fp-1".to_owned()));
+    assert_eq!(bound, first);
     assert_eq!(again, bound);
     // And the same key of another customer, or another key, binds on its own
     let other = ReservationId::new();
-    assert_eq!(
-        store
-            .claim_key(UserId::new(), "key-1", "fp-3", other)
-            .await
-            .unwrap(),
-        (other, "fp-3".to_owned())
-    );
-    assert_eq!(
-        store
-            .claim_key(customer, "key-2", "fp-4", other)
-            .await
-            .unwrap(),
-        (other, "fp-4".to_owned())
-    );
+    for (owner, key, fingerprint) in [
+        (UserId::new(), "key-1", "fp-3"),
+        (customer, "key-2", "fp-4"),
+    ] {
+        let own = binding(other, fingerprint);
+        assert_eq!(store.claim_key(owner, key, &own).await.unwrap(), own);
+    }
 }
 
 pub async fn concurrent_bindings_of_one_key_agree_on_a_single_winner(store: &dyn Reservations) {
     // Given twenty requests with one key, each with its own reservation id
     let customer = UserId::new();
-    let ids: Vec<ReservationId> = (0..20).map(|_| ReservationId::new()).collect();
-    let fingerprints: Vec<String> = (0..20).map(|i| format!("fp-{i}")).collect();
+    let bindings: Vec<KeyBinding> = (0..20)
+        .map(|i| binding(ReservationId::new(), &format!("fp-{i}")))
+        .collect();
 
     // When they bind it at once
-    let started = Instant::now();
-    let answers = join_all(
-        ids.iter()
-            .zip(&fingerprints)
-            .map(|(id, fp)| store.claim_key(customer, "race", fp, *id))
-            .collect(),
-    )
-    .await;
-    eprintln!("20 concurrent claim_key calls: {:?}", started.elapsed());
+    let claims = bindings
+        .iter()
+        .map(|b| store.claim_key(customer, "race", b));
+    let answers = at_once("20 concurrent claim_key calls", claims).await;
 
     // Then every one gets the same binding, which is one of theirs
     let answers: Vec<_> = answers.into_iter().map(Result::unwrap).collect();
     let winner = answers[0].clone();
     assert!(answers.iter().all(|a| *a == winner), "{answers:?}");
-    let i = ids.iter().position(|id| *id == winner.0).unwrap();
-    assert_eq!(winner.1, fingerprints[i]);
+    assert!(bindings.contains(&winner), "{winner:?}");
 }
 
 pub async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner(
@@ -72,7 +71,7 @@ pub async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner
         reservation(UserId::new(), service, -1, 2, now()),
     ];
     for r in &taken {
-        held(store, r, 3, now()).await;
+        held(store, r, 3).await;
     }
     store.confirm(taken[0].id, "ch_0", now()).await.unwrap();
 
@@ -80,18 +79,8 @@ pub async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner
     let contenders: Vec<Reservation> = (0..20)
         .map(|_| reservation(UserId::new(), service, 0, 2, now()))
         .collect();
-    let started = Instant::now();
-    let outcomes = join_all(
-        contenders
-            .iter()
-            .map(|r| store.hold(r, 3, ROOMY, now()))
-            .collect(),
-    )
-    .await;
-    eprintln!(
-        "20 concurrent holds for the last place: {:?}",
-        started.elapsed()
-    );
+    let holds = contenders.iter().map(|r| store.hold(r, 3, ROOMY));
+    let outcomes = at_once("20 concurrent holds for the last place", holds).await;
 
     // Then exactly one is created and the nineteen others find the slot unavailable
     let mut winners = Vec::new();
@@ -114,7 +103,7 @@ pub async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner
     );
     // And the unit holds exactly its capacity
     assert_eq!(
-        claimed(store, service, unit(-1), unit(2), now()).await,
+        claimed(store, service, unit(-1)..unit(2), now()).await,
         counts([(-1, 1), (0, 3), (1, 1)])
     );
 }
@@ -123,7 +112,7 @@ pub async fn concurrent_holds_of_one_customer_stop_at_the_hold_limit(store: &dyn
     // Given a limit of three holds in payment
     let limits = HoldLimits {
         max_active_holds: 3,
-        max_upcoming: 10,
+        ..ROOMY
     };
     let customer = UserId::new();
 
@@ -131,18 +120,8 @@ pub async fn concurrent_holds_of_one_customer_stop_at_the_hold_limit(store: &dyn
     let holds: Vec<Reservation> = (0..10)
         .map(|_| reservation(customer, ServiceId::new(), 0, 1, now()))
         .collect();
-    let started = Instant::now();
-    let outcomes = join_all(
-        holds
-            .iter()
-            .map(|r| store.hold(r, 1, limits, now()))
-            .collect(),
-    )
-    .await;
-    eprintln!(
-        "10 concurrent holds of one customer: {:?}",
-        started.elapsed()
-    );
+    let calls = holds.iter().map(|r| store.hold(r, 1, limits));
+    let outcomes = at_once("10 concurrent holds of one customer", calls).await;
 
     // Then exactly three are created and seven exceed the limit
     let (mut created, mut refused) = (0, 0);

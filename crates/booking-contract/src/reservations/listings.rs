@@ -21,7 +21,7 @@ pub async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Rese
     let mut ids = Vec::new();
     for (customer, service, first) in specs {
         let r = reservation(customer, service, first, 1, now());
-        held(store, &r, 10, now()).await;
+        held(store, &r, 10).await;
         ids.push(r.id);
     }
     for i in [3, 5, 8] {
@@ -29,7 +29,7 @@ pub async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Rese
     }
     store.release(ids[4], None, now()).await.unwrap();
     store
-        .cancel(ids[5], 0, customer_actor(), "no", now())
+        .cancel(ids[5], cancellation(0, customer_actor()), now())
         .await
         .unwrap();
     let mut all = Vec::new();
@@ -130,29 +130,21 @@ pub async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Rese
     }
     // And a cursor before `from` resumes at `from`, a cursor past `to` finds nothing, and a
     // page of none says nothing about more
-    let first = ReservationCursor {
-        start: all[0].start,
-        id: all[0].id,
-    };
     let from_unit_4 = ReservationFilter {
         from: Some(unit(4)),
         ..Default::default()
     };
+    let first = ReservationCursor::of(&all[0]);
     let page = store.list(&from_unit_4, Some(first), 100).await.unwrap();
     let starts: Vec<Timestamp> = page.items.iter().map(|r| r.start).collect();
     assert_eq!(starts, [unit(4), unit(5), unit(6), unit(8)]);
-    let last = ReservationCursor {
-        start: all[8].start,
-        id: all[8].id,
-    };
     let to_unit_6 = ReservationFilter {
         to: Some(unit(6)),
         ..Default::default()
     };
-    assert_eq!(
-        store.list(&to_unit_6, Some(last), 100).await.unwrap().items,
-        []
-    );
+    let last = ReservationCursor::of(&all[8]);
+    let page = store.list(&to_unit_6, Some(last), 100).await.unwrap();
+    assert_eq!(page.items, []);
     let none = store
         .list(&ReservationFilter::default(), None, 0)
         .await
@@ -169,55 +161,44 @@ pub async fn claim_counts_show_the_live_claims_in_the_window_only(store: &dyn Re
     let confirmed = reservation(UserId::new(), service, 1, 2, now());
     let released = reservation(UserId::new(), service, 2, 1, now());
     let later = reservation(UserId::new(), service, 3, 1, now() + mins(8));
-    held(store, &pending, 5, now() + mins(4)).await;
-    held(store, &confirmed, 5, now()).await;
-    held(store, &released, 5, now()).await;
-    held(store, &later, 5, now() + mins(8)).await;
+    held(store, &pending, 5).await;
+    held(store, &confirmed, 5).await;
+    held(store, &released, 5).await;
+    held(store, &later, 5).await;
     held(
         store,
         &reservation(UserId::new(), ServiceId::new(), 1, 1, now()),
         5,
-        now(),
     )
     .await;
     store.confirm(confirmed.id, "ch", now()).await.unwrap();
     store.release(released.id, None, now()).await.unwrap();
 
-    // When the claims are read for windows and times
-    let claims = |from, to, now| store.claims(service, from, to, now);
+    // When the claims are read for windows and times, then each window counts the claims
+    // that count at that time, and omits free units
     let t = now() + mins(8);
-
-    // Then each window counts the claims that count at that time, and omits free units
-    assert_eq!(
-        claims(unit(0), unit(4), t).await.unwrap(),
-        counts([(0, 1), (1, 2), (2, 1), (3, 1)])
-    );
-    assert_eq!(claims(unit(1), unit(2), t).await.unwrap(), counts([(1, 2)]));
-    assert_eq!(
-        claims(unit(0) + SignedDuration::from_nanos(1), unit(3), t)
-            .await
-            .unwrap(),
-        counts([(1, 2), (2, 1)])
-    );
-    assert_eq!(
-        claims(unit(1), unit(1), t).await.unwrap(),
-        ClaimCounts::new()
-    );
-    assert_eq!(
-        claims(unit(4), unit(0), t).await.unwrap(),
-        ClaimCounts::new()
-    );
-    // And once the first hold lapses, only the others count
-    let lapsed = now() + mins(10);
-    assert_eq!(
-        claims(unit(0), unit(4), lapsed).await.unwrap(),
-        counts([(1, 1), (2, 1), (3, 1)])
-    );
-    let all_lapsed = now() + mins(13);
-    assert_eq!(
-        claims(unit(0), unit(4), all_lapsed).await.unwrap(),
-        counts([(1, 1), (2, 1)])
-    );
+    let (lapsed, all_lapsed) = (now() + mins(10), now() + mins(13));
+    for (units, at, expected) in [
+        (
+            unit(0)..unit(4),
+            t,
+            counts([(0, 1), (1, 2), (2, 1), (3, 1)]),
+        ),
+        (unit(1)..unit(2), t, counts([(1, 2)])),
+        (
+            unit(0) + SignedDuration::from_nanos(1)..unit(3),
+            t,
+            counts([(1, 2), (2, 1)]),
+        ),
+        (unit(1)..unit(1), t, ClaimCounts::new()),
+        (unit(4)..unit(0), t, ClaimCounts::new()),
+        // And once the first hold lapses, only the others count
+        (unit(0)..unit(4), lapsed, counts([(1, 1), (2, 1), (3, 1)])),
+        (unit(0)..unit(4), all_lapsed, counts([(1, 1), (2, 1)])),
+    ] {
+        let got = claimed(store, service, units.clone(), at).await;
+        assert_eq!(got, expected, "{units:?} at {at}");
+    }
 }
 
 pub async fn a_reservation_of_the_most_units_a_service_claims_is_held_and_confirmed(
@@ -228,13 +209,13 @@ pub async fn a_reservation_of_the_most_units_a_service_claims_is_held_and_confir
     let most = reservation(UserId::new(), service, 0, MOST, now());
 
     // When it is held and confirmed
-    let outcome = store.hold(&most, 1, ROOMY, now()).await.unwrap();
+    let outcome = store.hold(&most, 1, ROOMY).await.unwrap();
     let confirmed = store.confirm(most.id, "ch", now()).await.unwrap();
 
     // Then every unit is claimed
     assert_eq!(outcome, Held::Created(most));
     assert_eq!(confirmed.status, Status::Confirmed);
-    let claimed = claimed(store, service, unit(0), unit(200), now()).await;
+    let claimed = claimed(store, service, unit(0)..unit(200), now()).await;
     assert_eq!(claimed.len(), MAX_CLAIM_UNITS);
     assert!(claimed.values().all(|c| *c == 1));
 }

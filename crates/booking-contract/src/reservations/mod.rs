@@ -3,14 +3,17 @@
 //! life cycle (confirm, release, cancel, visit outcomes), idempotency keys, listings, and the
 //! races between them.
 
-use std::time::Instant;
+use std::{fmt, ops::Range, time::Instant};
 
 use booking_core::{
     Error,
     availability::MAX_CLAIM_UNITS,
     booking::FailureCode,
     ids::{ReservationId, ServiceId, UserId},
-    ports::{ClaimCounts, Held, HoldLimits, ReservationCursor, ReservationFilter},
+    ports::{
+        Cancellation, ClaimCounts, ClaimQuery, Held, HoldLimits, KeyBinding, ReservationCursor,
+        ReservationFilter, Visit,
+    },
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
     user::Role,
 };
@@ -57,23 +60,81 @@ macro_rules! assert_err {
     };
 }
 
-/// The claims on `service`'s units in `[from, to)` that count at `now`.
+/// Expects a change the life cycle refuses: from status `from` to `to`.
+#[track_caller]
+pub(crate) fn assert_illegal<T: fmt::Debug>(outcome: Result<T, Error>, from: &str, to: &str) {
+    match outcome {
+        Err(Error::IllegalTransition { from: f, to: t }) if (f, t) == (from, to) => {}
+        other => panic!("expected {from} -> {to} to be refused, got {other:?}"),
+    }
+}
+
+/// The claims on `service`'s units starting in `units` that count at `now`.
 pub(crate) async fn claimed(
     store: &dyn Reservations,
     service: ServiceId,
-    from: Timestamp,
-    to: Timestamp,
+    units: Range<Timestamp>,
     now: Timestamp,
 ) -> ClaimCounts {
-    store.claims(service, from, to, now).await.unwrap()
+    let query = ClaimQuery { service, units };
+    store.claims(&query, now).await.unwrap()
 }
 
 /// Holds `r` with room to spare and expects it to be created.
-pub(crate) async fn held(store: &dyn Reservations, r: &Reservation, capacity: u32, now: Timestamp) {
+pub(crate) async fn held(store: &dyn Reservations, r: &Reservation, capacity: u32) {
     assert_eq!(
-        store.hold(r, capacity, ROOMY, now).await.unwrap(),
+        store.hold(r, capacity, ROOMY).await.unwrap(),
         Held::Created(r.clone())
     );
+}
+
+/// Holds `r` on one place per unit under `limits` and expects it to be created.
+pub(crate) async fn held_under(store: &dyn Reservations, r: &Reservation, limits: HoldLimits) {
+    assert_eq!(
+        store.hold(r, 1, limits).await.unwrap(),
+        Held::Created(r.clone())
+    );
+}
+
+/// The reason of a hold refused for a customer's limit.
+pub(crate) fn limit_reason(outcome: Result<Held, Error>) -> String {
+    match outcome {
+        Err(Error::LimitExceeded(reason)) => reason,
+        other => panic!("expected LimitExceeded, got {other:?}"),
+    }
+}
+
+/// Given: a new customer's hold of units `first..first + count`, made at [`now`], on a new
+/// service with `capacity` places per unit.
+pub(crate) async fn a_hold(
+    store: &dyn Reservations,
+    first: i64,
+    count: i64,
+    capacity: u32,
+) -> Reservation {
+    let r = reservation(UserId::new(), ServiceId::new(), first, count, now());
+    held(store, &r, capacity).await;
+    r
+}
+
+/// Given: [`a_hold`], confirmed at [`now`] with the payment reference `ch_1`.
+pub(crate) async fn a_booking(
+    store: &dyn Reservations,
+    first: i64,
+    count: i64,
+    capacity: u32,
+) -> Reservation {
+    let r = a_hold(store, first, count, capacity).await;
+    store.confirm(r.id, "ch_1", now()).await.unwrap()
+}
+
+/// A cancellation by `actor` for a change of plans, with `refund_due_minor` due.
+pub(crate) fn cancellation(refund_due_minor: i64, actor: Actor) -> Cancellation<'static> {
+    Cancellation {
+        refund_due_minor,
+        actor,
+        reason: "changed plans",
+    }
 }
 
 mod holds;

@@ -15,7 +15,7 @@ use crate::{
     hashing::HashPool,
     ids::UserId,
     password::{self, Memory, Password, PasswordHash, Secret},
-    ports::{Admission, Attempt, Clock, Page, Throttle, UserStore},
+    ports::{Admission, Attempt, Clock, Page, Quota, Throttle, UserStore},
     user::{Email, Role, User, parse_name},
 };
 
@@ -25,6 +25,16 @@ pub const MAX_FAILURES_PER_ADDRESS: u32 = 5;
 /// a guess spread over many addresses.
 pub const MAX_FAILURES_PER_EMAIL: u32 = 50;
 pub const LOGIN_WINDOW: SignedDuration = SignedDuration::from_mins(15);
+/// Failed logins per (email, client address).
+const PER_ADDRESS: Quota = Quota {
+    limit: MAX_FAILURES_PER_ADDRESS,
+    window: LOGIN_WINDOW,
+};
+/// Failed logins per email.
+const PER_EMAIL: Quota = Quota {
+    limit: MAX_FAILURES_PER_EMAIL,
+    window: LOGIN_WINDOW,
+};
 /// Registrations are counted per client address in windows of this length.
 pub const REGISTRATION_WINDOW: SignedDuration = SignedDuration::from_hours(1);
 
@@ -92,12 +102,12 @@ impl Accounts<'_> {
     /// [`AccountsConfig::registrations_per_hour`] times per hour.
     pub async fn register(&self, reg: Registration, client: IpAddr) -> Result<User, Error> {
         let (email, name, password) = validate(&reg)?;
+        let quota = Quota {
+            limit: self.config.registrations_per_hour,
+            window: REGISTRATION_WINDOW,
+        };
         let attempt = self
-            .admit(
-                format!("register#{}", client.to_canonical()),
-                self.config.registrations_per_hour,
-                REGISTRATION_WINDOW,
-            )
+            .admit(format!("register#{}", client.to_canonical()), quota)
             .await?;
         let created = self.create(email, name, password, Role::Customer).await;
         if matches!(created, Err(Error::Busy { .. })) {
@@ -157,18 +167,10 @@ impl Accounts<'_> {
         let pair = self
             .admit(
                 format!("login#{email}#{}", client.to_canonical()),
-                MAX_FAILURES_PER_ADDRESS,
-                LOGIN_WINDOW,
+                PER_ADDRESS,
             )
             .await?;
-        let whole = match self
-            .admit(
-                format!("login#{email}"),
-                MAX_FAILURES_PER_EMAIL,
-                LOGIN_WINDOW,
-            )
-            .await
-        {
+        let whole = match self.admit(format!("login#{email}"), PER_EMAIL).await {
             Ok(a) => a,
             Err(e) => {
                 self.throttle.give_back(&pair).await?;
@@ -200,17 +202,12 @@ impl Accounts<'_> {
     }
 
     /// Counts one attempt under `key`; a full window is a 429 until it closes.
-    async fn admit(
-        &self,
-        key: String,
-        limit: u32,
-        window: SignedDuration,
-    ) -> Result<Attempt, Error> {
+    async fn admit(&self, key: String, quota: Quota) -> Result<Attempt, Error> {
         let now = self.clock.now();
-        match self.throttle.admit(&key, limit, window, now).await? {
+        match self.throttle.admit(&key, quota, now).await? {
             Admission::Counted(attempt) => Ok(attempt),
             Admission::Full { window_start } => Err(Error::TooManyAttempts {
-                retry_after_secs: retry_after(window_start, window, now),
+                retry_after_secs: retry_after(window_start, quota.window, now),
             }),
         }
     }

@@ -62,6 +62,12 @@ fn free_slots(s: &Settings, service: &Service, range: DateRange) -> Vec<Slot> {
     slots(s, service, range, long_ago(), &ClaimCounts::new())
 }
 
+/// The free starts on `date` of a one-place `minutes`-long service, open all day in `tz` on
+/// a `slot`-minute grid.
+fn all_day_slots(tz: &str, slot: u16, minutes: u32, date: DateRange) -> Vec<Slot> {
+    free_slots(&all_day(tz, slot), &service(minutes, 0, 1), date)
+}
+
 fn starts(slots: &[Slot]) -> Vec<String> {
     slots.iter().map(|s| rfc3339(s.start, &s.tz)).collect()
 }
@@ -121,9 +127,8 @@ fn open_minutes_count_real_minutes_across_daylight_saving_changes() {
 #[test]
 fn madrid_spring_forward_has_no_slot_in_the_missing_hour() {
     // Given 30-minute slots all day in Madrid, where 2026-03-29 02:00 jumps to 03:00
-    let s = all_day("Europe/Madrid", 30);
     // When the availability of that Sunday is computed
-    let slots = free_slots(&s, &service(30, 0, 1), day(2026, 3, 29));
+    let slots = all_day_slots("Europe/Madrid", 30, 30, day(2026, 3, 29));
     // Then 02:00 and 02:30 do not exist and the offsets change from +01:00 to +02:00
     assert_eq!(slots.len(), 46);
     let st = starts(&slots);
@@ -138,9 +143,8 @@ fn madrid_spring_forward_has_no_slot_in_the_missing_hour() {
 #[test]
 fn madrid_fall_back_offers_both_passes_of_the_repeated_hour() {
     // Given 30-minute slots all day in Madrid, where 2026-10-25 03:00 goes back to 02:00
-    let s = all_day("Europe/Madrid", 30);
     // When the availability of that Sunday is computed
-    let slots = free_slots(&s, &service(30, 0, 1), day(2026, 10, 25));
+    let slots = all_day_slots("Europe/Madrid", 30, 30, day(2026, 10, 25));
     // Then its 25 hours hold 50 starts: 02:00 and 02:30 twice, once with each offset
     assert_eq!(slots.len(), 50);
     let st = starts(&slots);
@@ -162,8 +166,7 @@ fn madrid_fall_back_offers_both_passes_of_the_repeated_hour() {
 
 #[test]
 fn new_york_spring_forward_skips_the_gap_and_keeps_offsets_right() {
-    let s = all_day("America/New_York", 15);
-    let slots = free_slots(&s, &service(60, 0, 1), day(2026, 3, 8));
+    let slots = all_day_slots("America/New_York", 15, 60, day(2026, 3, 8));
     let st = starts(&slots);
     assert!(!local_times(&slots).iter().any(|t| t.starts_with("02:")));
     assert!(st.contains(&"2026-03-08T01:45:00-05:00".to_owned()));
@@ -178,9 +181,8 @@ fn new_york_spring_forward_skips_the_gap_and_keeps_offsets_right() {
 #[test]
 fn new_york_fall_back_offers_both_passes_of_the_repeated_hour() {
     // Given 15-minute slots all day in New York, where 2026-11-01 02:00 goes back to 01:00
-    let s = all_day("America/New_York", 15);
     // When the availability of that Sunday is computed for a 15-minute service
-    let slots = free_slots(&s, &service(15, 0, 1), day(2026, 11, 1));
+    let slots = all_day_slots("America/New_York", 15, 15, day(2026, 11, 1));
     // Then its 25 hours hold 100 starts, 01:00 to 01:45 once at -04:00 and once at -05:00
     assert_eq!(slots.len(), 100);
     assert_in_order_once(&slots);

@@ -12,7 +12,7 @@ pub use messages::*;
 
 use std::sync::Arc;
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::{
     availability::check_start,
@@ -20,7 +20,7 @@ use crate::{
     money::Money,
     notify::{Notification, NotificationEvent},
     payment::{EntryKind, LedgerEntry, PaymentGateway, PaymentLedger},
-    ports::{CatalogStore, Clock, Held, ReservationStore, SettingsStore, UserStore},
+    ports::{Cancellation, CatalogStore, Clock, Held, ReservationStore, SettingsStore, UserStore},
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
     user::Role,
 };
@@ -66,6 +66,27 @@ impl Booking {
             .await?
             .into_iter()
             .find(|e| e.kind == kind))
+    }
+
+    /// Enters what the gateway moved for `r` in the ledger, which keeps the first entry of
+    /// each kind: a replay gets that one back.
+    async fn enter(
+        &self,
+        r: &Reservation,
+        kind: EntryKind,
+        amount: Money,
+        gateway_reference: String,
+        at: Timestamp,
+    ) -> Result<LedgerEntry, TaskError> {
+        let entry = LedgerEntry {
+            reservation_id: r.id,
+            service_id: r.service_id,
+            kind,
+            amount,
+            gateway_reference,
+            at,
+        };
+        Ok(self.ledger.record(&entry).await?)
     }
 
     /// Hold: checks the rules, then creates the PENDING_PAYMENT reservation and claims its
@@ -138,7 +159,7 @@ impl Booking {
         };
         let held = self
             .reservations
-            .hold(&reservation, service.capacity, self.config.limits, now)
+            .hold(&reservation, service.capacity, self.config.limits)
             .await?;
         match held {
             Held::Created(r) => {
@@ -174,15 +195,7 @@ impl Booking {
             .charge(&format!("charge-{id}"), r.amount, r.payment_method)
             .await?;
         let entry = self
-            .ledger
-            .record(&LedgerEntry {
-                reservation_id: id,
-                service_id: r.service_id,
-                kind: EntryKind::Charge,
-                amount: r.amount,
-                gateway_reference: reference,
-                at: now,
-            })
+            .enter(&r, EntryKind::Charge, r.amount, reference, now)
             .await?;
         tracing::info!(amount_minor = entry.amount.minor, "charged");
         Ok(ChargeOutput {
@@ -262,15 +275,7 @@ impl Booking {
             .refund(&format!("refund-{id}"), &charge.gateway_reference, amount)
             .await?;
         let entry = self
-            .ledger
-            .record(&LedgerEntry {
-                reservation_id: id,
-                service_id: charge.service_id,
-                kind: EntryKind::Refund,
-                amount,
-                gateway_reference: reference,
-                at: self.clock.now(),
-            })
+            .enter(&r, EntryKind::Refund, amount, reference, self.clock.now())
             .await?;
         tracing::info!(amount_minor = entry.amount.minor, "refunded");
         Ok(RefundOutput {
@@ -355,10 +360,12 @@ impl Booking {
         } else {
             "cancelled by the customer"
         };
-        let r = self
-            .reservations
-            .cancel(r.id, refund, req.actor, reason, now)
-            .await?;
+        let cancellation = Cancellation {
+            refund_due_minor: refund,
+            actor: req.actor,
+            reason,
+        };
+        let r = self.reservations.cancel(r.id, cancellation, now).await?;
         tracing::info!(refund_minor = refund, "cancelled");
         Ok(NotifyOutput {
             notification: notification(&r, NotificationEvent::Cancelled, None),

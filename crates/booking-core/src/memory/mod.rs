@@ -4,11 +4,13 @@
 
 mod catalog;
 mod ledger;
+mod log;
 mod reservations;
 mod users;
 
 pub use catalog::{MemoryCatalog, MemorySettings};
 pub use ledger::MemoryLedger;
+pub use log::MemoryLog;
 pub use reservations::MemoryReservations;
 pub use users::{MemoryThrottle, MemoryUsers};
 
@@ -27,21 +29,12 @@ use crate::{
 };
 
 /// A queue that keeps what was sent, for tests.
-#[derive(Debug, Default)]
-pub struct MemoryQueue {
-    inner: Mutex<Vec<Notification>>,
-}
-
-impl MemoryQueue {
-    pub fn sent(&self) -> Vec<Notification> {
-        lock(&self.inner).clone()
-    }
-}
+pub type MemoryQueue = MemoryLog<Notification>;
 
 #[async_trait]
 impl NotificationQueue for MemoryQueue {
     async fn send(&self, notification: &Notification) -> Result<(), Error> {
-        lock(&self.inner).push(notification.clone());
+        self.items().push(notification.clone());
         Ok(())
     }
 }

@@ -10,10 +10,10 @@ use crate::{
     holds::decide_hold,
     ids::{ReservationId, ServiceId, UserId},
     ports::{
-        ClaimCounts, ClaimReader, Held, HoldLimits, Page, ReservationCursor, ReservationFilter,
-        ReservationStore,
+        Cancellation, ClaimCounts, ClaimQuery, ClaimReader, Held, HoldLimits, KeyBinding, Page,
+        ReservationCursor, ReservationFilter, ReservationStore, Visit,
     },
-    reservation::{Actor, Failure, LimitCount, Reservation, Status},
+    reservation::{Failure, LimitCount, Reservation},
     sync::lock,
 };
 
@@ -23,7 +23,7 @@ struct ReservationsInner {
     /// Which reservations claim each (service, unit); whether a claim counts depends on
     /// the reservation's status and hold expiry at the time of asking.
     claims: HashMap<(ServiceId, Timestamp), Vec<ReservationId>>,
-    keys: HashMap<(UserId, String), (ReservationId, String)>,
+    keys: HashMap<(UserId, String), KeyBinding>,
 }
 
 impl ReservationsInner {
@@ -84,13 +84,12 @@ impl ReservationStore for MemoryReservations {
         &self,
         customer: UserId,
         key: &str,
-        fingerprint: &str,
-        id: ReservationId,
-    ) -> Result<(ReservationId, String), Error> {
+        binding: &KeyBinding,
+    ) -> Result<KeyBinding, Error> {
         let mut g = lock(&self.inner);
         Ok(g.keys
             .entry((customer, key.to_owned()))
-            .or_insert_with(|| (id, fingerprint.to_owned()))
+            .or_insert_with(|| binding.clone())
             .clone())
     }
 
@@ -99,8 +98,8 @@ impl ReservationStore for MemoryReservations {
         reservation: &Reservation,
         capacity: u32,
         limits: HoldLimits,
-        now: Timestamp,
     ) -> Result<Held, Error> {
+        let now = reservation.created_at;
         let mut g = lock(&self.inner);
         if let Some(existing) = g.by_id.get(&reservation.id) {
             return Ok(Held::Existing(existing.clone()));
@@ -163,22 +162,19 @@ impl ReservationStore for MemoryReservations {
     async fn cancel(
         &self,
         id: ReservationId,
-        refund_due_minor: i64,
-        actor: Actor,
-        reason: &str,
+        c: Cancellation<'_>,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        self.change(id, |r| r.cancel(refund_due_minor, actor, reason, now))
+        self.change(id, |r| r.cancel(c.refund_due_minor, c.actor, c.reason, now))
     }
 
     async fn record_visit(
         &self,
         id: ReservationId,
-        outcome: Status,
-        actor: Actor,
+        visit: Visit,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        self.change(id, |r| r.record_visit(outcome, actor, now))
+        self.change(id, |r| r.record_visit(visit.outcome, visit.actor, now))
     }
 
     async fn list(
@@ -206,18 +202,12 @@ impl ReservationStore for MemoryReservations {
 
 #[async_trait]
 impl ClaimReader for MemoryReservations {
-    async fn claims(
-        &self,
-        service: ServiceId,
-        from: Timestamp,
-        to: Timestamp,
-        now: Timestamp,
-    ) -> Result<ClaimCounts, Error> {
+    async fn claims(&self, query: &ClaimQuery, now: Timestamp) -> Result<ClaimCounts, Error> {
         let g = lock(&self.inner);
         Ok(g.claims
             .keys()
-            .filter(|(s, t)| *s == service && *t >= from && *t < to)
-            .map(|(_, t)| (*t, g.live_claims(service, *t, now)))
+            .filter(|(s, t)| *s == query.service && query.units.contains(t))
+            .map(|(_, t)| (*t, g.live_claims(query.service, *t, now)))
             .filter(|(_, n)| *n > 0)
             .collect())
     }

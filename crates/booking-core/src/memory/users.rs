@@ -7,12 +7,12 @@ use std::{
 };
 
 use async_trait::async_trait;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use crate::{
     Error,
     ids::UserId,
-    ports::{Admission, Attempt, Page, Throttle, UserStore},
+    ports::{Admission, Attempt, Page, Quota, Throttle, UserStore},
     sync::lock,
     user::{Email, Role, User, check_role_change},
 };
@@ -87,13 +87,7 @@ const THROTTLE_MIN_SWEEP: usize = 4096;
 
 #[async_trait]
 impl Throttle for MemoryThrottle {
-    async fn admit(
-        &self,
-        key: &str,
-        limit: u32,
-        window: SignedDuration,
-        now: Timestamp,
-    ) -> Result<Admission, Error> {
+    async fn admit(&self, key: &str, quota: Quota, now: Timestamp) -> Result<Admission, Error> {
         let mut g = lock(&self.inner);
         if g.windows.len() >= g.sweep_at.max(THROTTLE_MIN_SWEEP) {
             g.windows.retain(|_, (_, end, _)| *end > now);
@@ -101,9 +95,9 @@ impl Throttle for MemoryThrottle {
         }
         let entry = g.windows.entry(key.to_owned()).or_insert((now, now, 0));
         if entry.1 <= now {
-            *entry = (now, crate::availability::plus(now, window), 0);
+            *entry = (now, crate::availability::plus(now, quota.window), 0);
         }
-        if entry.2 >= limit {
+        if entry.2 >= quota.limit {
             return Ok(Admission::Full {
                 window_start: entry.0,
             });

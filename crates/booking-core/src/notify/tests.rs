@@ -128,16 +128,19 @@ fn a_failure_email_gives_the_reason_and_says_nothing_is_owed() {
     }
 }
 
-#[test]
-fn a_cancellation_email_shows_the_refund() {
-    // Given a late cancellation refunded at 50 %
+/// The email of a cancellation with `refund_minor` refunded.
+fn cancellation_email(refund_minor: i64) -> OutgoingEmail {
     let n = Notification {
-        refund_minor: Some(1250),
+        refund_minor: Some(refund_minor),
         ..notification(NotificationEvent::Cancelled)
     };
+    render(&n).unwrap()
+}
 
-    // When it is rendered
-    let email = render(&n).unwrap();
+#[test]
+fn a_cancellation_email_shows_the_refund() {
+    // Given a late cancellation refunded at 50 %, when it is rendered
+    let email = cancellation_email(1250);
 
     // Then it shows the price and the refund
     assert_eq!(
@@ -155,14 +158,10 @@ fn a_cancellation_email_shows_the_refund() {
 
 #[test]
 fn a_cancellation_without_refund_says_none_is_due() {
-    // Given a cancellation the policy refunds nothing for
-    let n = Notification {
-        refund_minor: Some(0),
-        ..notification(NotificationEvent::Cancelled)
-    };
+    // Given a cancellation the policy refunds nothing for, when it is rendered
+    let email = cancellation_email(0);
 
-    // When it is rendered, then it says so instead of showing a zero refund
-    let email = render(&n).unwrap();
+    // Then it says so instead of showing a zero refund
     assert!(email.text.contains("No refund is due"));
     assert!(!email.text.contains("Refund:"));
 }

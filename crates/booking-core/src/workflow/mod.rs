@@ -276,12 +276,7 @@ struct LocalTasks<'a> {
 
 #[async_trait]
 impl asl::Resources for LocalTasks<'_> {
-    async fn invoke(
-        &self,
-        _state: &str,
-        resource: &str,
-        input: Value,
-    ) -> Result<Value, TaskFailure> {
+    async fn invoke(&self, _: &str, resource: &str, input: Value) -> Result<Value, TaskFailure> {
         run_resource(self.tasks, self.queue, resource, input)
             .await
             .map_err(|e| e.failure())

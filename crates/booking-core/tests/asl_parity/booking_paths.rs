@@ -3,7 +3,9 @@
 use crate::{
     lambda::LAMBDA_SERVICE_ERRORS,
     paths,
-    runs::{book, book_in_process, book_via_lambda, booking_request, failed, repeat},
+    runs::{
+        assert_failed, book, book_in_process, book_via_lambda, booking_request, failed, repeat,
+    },
     scripted::{Fails, LambdaFault, OkWithoutNotice},
 };
 
@@ -22,8 +24,7 @@ async fn a_booking_without_failures_holds_charges_confirms_and_notifies() {
 #[tokio::test]
 async fn a_taken_slot_rejects_the_booking_at_hold() {
     let run = book(&[("hold", Fails("SlotUnavailable"))]).await;
-    assert_eq!(run.trace, paths::REJECTED_AT_HOLD);
-    assert_eq!(failed(&run), "SlotUnavailable");
+    assert_failed(&run, paths::REJECTED_AT_HOLD, "SlotUnavailable");
 }
 
 #[tokio::test]
@@ -42,8 +43,7 @@ async fn a_rule_violation_rejects_the_booking_at_hold_with_its_message() {
 #[tokio::test]
 async fn a_declined_card_releases_the_slot_and_sends_the_failure() {
     let run = book(&[("charge", Fails("PaymentDeclined"))]).await;
-    assert_eq!(run.trace, paths::FAILED_AT_CHARGE);
-    assert_eq!(failed(&run), "PaymentDeclined");
+    assert_failed(&run, paths::FAILED_AT_CHARGE, "PaymentDeclined");
     assert!(
         run.calls[2].ends_with(": PaymentDeclined (start: scripted PaymentDeclined)"),
         "{run:?}"
@@ -58,8 +58,7 @@ async fn a_declined_card_releases_the_slot_and_sends_the_failure() {
 #[tokio::test]
 async fn a_transient_payment_error_is_retried_twice_then_the_booking_fails() {
     let run = book(&repeat("charge", Fails("PaymentTransient"), 3)).await;
-    assert_eq!(run.trace, paths::FAILED_AFTER_CHARGE_RETRIES);
-    assert_eq!(failed(&run), "PaymentTransient");
+    assert_failed(&run, paths::FAILED_AFTER_CHARGE_RETRIES, "PaymentTransient");
 }
 
 #[tokio::test]
@@ -83,18 +82,17 @@ async fn each_retrier_counts_its_own_attempts() {
         ("charge", Fails("PaymentTransient")),
     ];
     let run = book(&script).await;
-    assert_eq!(
-        run.trace,
-        paths::states("Hold Charge Charge Charge Charge Release Refund SendFailure BookingFailed")
+    assert_failed(
+        &run,
+        paths::states("Hold Charge Charge Charge Charge Release Refund SendFailure BookingFailed"),
+        "PaymentTransient",
     );
-    assert_eq!(failed(&run), "PaymentTransient");
 }
 
 #[tokio::test]
 async fn an_expired_hold_at_confirm_releases_then_refunds() {
     let run = book(&[("confirm", Fails("HoldExpired"))]).await;
-    assert_eq!(run.trace, paths::FAILED_AT_CONFIRM);
-    assert_eq!(failed(&run), "HoldExpired");
+    assert_failed(&run, paths::FAILED_AT_CONFIRM, "HoldExpired");
     assert!(
         run.calls[3].contains(": HoldExpired ("),
         "Release gets Confirm's error: {run:?}"
@@ -130,11 +128,11 @@ async fn a_failed_refund_still_announces_and_fails_with_the_original_error() {
     let mut script = vec![("confirm", Fails("HoldExpired"))];
     script.extend(repeat("refund", Fails("PaymentTransient"), 3));
     let run = book(&script).await;
-    assert_eq!(
-        run.trace,
-        paths::states("Hold Charge Confirm Release Refund Refund Refund SendFailure BookingFailed")
+    assert_failed(
+        &run,
+        paths::states("Hold Charge Confirm Release Refund Refund Refund SendFailure BookingFailed"),
+        "HoldExpired",
     );
-    assert_eq!(failed(&run), "HoldExpired");
     assert!(
         run.calls[3].contains(": HoldExpired ("),
         "not the refund's error: {run:?}"
@@ -146,19 +144,22 @@ async fn a_failed_release_ends_the_booking_without_a_failure_notice() {
     let mut script = vec![("charge", Fails("PaymentDeclined"))];
     script.extend(repeat("release", Fails("StoreUnavailable"), 4));
     let run = book(&script).await;
-    assert_eq!(
-        run.trace,
-        paths::states("Hold Charge Release Release Release Release BookingFailed")
+    assert_failed(
+        &run,
+        paths::states("Hold Charge Release Release Release Release BookingFailed"),
+        "PaymentDeclined",
     );
-    assert_eq!(failed(&run), "PaymentDeclined");
 
     let run = book(&[
         ("charge", Fails("PaymentDeclined")),
         ("release", Fails("NotFound")),
     ])
     .await;
-    assert_eq!(run.trace, ["Hold", "Charge", "Release", "BookingFailed"]);
-    assert_eq!(failed(&run), "PaymentDeclined");
+    assert_failed(
+        &run,
+        ["Hold", "Charge", "Release", "BookingFailed"],
+        "PaymentDeclined",
+    );
 }
 
 /// Release yields no notification when the reservation did not become FAILED (one already
@@ -171,11 +172,11 @@ async fn a_release_without_a_failure_notice_sends_nothing() {
         ("release", OkWithoutNotice),
     ])
     .await;
-    assert_eq!(
-        run.trace,
-        ["Hold", "Charge", "Release", "Refund", "BookingFailed"]
+    assert_failed(
+        &run,
+        ["Hold", "Charge", "Release", "Refund", "BookingFailed"],
+        "PaymentDeclined",
     );
-    assert_eq!(failed(&run), "PaymentDeclined");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use crate::{
     paths,
-    runs::{cancel, failed, repeat},
+    runs::{assert_failed, cancel, repeat},
     scripted::Fails,
 };
 
@@ -18,27 +18,25 @@ async fn a_cancellation_releases_refunds_and_notifies() {
 #[tokio::test]
 async fn a_reservation_that_cannot_be_cancelled_is_rejected_at_cancel() {
     let run = cancel(&[("cancel", Fails("NotCancellable"))]).await;
-    assert_eq!(run.trace, paths::CANCEL_REJECTED);
-    assert_eq!(failed(&run), "NotCancellable");
+    assert_failed(&run, paths::CANCEL_REJECTED, "NotCancellable");
 }
 
 #[tokio::test]
 async fn a_refund_that_keeps_failing_fails_the_cancellation_after_the_slot_is_freed() {
     let run = cancel(&repeat("refund", Fails("PaymentTransient"), 3)).await;
-    assert_eq!(
-        run.trace,
+    assert_failed(
+        &run,
         paths::states(
-            "Cancel ReleaseSlot RefundByPolicy RefundByPolicy RefundByPolicy CancelFailed"
-        )
+            "Cancel ReleaseSlot RefundByPolicy RefundByPolicy RefundByPolicy CancelFailed",
+        ),
+        "PaymentTransient",
     );
-    assert_eq!(failed(&run), "PaymentTransient");
 }
 
 #[tokio::test]
 async fn a_failed_slot_release_fails_the_cancellation_before_the_refund() {
     let run = cancel(&[("release", Fails("NotFound"))]).await;
-    assert_eq!(run.trace, ["Cancel", "ReleaseSlot", "CancelFailed"]);
-    assert_eq!(failed(&run), "NotFound");
+    assert_failed(&run, ["Cancel", "ReleaseSlot", "CancelFailed"], "NotFound");
 }
 
 #[tokio::test]

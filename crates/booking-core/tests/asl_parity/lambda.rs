@@ -30,12 +30,7 @@ pub struct LambdaService(pub ScriptedTasks);
 
 #[async_trait]
 impl asl::Resources for LambdaService {
-    async fn invoke(
-        &self,
-        _state: &str,
-        resource: &str,
-        input: Value,
-    ) -> Result<Value, TaskFailure> {
+    async fn invoke(&self, _: &str, resource: &str, input: Value) -> Result<Value, TaskFailure> {
         let action = input["action"].as_str().unwrap_or_default();
         if resource != SQS_SEND_MESSAGE
             && let Some(fault) = self.0.lambda_fault(action)

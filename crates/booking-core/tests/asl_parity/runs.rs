@@ -101,6 +101,16 @@ pub async fn cancel(script: &[(&'static str, Step)]) -> Run {
     run(outcome, names(&trace), &calls)
 }
 
+/// Expects the run to have gone through `trace` and failed with `error`.
+#[track_caller]
+pub fn assert_failed<T: std::fmt::Debug>(run: &Run, trace: T, error: &str)
+where
+    Vec<String>: PartialEq<T>,
+{
+    assert_eq!(run.trace, trace, "{run:?}");
+    assert_eq!(failed(run), error);
+}
+
 pub fn failed(run: &Run) -> &str {
     match &run.outcome {
         Err((error, _)) => error,

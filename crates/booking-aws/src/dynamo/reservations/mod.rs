@@ -29,8 +29,11 @@ use booking_core::{
     Error,
     holds::decide_hold,
     ids::{ReservationId, UserId},
-    ports::{Held, HoldLimits, Page, ReservationCursor, ReservationFilter, ReservationStore},
-    reservation::{Actor, Failure, Reservation, Status},
+    ports::{
+        Cancellation, Held, HoldLimits, KeyBinding, Page, ReservationCursor, ReservationFilter,
+        ReservationStore, Visit,
+    },
+    reservation::{Failure, Reservation, Status},
 };
 use jiff::Timestamp;
 
@@ -79,21 +82,20 @@ fn missing() -> Error {
 
 #[async_trait]
 impl ReservationStore for DynamoReservations {
-    #[tracing::instrument(skip_all, fields(customer_id = %customer, reservation_id = %id))]
+    #[tracing::instrument(skip_all, fields(customer_id = %customer, reservation_id = %binding.id))]
     async fn claim_key(
         &self,
         customer: UserId,
         idempotency_key: &str,
-        fingerprint: &str,
-        id: ReservationId,
-    ) -> Result<(ReservationId, String), Error> {
+        binding: &KeyBinding,
+    ) -> Result<KeyBinding, Error> {
         let idem = key(format!("IDEM#{customer}#{idempotency_key}"), "IDEM");
         let mut item = idem.clone();
-        item.insert("reservationId".into(), s(id.to_string()));
-        item.insert("fingerprint".into(), s(fingerprint));
+        item.insert("reservationId".into(), s(binding.id.to_string()));
+        item.insert("fingerprint".into(), s(&binding.fingerprint));
         // Taken: the first writer's binding stands, and bindings never change.
         let stored = match self.table.put_new(item).await? {
-            PutNew::Written => return Ok((id, fingerprint.to_owned())),
+            PutNew::Written => return Ok(binding.clone()),
             PutNew::Exists(Some(stored)) => stored,
             PutNew::Exists(None) => self
                 .table
@@ -102,11 +104,11 @@ impl ReservationStore for DynamoReservations {
                 .ok_or_else(|| store_err(anyhow!("idempotency key item vanished")))?,
         };
         let item = &stored;
-        let bound = get_s(item, "reservationId")
+        let id = get_s(item, "reservationId")
             .and_then(|v| ReservationId::parse("reservationId", v).ok())
             .ok_or_else(|| store_err(anyhow!("idempotency key item without a reservation id")))?;
-        let first = get_s(item, "fingerprint").unwrap_or_default().to_owned();
-        Ok((bound, first))
+        let fingerprint = get_s(item, "fingerprint").unwrap_or_default().to_owned();
+        Ok(KeyBinding { id, fingerprint })
     }
 
     #[tracing::instrument(skip_all, fields(reservation_id = %reservation.id))]
@@ -115,7 +117,6 @@ impl ReservationStore for DynamoReservations {
         reservation: &Reservation,
         capacity: u32,
         limits: HoldLimits,
-        now: Timestamp,
     ) -> Result<Held, Error> {
         // Borrowed, not moved, by each round of the closure below.
         let units: &BTreeSet<Timestamp> = &reservation.units.iter().copied().collect();
@@ -127,7 +128,7 @@ impl ReservationStore for DynamoReservations {
             )));
         }
         let id = &reservation.id.to_string();
-        let now_ms = floor_ms(now);
+        let now_ms = floor_ms(reservation.created_at);
         self.until_committed("hold", move || async move {
             let (read, found) = self
                 .read_claims(
@@ -288,8 +289,7 @@ impl ReservationStore for DynamoReservations {
     async fn record_visit(
         &self,
         id: ReservationId,
-        outcome: Status,
-        actor: Actor,
+        visit: Visit,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
         // The claims stay as they are: a visit that took place (or was missed) keeps its
@@ -297,7 +297,7 @@ impl ReservationStore for DynamoReservations {
         self.until_committed("record_visit", move || async move {
             let r = self.read(id).await?.ok_or_else(missing)?;
             let mut next = r.clone();
-            if !next.record_visit(outcome, actor, now)? {
+            if !next.record_visit(visit.outcome, visit.actor, now)? {
                 return Ok(Step::Done(r));
             }
             let writes = vec![put_changed(self.name(), &next, &r)?];
@@ -310,15 +310,13 @@ impl ReservationStore for DynamoReservations {
     async fn cancel(
         &self,
         id: ReservationId,
-        refund_due_minor: i64,
-        actor: Actor,
-        reason: &str,
+        c: Cancellation<'_>,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
         self.until_committed("cancel", move || async move {
             let r = self.read(id).await?.ok_or_else(missing)?;
             let mut next = r.clone();
-            next.cancel(refund_due_minor, actor, reason, now)?;
+            next.cancel(c.refund_due_minor, c.actor, c.reason, now)?;
             // A cancelled reservation occupies nothing: its claims go with the status change.
             let claims = self.claims_of(&r).await?;
             let mut writes = vec![put_changed(self.name(), &next, &r)?];

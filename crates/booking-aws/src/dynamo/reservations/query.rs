@@ -5,8 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use booking_core::{
     Error,
-    ids::ServiceId,
-    ports::{ClaimCounts, ClaimReader, Page, ReservationCursor, ReservationFilter},
+    ports::{ClaimCounts, ClaimQuery, ClaimReader, Page, ReservationCursor, ReservationFilter},
     reservation::Reservation,
 };
 use jiff::Timestamp;
@@ -128,34 +127,28 @@ impl DynamoReservations {
 
 #[async_trait]
 impl ClaimReader for DynamoReservations {
-    async fn claims(
-        &self,
-        service: ServiceId,
-        from: Timestamp,
-        to: Timestamp,
-        now: Timestamp,
-    ) -> Result<ClaimCounts, Error> {
+    async fn claims(&self, query: &ClaimQuery, now: Timestamp) -> Result<ClaimCounts, Error> {
         // Units start on whole milliseconds: [from, to) is [ceil(from), ceil(to) - 1] in ms.
-        let (lo, hi) = (ceil_ms(from), ceil_ms(to) - 1);
+        let (lo, hi) = (ceil_ms(query.units.start), ceil_ms(query.units.end) - 1);
         if lo > hi {
             return Ok(ClaimCounts::new());
         }
         // Eventually consistent, as GSIs are: availability is a display, and holds decide on
         // strongly consistent reads of the claim items themselves.
-        let query: QueryFluentBuilder = self
+        let request: QueryFluentBuilder = self
             .table
             .query()
             .index_name("GSI2")
             .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
             .set_expression_attribute_names(Some(names([("#pk", "GSI2PK"), ("#sk", "GSI2SK")])))
             .set_expression_attribute_values(Some(values([
-                (":pk", s(format!("CLAIMS#{service}"))),
+                (":pk", s(format!("CLAIMS#{}", query.service))),
                 (":lo", s(padded(lo))),
                 (":hi", s(padded(hi))),
             ])));
         let now_ms = floor_ms(now);
         let mut counts = ClaimCounts::new();
-        for item in query_items(query, None).await? {
+        for item in query_items(request, None).await? {
             let Some(unit) = get_s(&item, "GSI2SK")
                 .and_then(|v| v.parse().ok())
                 .and_then(|ms| Timestamp::from_millisecond(ms).ok())
@@ -165,7 +158,7 @@ impl ClaimReader for DynamoReservations {
             let mut holders = number_map(Some(&item), "holders");
             drop_lapsed(&mut holders, now_ms);
             let live = holders.len();
-            if live > 0 && unit >= from && unit < to {
+            if live > 0 && query.units.contains(&unit) {
                 counts.insert(unit, u32::try_from(live).unwrap_or(u32::MAX));
             }
         }
