@@ -33,15 +33,11 @@ struct ErrorBody {
     error: ErrorObject,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct ErrorObject {
-    #[serde(default)]
     code: Option<String>,
-    #[serde(default)]
     decline_code: Option<String>,
-    #[serde(default)]
     message: Option<String>,
-    #[serde(default)]
     payment_intent: Option<PaymentIntent>,
 }
 
@@ -58,12 +54,7 @@ impl StripeError {
             .unwrap_or_else(|| format!("HTTP {status}"));
         match status {
             402 => {
-                let e = parsed.unwrap_or(ErrorObject {
-                    code: None,
-                    decline_code: None,
-                    message: None,
-                    payment_intent: None,
-                });
+                let e = parsed.unwrap_or_default();
                 StripeError::Card {
                     code: e.code.unwrap_or_else(|| "card_declined".to_owned()),
                     decline_code: e.decline_code,

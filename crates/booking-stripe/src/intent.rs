@@ -22,7 +22,6 @@ pub struct PaymentIntent {
     #[serde(default)]
     pub amount_received: i64,
     /// For Stripe.js to finish a 3-D Secure challenge; never logged.
-    #[serde(default)]
     pub client_secret: Option<String>,
     /// The charge of current API versions (`ch_...`); read it with [`PaymentIntent::charge`].
     #[serde(default, deserialize_with = "charge_id")]
@@ -30,7 +29,6 @@ pub struct PaymentIntent {
     /// The charges list of old API versions (and of localstripe).
     #[serde(default, deserialize_with = "charge_id")]
     charges: Option<String>,
-    #[serde(default)]
     pub last_payment_error: Option<PaymentError>,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
@@ -70,11 +68,8 @@ pub enum IntentStatus {
 /// Why the last attempt to pay failed.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PaymentError {
-    #[serde(default)]
     pub code: Option<String>,
-    #[serde(default)]
     pub decline_code: Option<String>,
-    #[serde(default)]
     pub message: Option<String>,
 }
 
@@ -86,7 +81,6 @@ pub struct Refund {
     /// In minor units.
     pub amount: i64,
     /// `succeeded`, `pending`, `failed`, ...
-    #[serde(default)]
     pub status: Option<String>,
 }
 

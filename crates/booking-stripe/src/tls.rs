@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rustls::{
     ClientConfig, RootCertStore,
+    client::WebPkiServerVerifier,
     crypto::ring::default_provider,
     pki_types::{CertificateDer, pem::PemObject},
 };
@@ -39,13 +40,21 @@ pub fn roots() -> RootCertStore {
     roots
 }
 
+/// How every Stripe server is checked: its chain to one of [`roots`], for its name, at the
+/// time of the handshake, with ring's signature algorithms.
+pub fn verifier() -> Arc<WebPkiServerVerifier> {
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots()), default_provider().into())
+        .build()
+        .expect("a store of valid roots builds a verifier")
+}
+
 /// The TLS client configuration of every Stripe connection: TLS 1.2 and 1.3 with ring's
-/// suites, server certificates verified against [`roots`], no client certificate.
+/// suites, servers checked by [`verifier`], no client certificate.
 pub fn client_config() -> ClientConfig {
     ClientConfig::builder_with_provider(Arc::new(default_provider()))
         .with_safe_default_protocol_versions()
         .expect("ring's provider supports the default protocol versions")
-        .with_root_certificates(roots())
+        .with_webpki_verifier(verifier())
         .with_no_client_auth()
 }
 
@@ -55,7 +64,7 @@ mod tests {
 
     use rustls::{
         CertificateError, Error,
-        client::{WebPkiServerVerifier, danger::ServerCertVerifier},
+        client::danger::ServerCertVerifier,
         pki_types::{ServerName, UnixTime},
     };
 
@@ -65,26 +74,22 @@ mod tests {
         digest.as_ref().iter().map(|b| format!("{b:02X}")).collect()
     }
 
-    fn chain(pem: &[u8]) -> Vec<CertificateDer<'static>> {
-        CertificateDer::pem_slice_iter(pem)
-            .collect::<Result<_, _>>()
-            .unwrap()
+    /// `pem`'s certificates (a chain: the leaf first).
+    fn certificates(pem: &[u8]) -> Vec<CertificateDer<'static>> {
+        let ders = CertificateDer::pem_slice_iter(pem).collect::<Result<Vec<_>, _>>();
+        ders.unwrap()
     }
 
-    /// Verifies `chain` (leaf first) for `name` at `date` (seconds since the epoch) as
-    /// rustls verifies a server during the handshake, against the compiled-in roots.
-    fn verify(chain: &[CertificateDer<'_>], name: &str, date: u64) -> Result<(), Error> {
-        let verifier = WebPkiServerVerifier::builder_with_provider(
-            Arc::new(roots()),
-            default_provider().into(),
-        )
-        .build()
-        .unwrap();
+    /// What the client's [`verifier`] says of the chain `pem` for `name` at `date` (Unix
+    /// seconds), as during a handshake.
+    fn verify(pem: &[u8], name: &str, date: u64) -> Result<(), Error> {
+        let [leaf, intermediates @ ..] = &certificates(pem)[..] else {
+            panic!("an empty chain");
+        };
         let at = UnixTime::since_unix_epoch(Duration::from_secs(date));
         let name = ServerName::try_from(name.to_owned()).unwrap();
-        verifier
-            .verify_server_cert(&chain[0], &chain[1..], &name, &[], at)
-            .map(|_| ())
+        let verified = verifier().verify_server_cert(leaf, intermediates, &name, &[], at);
+        verified.map(|_| ())
     }
 
     /// 2022-06-01T00:00:00Z, within the validity of the committed cloudflare-dns.com chain.
@@ -93,7 +98,10 @@ mod tests {
     #[test]
     fn the_trust_store_holds_exactly_the_seven_roots_stripe_lists() {
         // Given the compiled-in PEMs, when each is parsed, then each is one certificate
-        let ders: Vec<_> = STRIPE_ROOTS.iter().flat_map(|pem| chain(pem)).collect();
+        let ders: Vec<_> = STRIPE_ROOTS
+            .iter()
+            .flat_map(|pem| certificates(pem))
+            .collect();
         assert_eq!(ders.len(), STRIPE_ROOTS.len());
         // And they are the roots Stripe's page lists, by the SHA-1 fingerprints it gives
         let sha1: Vec<_> = ders
@@ -142,31 +150,27 @@ mod tests {
     fn a_chain_to_a_digicert_root_verifies_and_nothing_else_does() {
         // Given a chain a DigiCert-issued server served (leaf, DigiCert TLS Hybrid ECC
         // SHA384 2020 CA1, DigiCert Global Root CA), committed in certs/fixtures
-        let cloudflare = chain(include_bytes!(
-            "../certs/fixtures/cloudflare-dns.com-chain.pem"
-        ));
+        let cloudflare = include_bytes!("../certs/fixtures/cloudflare-dns.com-chain.pem");
         // Then it verifies while the leaf is valid, for its names only
-        assert_eq!(verify(&cloudflare, "cloudflare-dns.com", JUNE_2022), Ok(()));
+        assert_eq!(verify(cloudflare, "cloudflare-dns.com", JUNE_2022), Ok(()));
         assert!(matches!(
-            verify(&cloudflare, "api.stripe.com", JUNE_2022),
+            verify(cloudflare, "api.stripe.com", JUNE_2022),
             Err(Error::InvalidCertificate(
                 CertificateError::NotValidForNameContext { .. }
             ))
         ));
         // And not once it has expired: verification is on
         assert!(matches!(
-            verify(&cloudflare, "cloudflare-dns.com", JUNE_2022 + 365 * 86_400),
+            verify(cloudflare, "cloudflare-dns.com", JUNE_2022 + 365 * 86_400),
             Err(Error::InvalidCertificate(
                 CertificateError::ExpiredContext { .. }
             ))
         ));
         // And a chain to a root Stripe does not list is refused: aws.amazon.com's, which
         // the AWS clients' store trusts (2026-06-01, within its leaf's validity)
-        let aws = chain(include_bytes!(
-            "../../booking-aws/certs/fixtures/aws.amazon.com-chain.pem"
-        ));
+        let aws = include_bytes!("../../booking-aws/certs/fixtures/aws.amazon.com-chain.pem");
         assert_eq!(
-            verify(&aws, "aws.amazon.com", 1_780_272_000),
+            verify(aws, "aws.amazon.com", 1_780_272_000),
             Err(Error::InvalidCertificate(CertificateError::UnknownIssuer))
         );
     }

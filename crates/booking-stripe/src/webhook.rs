@@ -114,11 +114,8 @@ struct RawData {
 
 #[derive(Deserialize)]
 struct RawObject {
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
     object: Option<String>,
-    #[serde(default)]
     payment_intent: Option<serde_json::Value>,
 }
 

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use booking_stripe::{Authorize, Config, IntentStatus, Stripe, StripeError};
+use booking_stripe::{Authorize, Config, IntentStatus, PaymentIntent, Stripe, StripeError};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -70,13 +70,20 @@ async fn card(number: &str) -> String {
     pm["id"].as_str().unwrap().to_owned()
 }
 
-fn authorization<'a>(reservation: &'a str, pm: &'a str) -> Authorize<'a> {
-    Authorize {
+/// Authorises 25.00 EUR for `reservation` on a card PaymentMethod of `number`.
+async fn authorize(
+    stripe: &Stripe,
+    reservation: &str,
+    number: &str,
+) -> Result<PaymentIntent, StripeError> {
+    let pm = card(number).await;
+    let authorization = Authorize {
         reservation_id: reservation,
         amount_minor: 2500,
         currency: "EUR",
-        payment_method: pm,
-    }
+        payment_method: &pm,
+    };
+    stripe.authorize(&authorization).await
 }
 
 #[tokio::test]
@@ -84,9 +91,7 @@ fn authorization<'a>(reservation: &'a str, pm: &'a str) -> Authorize<'a> {
 async fn a_good_card_is_authorised_then_captured_then_partly_refunded() {
     let stripe = stripe();
     // Given a good card, when the reservation's price is authorised
-    let pm = card("4242424242424242").await;
-    let pi = stripe
-        .authorize(&authorization("01RESGOOD", &pm))
+    let pi = authorize(&stripe, "01RESGOOD", "4242424242424242")
         .await
         .unwrap();
     // Then the money is held, not taken, and the PaymentIntent names the reservation
@@ -120,9 +125,7 @@ async fn a_good_card_is_authorised_then_captured_then_partly_refunded() {
 async fn a_declining_card_is_a_card_error_and_nothing_is_held() {
     let stripe = stripe();
     // Given a card the issuer declines, when it is authorised
-    let pm = card("4000000000000341").await;
-    let err = stripe
-        .authorize(&authorization("01RESDECLINE", &pm))
+    let err = authorize(&stripe, "01RESDECLINE", "4000000000000341")
         .await
         .unwrap_err();
     // Then it is final: a card error with Stripe's code, and nothing is held
@@ -150,11 +153,7 @@ async fn a_3d_secure_card_needs_action_and_authenticating_authorises_it() {
         ),
     ] {
         // Given a card whose issuer asks for 3-D Secure, when it is authorised
-        let pm = card(number).await;
-        let pi = stripe
-            .authorize(&authorization("01RES3DS", &pm))
-            .await
-            .unwrap();
+        let pi = authorize(&stripe, "01RES3DS", number).await.unwrap();
         // Then the customer must act first, with the secret Stripe.js needs
         assert_eq!(pi.status, IntentStatus::RequiresAction, "{number}");
         let secret = pi.client_secret.clone().unwrap();
@@ -178,9 +177,7 @@ async fn a_3d_secure_card_needs_action_and_authenticating_authorises_it() {
 #[ignore = "needs localstripe (scripts/test stripe)"]
 async fn a_voided_authorisation_holds_nothing() {
     let stripe = stripe();
-    let pm = card("4242424242424242").await;
-    let pi = stripe
-        .authorize(&authorization("01RESVOID", &pm))
+    let pi = authorize(&stripe, "01RESVOID", "4242424242424242")
         .await
         .unwrap();
     // When the authorisation is voided, then the PaymentIntent is cancelled
