@@ -64,34 +64,77 @@ pub enum PaymentError {
     Transient(String),
 }
 
-/// Moves money. Both calls are idempotent on `idempotency_key`: a retried call returns the
-/// first call's reference and moves nothing more.
+/// Which gateway moved a reservation's money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GatewayKind {
+    /// [`SimulatedGateway`]: Stripe's test tokens, no money moves.
+    Simulated,
+    /// Stripe (booking-stripe).
+    Stripe,
+}
+
+/// What an authorisation left on the customer's payment method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authorization {
+    /// The amount is held, awaiting a capture or a void; `reference` names the
+    /// authorisation at the gateway (a Stripe PaymentIntent).
+    Authorized { reference: String },
+    /// The customer must authenticate first (3-D Secure), in the browser with
+    /// `client_secret`; the authorisation `reference` is then retried.
+    ActionRequired {
+        reference: String,
+        client_secret: String,
+    },
+}
+
+/// Moves money in two steps: an authorisation holds the amount on the customer's payment
+/// method, a capture takes it (a void releases it), a refund gives part or all of a capture
+/// back. Every call is idempotent per reservation and step (the gateway derives its keys
+/// from them): a retried call answers what the first did and moves nothing more.
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
-    async fn charge(
+    /// Which gateway this is.
+    fn kind(&self) -> GatewayKind;
+    async fn authorize(
         &self,
-        idempotency_key: &str,
+        reservation: ReservationId,
         amount: Money,
         method: PaymentMethod,
+    ) -> Result<Authorization, PaymentError>;
+    /// Takes the whole authorised amount; answers the charge's reference.
+    async fn capture(
+        &self,
+        reservation: ReservationId,
+        authorization: &str,
     ) -> Result<String, PaymentError>;
+    /// Releases an uncaptured authorisation.
+    async fn void(
+        &self,
+        reservation: ReservationId,
+        authorization: &str,
+    ) -> Result<(), PaymentError>;
+    /// Refunds `amount` of the charge `charge`; answers the refund's reference.
     async fn refund(
         &self,
-        idempotency_key: &str,
-        charge_reference: &str,
+        reservation: ReservationId,
+        charge: &str,
         amount: Money,
     ) -> Result<String, PaymentError>;
 }
 
-/// The default gateway: behaves like Stripe's test mode for the three tokens.
+/// The default gateway: behaves like Stripe's test mode for the three tokens, and never
+/// asks for authentication.
 #[derive(Debug, Default)]
 pub struct SimulatedGateway {
-    done: Mutex<HashMap<String, String>>,
+    done: Mutex<HashMap<(ReservationId, &'static str), String>>,
 }
 
 impl SimulatedGateway {
-    fn once(&self, key: &str, prefix: &str) -> String {
+    /// The reference `step` of `reservation` made the first time, made now if it is.
+    fn once(&self, reservation: ReservationId, step: &'static str, prefix: &str) -> String {
         let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
-        done.entry(key.to_owned())
+        done.entry((reservation, step))
             .or_insert_with(|| format!("{prefix}_{}", ulid::Ulid::generate()))
             .clone()
     }
@@ -99,14 +142,20 @@ impl SimulatedGateway {
 
 #[async_trait]
 impl PaymentGateway for SimulatedGateway {
-    async fn charge(
+    fn kind(&self) -> GatewayKind {
+        GatewayKind::Simulated
+    }
+
+    async fn authorize(
         &self,
-        idempotency_key: &str,
+        reservation: ReservationId,
         _amount: Money,
         method: PaymentMethod,
-    ) -> Result<String, PaymentError> {
+    ) -> Result<Authorization, PaymentError> {
         match method {
-            PaymentMethod::CardVisa => Ok(self.once(idempotency_key, "ch")),
+            PaymentMethod::CardVisa => Ok(Authorization::Authorized {
+                reference: self.once(reservation, "authorize", "pi"),
+            }),
             PaymentMethod::CardChargeDeclined => {
                 Err(PaymentError::Declined("your card was declined".into()))
             }
@@ -116,13 +165,22 @@ impl PaymentGateway for SimulatedGateway {
         }
     }
 
+    async fn capture(&self, reservation: ReservationId, _: &str) -> Result<String, PaymentError> {
+        Ok(self.once(reservation, "capture", "ch"))
+    }
+
+    async fn void(&self, reservation: ReservationId, _: &str) -> Result<(), PaymentError> {
+        self.once(reservation, "void", "void");
+        Ok(())
+    }
+
     async fn refund(
         &self,
-        idempotency_key: &str,
-        _charge_reference: &str,
+        reservation: ReservationId,
+        _charge: &str,
         _amount: Money,
     ) -> Result<String, PaymentError> {
-        Ok(self.once(idempotency_key, "re"))
+        Ok(self.once(reservation, "refund", "re"))
     }
 }
 
@@ -173,36 +231,52 @@ mod tests {
         }
     }
 
+    fn id(n: u8) -> ReservationId {
+        ReservationId::parse("id", &format!("01KB5ZQ8GQ4W3N9V7Y2X1M0P{n:02}")).unwrap()
+    }
+
     #[tokio::test]
     async fn the_simulated_gateway_follows_the_test_tokens() {
         let g = SimulatedGateway::default();
-        let a = g
-            .charge("k1", eur(100), PaymentMethod::CardVisa)
+        // A good card is authorised, once per reservation however often it is asked
+        let first = g
+            .authorize(id(1), eur(100), PaymentMethod::CardVisa)
             .await
             .unwrap();
-        assert!(a.starts_with("ch_"));
-        assert_eq!(
-            g.charge("k1", eur(100), PaymentMethod::CardVisa)
-                .await
-                .unwrap(),
-            a
-        );
-        assert_ne!(
-            g.charge("k2", eur(100), PaymentMethod::CardVisa)
-                .await
-                .unwrap(),
-            a
-        );
+        let Authorization::Authorized { reference } = &first else {
+            panic!("{first:?}");
+        };
+        assert!(reference.starts_with("pi_"));
+        let again = g
+            .authorize(id(1), eur(100), PaymentMethod::CardVisa)
+            .await
+            .unwrap();
+        assert_eq!(again, first);
+        let other = g
+            .authorize(id(2), eur(100), PaymentMethod::CardVisa)
+            .await
+            .unwrap();
+        assert_ne!(other, first);
+        // And its capture and refund are made once each
+        let charge = g.capture(id(1), reference).await.unwrap();
+        assert!(charge.starts_with("ch_"));
+        assert_eq!(g.capture(id(1), reference).await.unwrap(), charge);
+        let refund = g.refund(id(1), &charge, eur(40)).await.unwrap();
+        assert!(refund.starts_with("re_"));
+        assert_eq!(g.refund(id(1), &charge, eur(40)).await.unwrap(), refund);
+        assert_eq!(g.void(id(2), "pi_x").await, Ok(()));
+        // The other tokens decline, or fail transiently
         assert!(matches!(
-            g.charge("k3", eur(1), PaymentMethod::CardChargeDeclined)
+            g.authorize(id(3), eur(1), PaymentMethod::CardChargeDeclined)
                 .await,
             Err(PaymentError::Declined(_))
         ));
         assert!(matches!(
-            g.charge("k4", eur(1), PaymentMethod::CardProcessingError)
+            g.authorize(id(4), eur(1), PaymentMethod::CardProcessingError)
                 .await,
             Err(PaymentError::Transient(_))
         ));
+        assert_eq!(g.kind(), GatewayKind::Simulated);
     }
 
     #[test]
