@@ -62,6 +62,10 @@ pub enum PaymentError {
     /// Worth retrying: the gateway or the network failed.
     #[error("transient: {0}")]
     Transient(String),
+    /// The gateway refused the request itself (a bad key, an unknown object): retrying
+    /// does not help, and the customer's card is not at fault.
+    #[error("gateway: {0}")]
+    Platform(String),
 }
 
 /// Which gateway moved a reservation's money.

@@ -186,16 +186,22 @@ impl Stripe {
             .await
     }
 
-    /// Refunds `amount_minor` of a captured PaymentIntent: one refund per reservation, full
-    /// or partial. Idempotency key `refund-{reservation}`.
+    /// Refunds `amount_minor` of a captured PaymentIntent (`pi_...`) or of its charge
+    /// (`ch_...`): one refund per reservation, full or partial. Idempotency key
+    /// `refund-{reservation}`.
     pub async fn refund(
         &self,
         reservation: &str,
-        intent: &str,
+        paid: &str,
         amount_minor: i64,
     ) -> Result<Refund, StripeError> {
         let amount = amount_minor.to_string();
-        let form = form(&[("payment_intent", object_id(intent)?), ("amount", &amount)]);
+        let of = if paid.starts_with("ch_") {
+            "charge"
+        } else {
+            "payment_intent"
+        };
+        let form = form(&[(of, object_id(paid)?), ("amount", &amount)]);
         self.post("/v1/refunds", form, &format!("refund-{reservation}"))
             .await
     }

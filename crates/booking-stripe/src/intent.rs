@@ -29,7 +29,7 @@ pub struct PaymentIntent {
     /// The charges list of old API versions (and of localstripe).
     #[serde(default, deserialize_with = "charge_id")]
     charges: Option<String>,
-    pub last_payment_error: Option<PaymentError>,
+    pub last_payment_error: Option<LastPaymentError>,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
 }
@@ -66,8 +66,8 @@ pub enum IntentStatus {
 }
 
 /// Why the last attempt to pay failed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct PaymentError {
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct LastPaymentError {
     pub code: Option<String>,
     pub decline_code: Option<String>,
     pub message: Option<String>,

@@ -8,10 +8,12 @@
 
 mod client;
 mod error;
+mod gateway;
 mod intent;
 pub mod tls;
 pub mod webhook;
 
 pub use client::{API_BASE, Authorize, Config, STRIPE_VERSION, Stripe};
 pub use error::StripeError;
-pub use intent::{IntentStatus, PaymentError, PaymentIntent, Refund};
+pub use gateway::StripeGateway;
+pub use intent::{IntentStatus, LastPaymentError, PaymentIntent, Refund};

@@ -9,7 +9,14 @@
 
 use std::time::Duration;
 
-use booking_stripe::{Authorize, Config, IntentStatus, PaymentIntent, Stripe, StripeError};
+use booking_core::{
+    ids::ReservationId,
+    money::{Currency, Money},
+    payment::{Authorization, GatewayKind, PaymentGateway, PaymentMethod},
+};
+use booking_stripe::{
+    Authorize, Config, IntentStatus, PaymentIntent, Stripe, StripeError, StripeGateway,
+};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -211,4 +218,46 @@ async fn unknown_objects_and_bad_keys_are_platform_errors_and_no_answer_is_trans
     .unwrap();
     let err = closed.retrieve("pi_1").await.unwrap_err();
     assert!(matches!(err, StripeError::Transient(_)), "{err:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs localstripe (scripts/test stripe)"]
+async fn the_gateway_port_authorises_captures_refunds_and_voids_through_stripe() {
+    let gateway = StripeGateway::new(stripe());
+    let eur = |minor| Money {
+        minor,
+        currency: Currency::parse("currency", "EUR").unwrap(),
+    };
+    assert_eq!(gateway.kind(), GatewayKind::Stripe);
+    // Given a reservation paid with Stripe's test token for a good card
+    let paid = ReservationId::new();
+    let authorized = gateway
+        .authorize(paid, eur(2500), PaymentMethod::CardVisa)
+        .await
+        .unwrap();
+    let Authorization::Authorized { reference } = authorized else {
+        panic!("{authorized:?}");
+    };
+    assert!(reference.starts_with("pi_"), "{reference}");
+    // When it is captured, then the charge is the reference the ledger keeps
+    let charge = gateway.capture(paid, &reference).await.unwrap();
+    assert!(charge.starts_with("ch_"), "{charge}");
+    let pi = stripe().retrieve(&reference).await.unwrap();
+    assert_eq!((pi.status, pi.amount), (IntentStatus::Succeeded, 2500));
+    assert_eq!(pi.reservation_id(), Some(paid.to_string().as_str()));
+    // And a refund of part of that charge is one refund
+    let refund = gateway.refund(paid, &charge, eur(1000)).await.unwrap();
+    assert!(refund.starts_with("re_"), "{refund}");
+    // And another reservation's authorisation, voided, holds nothing
+    let voided = ReservationId::new();
+    let Authorization::Authorized { reference } = gateway
+        .authorize(voided, eur(900), PaymentMethod::CardVisa)
+        .await
+        .unwrap()
+    else {
+        panic!("not authorised");
+    };
+    gateway.void(voided, &reference).await.unwrap();
+    let pi = stripe().retrieve(&reference).await.unwrap();
+    assert_eq!((pi.status, pi.amount_received), (IntentStatus::Canceled, 0));
 }

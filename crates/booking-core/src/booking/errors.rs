@@ -202,6 +202,10 @@ impl From<PaymentError> for TaskError {
         match e {
             PaymentError::Declined(m) => TaskError::PaymentDeclined(m),
             PaymentError::Transient(m) => TaskError::PaymentTransient(m),
+            PaymentError::Platform(m) => {
+                tracing::error!(error = %m, "the payment gateway refused a request");
+                TaskError::ServiceUnavailable(m)
+            }
         }
     }
 }
