@@ -15,6 +15,7 @@ use booking_api::{
 use booking_core::{
     booking::BookingConfig,
     memory::{MemoryStores, MemoryThrottle},
+    payment::{PaymentGateway, SimulatedGateway},
     ports::{Clock, NotificationQueue},
     workflow::InProcessWorkflow,
 };
@@ -38,9 +39,24 @@ impl Local {
         retry_time_scale: f64,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let gateway = Arc::new(SimulatedGateway::default());
+        Self::paying_with(gateway, jwt, queue, config, retry_time_scale, clock)
+    }
+
+    /// [`Local::in_memory`] with money moved by `gateway` (Stripe when booking-local is
+    /// given a key).
+    pub fn paying_with(
+        gateway: Arc<dyn PaymentGateway>,
+        jwt: JwtConfig,
+        queue: Arc<dyn NotificationQueue>,
+        config: BookingConfig,
+        retry_time_scale: f64,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let stores = MemoryStores::default();
         let authn = Authn::new(jwt, stores.users.clone(), clock.clone());
-        let booking = stores.booking(clock, config);
+        let mut booking = stores.booking(clock, config);
+        booking.gateway = gateway;
         Local {
             auth: AuthState::new(authn.clone(), Arc::new(MemoryThrottle::default())),
             services: ServicesState {
@@ -73,6 +89,24 @@ impl Local {
         }
         self
     }
+}
+
+/// The payment gateway the environment asks for: Stripe when `STRIPE_SECRET_KEY` is set
+/// (at `STRIPE_API_BASE`, Stripe's API by default), the simulated gateway otherwise.
+pub fn gateway(
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Arc<dyn PaymentGateway>, booking_stripe::StripeError> {
+    Ok(match var("STRIPE_SECRET_KEY") {
+        Some(key) => {
+            let config = booking_stripe::Config {
+                api_base: var("STRIPE_API_BASE").unwrap_or_else(|| booking_stripe::API_BASE.into()),
+                ..booking_stripe::Config::new(key)
+            };
+            let stripe = booking_stripe::Stripe::new(config)?;
+            Arc::new(booking_stripe::StripeGateway::new(stripe))
+        }
+        None => Arc::new(SimulatedGateway::default()),
+    })
 }
 
 /// Every route booking-local serves: the API, the development routes and the description.

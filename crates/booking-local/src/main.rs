@@ -37,7 +37,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         None => None,
     };
-    let mut local = Local::in_memory(
+    let gateway = booking_local::gateway(&var)?;
+    let mut local = Local::paying_with(
+        gateway.clone(),
         jwt,
         Arc::new(outbox.clone()),
         config,
@@ -51,6 +53,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     println!("booking-local listening on http://{bound}");
+    match gateway.kind() {
+        booking_core::payment::GatewayKind::Stripe => println!("  payments: Stripe"),
+        booking_core::payment::GatewayKind::Simulated => {
+            println!("  payments: the simulated gateway (set STRIPE_SECRET_KEY for Stripe)")
+        }
+    }
     for (role, email, password) in &accounts {
         println!("  {role}: {email} / {password}");
     }
