@@ -29,23 +29,11 @@ pub struct Local {
 }
 
 impl Local {
-    /// Every port on its in-memory adapter, the simulated payment gateway and the in-process
+    /// Every port on its in-memory adapter, money moved by `gateway` (the simulated one,
+    /// or Stripe when booking-local is given a key: [`gateway`]) and the in-process
     /// workflow, which puts its notifications on `queue`. `retry_time_scale` multiplies the
     /// state machine's retry intervals (1.0 waits as Step Functions would; tests pass 0.0).
     pub fn in_memory(
-        jwt: JwtConfig,
-        queue: Arc<dyn NotificationQueue>,
-        config: BookingConfig,
-        retry_time_scale: f64,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        let gateway = Arc::new(SimulatedGateway::default());
-        Self::paying_with(gateway, jwt, queue, config, retry_time_scale, clock)
-    }
-
-    /// [`Local::in_memory`] with money moved by `gateway` (Stripe when booking-local is
-    /// given a key).
-    pub fn paying_with(
         gateway: Arc<dyn PaymentGateway>,
         jwt: JwtConfig,
         queue: Arc<dyn NotificationQueue>,

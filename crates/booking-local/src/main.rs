@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     let gateway = booking_local::gateway(&var)?;
-    let mut local = Local::paying_with(
+    let mut local = Local::in_memory(
         gateway.clone(),
         jwt,
         Arc::new(outbox.clone()),

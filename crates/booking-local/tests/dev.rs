@@ -22,6 +22,7 @@ async fn local() -> Router {
     let jwt = JwtConfig::from_vars(|_| None, Some(vec![7; 32])).unwrap();
     let queue = Arc::new(outbox.clone());
     let local = Local::in_memory(
+        std::sync::Arc::new(booking_core::payment::SimulatedGateway::default()),
         jwt,
         queue,
         BookingConfig::default(),

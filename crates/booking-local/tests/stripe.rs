@@ -87,7 +87,7 @@ async fn a_booking_with_stripe_configured_is_paid_through_stripe() {
     assert_eq!(gateway.kind(), GatewayKind::Stripe);
     let outbox = dev::Outbox::default();
     let jwt = JwtConfig::from_vars(|_| None, Some(vec![7; 32])).unwrap();
-    let local = Local::paying_with(
+    let local = Local::in_memory(
         gateway,
         jwt,
         Arc::new(outbox.clone()),

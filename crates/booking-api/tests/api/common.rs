@@ -71,6 +71,7 @@ impl World {
             registrations_per_hour: 100_000,
         };
         let mut state = Local::in_memory(
+            std::sync::Arc::new(booking_core::payment::SimulatedGateway::default()),
             jwt,
             queue.clone(),
             BookingConfig::default(),
