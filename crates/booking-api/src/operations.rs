@@ -5,8 +5,13 @@
 //! Lambda's cold start builds none of it.
 
 use axum::{Router, handler::Handler, routing::MethodRouter};
-use utoipa::openapi::{OpenApi, RefOr, path::Operation, security::SecurityRequirement};
+use utoipa::{
+    ToResponse,
+    openapi::{OpenApi, Ref, RefOr, path::Operation, security::SecurityRequirement},
+};
 use utoipa_axum::PathItemExt;
+
+use crate::openapi::responses::Unauthorized;
 
 /// An area's operations: `operations!(tag = "area", State: handler_a, handler_b);` expands
 /// to `pub fn routes() -> Router<State>` and `pub fn described() -> utoipa::openapi::OpenApi`,
@@ -61,9 +66,10 @@ pub(crate) fn tagged(mut api: OpenApi, tag: &str) -> OpenApi {
 }
 
 fn needs_bearer(operation: &Operation) -> bool {
+    let (name, _) = <Unauthorized as ToResponse<'_>>::response();
     matches!(
         operation.responses.responses.get("401"),
-        Some(RefOr::Ref(r)) if r.ref_location == "#/components/responses/Unauthorized"
+        Some(RefOr::Ref(r)) if *r == Ref::from_response_name(name)
     )
 }
 

@@ -294,18 +294,11 @@ fn object_id(id: &str) -> Result<&str, StripeError> {
 }
 
 fn is_loopback_http(base: &str) -> bool {
-    let Some(rest) = base.strip_prefix("http://") else {
+    let Ok(uri) = base.parse::<hyper::Uri>() else {
         return false;
     };
-    let host = rest.split(['/', '?']).next().unwrap_or_default();
-    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-        if port.bytes().all(|b| b.is_ascii_digit()) {
-            h
-        } else {
-            host
-        }
-    });
-    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+    uri.scheme_str() == Some("http")
+        && matches!(uri.host(), Some("127.0.0.1" | "localhost" | "[::1]"))
 }
 
 fn config_error(message: &str) -> StripeError {

@@ -1,4 +1,5 @@
-//! An append-only list in memory: what the ledger and the notification queue keep.
+//! An append-only list in memory: what the ledger, the notification queue and the outbox
+//! keep.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -32,7 +33,7 @@ impl<T: Clone> MemoryLog<T> {
 
 impl<T> MemoryLog<T> {
     /// The items, locked: an adapter's operations are atomic under this guard.
-    pub(super) fn items(&self) -> MutexGuard<'_, Vec<T>> {
+    pub(crate) fn items(&self) -> MutexGuard<'_, Vec<T>> {
         lock(&self.inner)
     }
 }

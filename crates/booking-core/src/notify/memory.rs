@@ -4,21 +4,21 @@ use std::{collections::HashSet, sync::Mutex};
 
 use async_trait::async_trait;
 
-use crate::{Error, ids::ReservationId, sync::lock};
+use crate::{Error, ids::ReservationId, memory::MemoryLog, sync::lock};
 
 use super::*;
 
 /// A [`Mailer`] that keeps what it "sends": the local outbox and the tests' inbox.
 #[derive(Debug, Default)]
 pub struct MemoryOutbox {
-    sent: Mutex<Vec<OutgoingEmail>>,
+    sent: MemoryLog<OutgoingEmail>,
     failing: Mutex<HashSet<String>>,
 }
 
 impl MemoryOutbox {
     /// Everything sent so far, oldest first.
     pub fn sent(&self) -> Vec<OutgoingEmail> {
-        lock(&self.sent).clone()
+        self.sent.all()
     }
 
     /// From now on, sending to `to` fails as a provider outage would.
@@ -33,7 +33,7 @@ impl Mailer for MemoryOutbox {
         if lock(&self.failing).contains(&email.to) {
             return Err(Error::Store("the mail provider rejected the email".into()));
         }
-        lock(&self.sent).push(email.clone());
+        self.sent.items().push(email.clone());
         Ok(())
     }
 }
