@@ -29,6 +29,7 @@ TOOLS = os.path.join(ROOT, "tools", "localcloud")
 REGION = "us-east-1"
 STACK = os.environ.get("LOCAL_CLOUD_STACK", "booking-local")
 SENDER = os.environ.get("LOCAL_CLOUD_SENDER", "noreply@example.com")
+PAYMENT_GATEWAY = os.environ.get("LOCAL_CLOUD_PAYMENT_GATEWAY", "simulated")
 # (component, port variable, default port), in start order.
 PORTS = [("moto", "LOCAL_CLOUD_MOTO_PORT", 5000), ("lambda", "LOCAL_CLOUD_LAMBDA_PORT", 9000),
          ("sfn", "LOCAL_CLOUD_SFN_PORT", 8083)]
@@ -308,7 +309,9 @@ def up():
         # 2. The template's table, queues, secret and sender; the functions' environment.
         t = time.time()
         out = subprocess.run([os.path.join(VENV_BIN, "python"), os.path.join(TOOLS, "resources.py"),
-                              "--endpoint", moto, "--stack", STACK, "--sender", SENDER],
+                              "--endpoint", moto, "--stack", STACK, "--sender", SENDER,
+                              # The simulated gateway until localstripe joins the local cloud.
+                              "--parameter", f"PaymentGateway={PAYMENT_GATEWAY}"],
                              cwd=ROOT, env=env, capture_output=True, text=True)
         if out.returncode != 0:
             raise UpFailed(f"resources.py failed:\n{out.stderr.strip()}")

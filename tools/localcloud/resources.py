@@ -5,6 +5,7 @@ setting.
 
     python tools/localcloud/resources.py --endpoint http://127.0.0.1:5000 --stack booking-local \
         [--table-name NAME] [--sender noreply@example.com] [--default-secret JwtSecret]
+        [--parameter NAME=VALUE ...]
 
 Prints a JSON object with the names, URLs and ARNs it created (for the scripts that start the
 functions); never a secret's value. --table-name creates the template's table under another name
@@ -124,6 +125,8 @@ def main():
     ap.add_argument("--table-name")
     ap.add_argument("--sender")
     ap.add_argument("--default-secret", action="append", default=[], metavar="LOGICAL_ID")
+    ap.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                    help="a template parameter's value instead of its Default")
     args = ap.parse_args()
     if not args.endpoint.startswith(("http://127.", "http://localhost")):
         sys.exit("refusing a non-loopback endpoint: this script only sets up the local cloud")
@@ -217,6 +220,11 @@ def describe_compute(template, resources, ctx, out, args, region):
             ctx["vars"][name] = ",".join(map(str, default)) if isinstance(default, list) else str(default)
     if args.sender and "SenderEmail" in template.get("Parameters", {}):
         ctx["vars"]["SenderEmail"] = args.sender
+    for assignment in args.parameter:
+        name, _, value = assignment.partition("=")
+        if name not in template.get("Parameters", {}):
+            sys.exit(f"--parameter {name}: template.yaml has no such parameter")
+        ctx["vars"][name] = value
     ctx["vars"].update({"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"})
 
     functions = {n: r for n, r in resources.items() if r["Type"] in ("AWS::Serverless::Function", "AWS::Lambda::Function")}

@@ -22,7 +22,7 @@ use axum::{
 
 pub use jwt::{Jwt, JwtConfig};
 pub use problem::Problem;
-pub use state::{AuthState, Authn, ReservationsState, ServicesState};
+pub use state::{AuthState, Authn, PaymentsConfig, ReservationsState, ServicesState};
 
 /// Request bodies above this many bytes are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -45,7 +45,7 @@ macro_rules! areas {
 }
 
 areas!(auth_routes, auth_described, AuthState: auth);
-areas!(services_routes, services_described, ServicesState: catalog, settings, reports);
+areas!(services_routes, services_described, ServicesState: catalog, settings, reports, payments);
 areas!(reservations_routes, reservations_described, ReservationsState: reservations, history, visits);
 
 /// `/api/auth/*` and `/api/users/*`: the auth function.

@@ -10,7 +10,7 @@ use booking_core::{
     accounts::{Accounts, AccountsConfig},
     catalog::Catalog,
     hashing::HashPool,
-    payment::PaymentLedger,
+    payment::{GatewayKind, PaymentLedger},
     ports::{
         CatalogStore, ClaimReader, Clock, ReservationStore, SettingsStore, Throttle, UserStore,
     },
@@ -87,7 +87,62 @@ impl AuthState {
     }
 }
 
-/// The services function's state: the catalog, settings and availability, and the reports.
+/// What the browser needs to pay (`GET /api/payments/config`): which gateway is active and,
+/// with Stripe, the publishable key and where Stripe.js is loaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentsConfig {
+    pub gateway: GatewayKind,
+    /// `pk_...`; `None` with the simulated gateway.
+    pub publishable_key: Option<String>,
+    /// `None` with the simulated gateway.
+    pub js_url: Option<String>,
+}
+
+impl PaymentsConfig {
+    /// Where Stripe.js is served from.
+    pub const STRIPE_JS_URL: &'static str = "https://js.stripe.com/v3/";
+
+    /// The simulated gateway's: nothing for the browser to load.
+    pub fn simulated() -> Self {
+        PaymentsConfig {
+            gateway: GatewayKind::Simulated,
+            publishable_key: None,
+            js_url: None,
+        }
+    }
+
+    /// For `gateway`: with Stripe, `STRIPE_PUBLISHABLE_KEY` (required, `pk_...`) and
+    /// `STRIPE_JS_URL` (https, or http on the loopback for an emulator; Stripe's by
+    /// default). The error names the variable.
+    pub fn from_vars(
+        gateway: GatewayKind,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        if gateway == GatewayKind::Simulated {
+            return Ok(Self::simulated());
+        }
+        let key = var("STRIPE_PUBLISHABLE_KEY")
+            .ok_or("STRIPE_PUBLISHABLE_KEY is required with the Stripe gateway")?;
+        if !key.starts_with("pk_") || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err("STRIPE_PUBLISHABLE_KEY must be a pk_... key".into());
+        }
+        let js_url = var("STRIPE_JS_URL").unwrap_or_else(|| Self::STRIPE_JS_URL.into());
+        let local = ["http://127.0.0.1:", "http://localhost:"]
+            .iter()
+            .any(|p| js_url.starts_with(p));
+        if !js_url.starts_with("https://") && !local {
+            return Err("STRIPE_JS_URL must be an https URL (or http on the loopback)".into());
+        }
+        Ok(PaymentsConfig {
+            gateway,
+            publishable_key: Some(key),
+            js_url: Some(js_url),
+        })
+    }
+}
+
+/// The services function's state: the catalog, settings and availability, the reports,
+/// and what the browser needs to pay.
 #[derive(Clone)]
 pub struct ServicesState {
     pub authn: Authn,
@@ -96,6 +151,7 @@ pub struct ServicesState {
     pub claims: Arc<dyn ClaimReader>,
     pub reservations: Arc<dyn ReservationStore>,
     pub ledger: Arc<dyn PaymentLedger>,
+    pub payments: PaymentsConfig,
 }
 
 impl ServicesState {
@@ -169,3 +225,53 @@ macro_rules! authn_from {
 }
 
 authn_from!(AuthState, ServicesState, ReservationsState);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(set: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            set.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn the_payments_config_follows_the_gateway() {
+        // Given the simulated gateway, then the browser loads nothing
+        assert_eq!(
+            PaymentsConfig::from_vars(GatewayKind::Simulated, vars(&[])),
+            Ok(PaymentsConfig::simulated())
+        );
+        // Given Stripe, then the publishable key is required and Stripe.js is Stripe's
+        let stripe = GatewayKind::Stripe;
+        let missing = PaymentsConfig::from_vars(stripe, vars(&[])).unwrap_err();
+        assert!(missing.contains("STRIPE_PUBLISHABLE_KEY"), "{missing}");
+        let config =
+            PaymentsConfig::from_vars(stripe, vars(&[("STRIPE_PUBLISHABLE_KEY", "pk_test_1")]))
+                .unwrap();
+        assert_eq!(
+            config.js_url.as_deref(),
+            Some(PaymentsConfig::STRIPE_JS_URL)
+        );
+        // And a secret key or a plain-http URL elsewhere than the loopback is refused
+        let secret = vars(&[("STRIPE_PUBLISHABLE_KEY", "sk_test_1")]);
+        assert!(PaymentsConfig::from_vars(stripe, secret).is_err());
+        let http = vars(&[
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_1"),
+            ("STRIPE_JS_URL", "http://js.example.com/v3/"),
+        ]);
+        assert!(
+            PaymentsConfig::from_vars(stripe, http)
+                .unwrap_err()
+                .contains("STRIPE_JS_URL")
+        );
+        let emulator = vars(&[
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_1"),
+            ("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/"),
+        ]);
+        assert!(PaymentsConfig::from_vars(stripe, emulator).is_ok());
+    }
+}

@@ -17,6 +17,11 @@ use booking_core::{
 
 use crate::dynamo::store_err;
 
+/// How long the reserve function waits for an execution: under its 28 s Lambda timeout
+/// (template.yaml), so that an overrun is a clean 503 rather than a killed function. The
+/// states' retry budget (docs/workflows.md) fits inside it.
+pub const WAIT: std::time::Duration = std::time::Duration::from_secs(25);
+
 /// Runs the booking and cancellation state machines synchronously.
 #[derive(Debug)]
 pub struct StepFunctionsWorkflow {
@@ -39,16 +44,29 @@ impl StepFunctionsWorkflow {
     }
 
     async fn run(&self, arn: &str, input: String) -> Result<Outcome, Error> {
-        let out = self
+        let call = self
             .client
             .start_sync_execution()
             .state_machine_arn(arn)
             .input(input)
-            .send()
-            .await
-            .map_err(|e| store_err(anyhow::Error::new(e).context("StartSyncExecution")))?;
+            .send();
+        let Ok(out) = tokio::time::timeout(WAIT, call).await else {
+            // The execution goes on (Express runs up to five minutes) and finishes what it
+            // started; the client's replay with the same Idempotency-Key finds the result.
+            tracing::warn!(wait_s = WAIT.as_secs(), "the workflow outlasted the wait");
+            return Ok(Outcome::Failed(TaskFailure {
+                error: "States.Timeout".into(),
+                cause: "the workflow is still running: repeat the request for its result".into(),
+            }));
+        };
+        let out =
+            out.map_err(|e| store_err(anyhow::Error::new(e).context("StartSyncExecution")))?;
         Ok(match out.status() {
-            SyncExecutionStatus::Succeeded => Outcome::Succeeded,
+            SyncExecutionStatus::Succeeded => {
+                let output = out.output().unwrap_or("{}");
+                let output = serde_json::from_str(output).unwrap_or_default();
+                Outcome::succeeded(&output)
+            }
             SyncExecutionStatus::TimedOut => Outcome::Failed(TaskFailure {
                 error: "States.Timeout".into(),
                 cause: "the workflow did not finish in time".into(),

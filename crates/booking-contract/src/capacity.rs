@@ -237,28 +237,27 @@ impl Case {
                 let start = self
                     .on_grid(first_start() + SignedDuration::from_mins(5 * i64::from(at)))
                     .await;
-                let method = PaymentMethod::CardVisa;
+                let method = PaymentMethod::visa();
                 let req = BookingRequest {
                     reservation_id: ReservationId::new(),
                     customer_id: self.customers[customer],
                     service_id: service,
                     start,
-                    payment_method: method,
+                    fingerprint: BookingRequest::fingerprint_of(service, start, Some(&method)),
+                    payment_method: Some(method),
                     idempotency_key: booking_core::idempotency::IdempotencyKey::parse(
                         "key",
                         &ReservationId::new().to_string(),
                     )
                     .unwrap(),
-                    fingerprint: BookingRequest::fingerprint_of(service, start, method),
                 };
                 let busiest = busiest(&self.live(service).await, start, start + spec.block());
                 match self.booking.hold(&req).await {
                     Ok(_) if pay => {
-                        let charged = self.booking.charge(req.reservation_id).await.unwrap();
-                        self.booking
-                            .confirm(req.reservation_id, &charged.payment_reference)
-                            .await
-                            .unwrap();
+                        let id = req.reservation_id;
+                        self.booking.authorize(id).await.unwrap();
+                        self.booking.confirm(id).await.unwrap();
+                        self.booking.capture(id).await.unwrap();
                         "booked and paid"
                     }
                     Ok(_) => "held",

@@ -7,7 +7,7 @@ use booking_core::{
     ids::{ReservationId, ServiceId, UserId},
     money::{Currency, Money},
     password::PasswordHash,
-    payment::PaymentMethod,
+    payment::{GatewayKind, Payment, PaymentMethod, PaymentStatus, Prepayment},
     reservation::{Actor, Reservation, Status, StatusChange},
     time::Zone,
     user::{Email, Role, User},
@@ -67,12 +67,14 @@ pub fn reservation(
             minor: 2500,
             currency: eur(),
         },
-        payment_method: PaymentMethod::CardVisa,
-        payment_reference: None,
+        payment_method: Some(PaymentMethod::visa()),
+        // Authorised already, so that the life cycle's scenarios can confirm it; the
+        // payment's own scenarios start from `Payment::new`.
+        payment: authorized("pi_fixture"),
         refund_due_minor: None,
         idempotency_key: IdempotencyKey::parse("key", &format!("key-{}", ulid::Ulid::generate()))
             .unwrap(),
-        fingerprint: Fingerprint::of(service, unit(first), PaymentMethod::CardVisa),
+        fingerprint: Fingerprint::of(service, unit(first), Some(&PaymentMethod::visa())),
         hold_expires_at: held_at + HOLD,
         failure: None,
         history: vec![StatusChange {
@@ -108,6 +110,8 @@ pub fn service(name: &str) -> Service {
             full_refund_hours_before: 24,
             late_refund_percent: 50,
         },
+        // Not the default, so that a store that drops the field is caught.
+        prepayment: Prepayment::None,
         active: true,
         created_at: created,
         updated_at: created,
@@ -125,5 +129,15 @@ pub fn user(email: &Email) -> User {
             "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
         ),
         created_at: "2026-11-28T10:00:00.123456789Z".parse().unwrap(),
+    }
+}
+
+/// A payment authorised at the simulated gateway under `authorization`.
+pub fn authorized(authorization: &str) -> Payment {
+    Payment {
+        gateway: Some(GatewayKind::Simulated),
+        status: PaymentStatus::Authorized,
+        authorization: Some(authorization.into()),
+        charge: None,
     }
 }

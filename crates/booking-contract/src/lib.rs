@@ -202,6 +202,10 @@ macro_rules! contract {
                 listings_are_ordered_filtered_and_paged_to_the_end(reservations),
                 claim_counts_show_the_live_claims_in_the_window_only(reservations),
                 a_reservation_of_the_most_units_a_service_claims_is_held_and_confirmed(reservations),
+                a_hold_is_confirmed_only_once_its_payment_is_authorised(reservations),
+                a_payment_only_moves_forward_and_keeps_its_first_authorisation(reservations),
+                of_ten_concurrent_authorisations_the_first_recorded_stands(reservations),
+                a_capture_that_failed_revokes_the_booking_and_frees_its_units(reservations),
             });
             $crate::contract!(@suite [$(#[$attr])*] $arm catalog {
                 a_new_service_can_be_read_back(catalog),

@@ -13,7 +13,9 @@ use booking_core::{
     ids::{ReservationId, UserId},
     memory::{FixedClock, MemoryStores},
     money::Money,
-    payment::{EntryKind, LedgerEntry, PaymentLedger, PaymentMethod},
+    payment::{
+        EntryKind, GatewayKind, LedgerEntry, Payment, PaymentLedger, PaymentMethod, PaymentStatus,
+    },
     ports::{Cancellation, ClaimQuery, ClaimReader, Clock, HoldLimits, ReservationStore},
     reports::{Period, Reports, to_csv},
     reservation::{Actor, Reservation, Status, StatusChange},
@@ -108,11 +110,17 @@ async fn shop(n: usize) -> (MemoryStores, Settings, Service) {
                 minor: 5000,
                 currency: service.currency,
             },
-            payment_method: PaymentMethod::CardVisa,
-            payment_reference: None,
+            payment_method: Some(PaymentMethod::visa()),
+            // Authorised, so that it can be confirmed below.
+            payment: Payment {
+                gateway: Some(GatewayKind::Simulated),
+                status: PaymentStatus::Authorized,
+                authorization: Some(format!("pi_{i}")),
+                charge: None,
+            },
             refund_due_minor: None,
             idempotency_key: IdempotencyKey::parse("key", &format!("k{i}")).unwrap(),
-            fingerprint: Fingerprint::of(service.id, start, PaymentMethod::CardVisa),
+            fingerprint: Fingerprint::of(service.id, start, Some(&PaymentMethod::visa())),
             hold_expires_at: now + SignedDuration::from_mins(5),
             failure: None,
             history: vec![StatusChange {
@@ -147,7 +155,7 @@ async fn shop(n: usize) -> (MemoryStores, Settings, Service) {
             .record(&entry(EntryKind::Charge, 5000))
             .await
             .unwrap();
-        store.confirm(r.id, "ch", now).await.unwrap();
+        store.confirm(r.id, now).await.unwrap();
         if i % 4 == 2 {
             store.cancel(r.id, BENCH_CANCELLATION, now).await.unwrap();
             stores

@@ -9,6 +9,7 @@ use crate::{
     error::Problems,
     ids::ServiceId,
     money::Currency,
+    payment::Prepayment,
     ports::{CatalogStore, ClaimQuery, ClaimReader, Clock, SettingsStore},
     settings::{Settings, SettingsDoc},
     user::parse_name,
@@ -50,6 +51,9 @@ pub struct Service {
     pub min_notice_minutes: u32,
     pub max_advance_days: u32,
     pub cancellation: CancellationPolicy,
+    /// Paid online when booked, or at the venue.
+    #[serde(default)]
+    pub prepayment: Prepayment,
     pub active: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -68,6 +72,7 @@ pub struct NewService {
     pub min_notice_minutes: u32,
     pub max_advance_days: u32,
     pub cancellation: CancellationPolicy,
+    pub prepayment: Prepayment,
     pub active: bool,
 }
 
@@ -92,6 +97,7 @@ impl NewService {
             min_notice_minutes: 0,
             max_advance_days: DEFAULT_MAX_ADVANCE_DAYS,
             cancellation: CancellationPolicy::default(),
+            prepayment: Prepayment::Required,
             active: true,
         }
     }
@@ -110,6 +116,7 @@ pub struct ServicePatch {
     pub min_notice_minutes: Option<u32>,
     pub max_advance_days: Option<u32>,
     pub cancellation: Option<CancellationPolicy>,
+    pub prepayment: Option<Prepayment>,
     pub active: Option<bool>,
 }
 
@@ -206,6 +213,7 @@ impl NewService {
             min_notice_minutes: self.min_notice_minutes,
             max_advance_days: self.max_advance_days,
             cancellation: self.cancellation,
+            prepayment: self.prepayment,
             active: self.active,
             created_at: now,
             updated_at: now,
@@ -226,6 +234,7 @@ impl Service {
             min_notice_minutes: self.min_notice_minutes,
             max_advance_days: self.max_advance_days,
             cancellation: self.cancellation,
+            prepayment: self.prepayment,
             active: self.active,
         }
     }
@@ -303,6 +312,7 @@ impl Catalog<'_> {
             min_notice_minutes,
             max_advance_days,
             cancellation,
+            prepayment,
             active
         );
         let settings = self.settings().await?;

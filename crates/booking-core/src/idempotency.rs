@@ -36,20 +36,21 @@ parsed_string!(IdempotencyKey, |s| IdempotencyKey::parse(
 
 /// The canonical form of a booking request, to tell a replay from a reused key: the
 /// service, the start (whole milliseconds) and the payment method, written
-/// `<serviceId>|<startMs>|<paymentMethod>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// `<serviceId>|<startMs>|<paymentMethod>` (the last part empty without one: paid at the
+/// venue).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Fingerprint {
     service: ServiceId,
     start_ms: i64,
-    method: PaymentMethod,
+    method: Option<PaymentMethod>,
 }
 
 impl Fingerprint {
-    pub fn of(service: ServiceId, start: Timestamp, method: PaymentMethod) -> Self {
+    pub fn of(service: ServiceId, start: Timestamp, method: Option<&PaymentMethod>) -> Self {
         Fingerprint {
             service,
             start_ms: start.as_millisecond(),
-            method,
+            method: method.cloned(),
         }
     }
 
@@ -65,14 +66,18 @@ impl Fingerprint {
         Ok(Fingerprint {
             service: ServiceId::parse(field, service).map_err(|_| bad())?,
             start_ms: start_ms.parse().map_err(|_| bad())?,
-            method: PaymentMethod::parse(field, method).map_err(|_| bad())?,
+            method: match method {
+                "" => None,
+                m => Some(PaymentMethod::parse(field, m).map_err(|_| bad())?),
+            },
         })
     }
 }
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (service, ms, method) = (self.service, self.start_ms, self.method.as_str());
+        let (service, ms) = (self.service, self.start_ms);
+        let method = self.method.as_ref().map_or("", PaymentMethod::as_str);
         write!(f, "{service}|{ms}|{method}")
     }
 }
@@ -114,11 +119,16 @@ mod tests {
     fn a_fingerprint_reads_back_what_it_writes() {
         let start: Timestamp = "2026-12-01T09:00:00.250Z".parse().unwrap();
         let service = ServiceId::parse("s", "01KB2Z8Q0000000000000000S1").unwrap();
-        let fp = Fingerprint::of(service, start, PaymentMethod::CardVisa);
+        let fp = Fingerprint::of(service, start, Some(&PaymentMethod::visa()));
         let written = "01KB2Z8Q0000000000000000S1|1796115600250|pm_card_visa";
         assert_eq!(fp.to_string(), written);
-        assert_eq!(Fingerprint::parse("fingerprint", written), Ok(fp));
+        assert_eq!(Fingerprint::parse("fingerprint", written), Ok(fp.clone()));
         assert_eq!(serde_json::to_value(fp).unwrap(), written);
+        // Without a payment method (paid at the venue), the last part is empty
+        let venue = Fingerprint::of(service, start, None);
+        let written_venue = "01KB2Z8Q0000000000000000S1|1796115600250|";
+        assert_eq!(venue.to_string(), written_venue);
+        assert_eq!(Fingerprint::parse("fingerprint", written_venue), Ok(venue));
         for bad in [
             "fp",
             "x|1|pm_card_visa",

@@ -13,43 +13,54 @@ use crate::{
     money::Money,
 };
 
-/// A payment-method token. The simulated gateway understands Stripe's test tokens; a
-/// real gateway adapter would accept its own token format here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum PaymentMethod {
-    #[serde(rename = "pm_card_visa")]
-    CardVisa,
-    #[serde(rename = "pm_card_chargeDeclined")]
-    CardChargeDeclined,
-    #[serde(rename = "pm_card_processingError")]
-    CardProcessingError,
-}
+/// A payment-method token: a Stripe PaymentMethod id (`pm_...`, what Stripe.js creates
+/// in the browser) or one of Stripe's test tokens (`pm_card_visa`, ...), which are also
+/// what the [`SimulatedGateway`] understands.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct PaymentMethod(String);
 
 impl PaymentMethod {
-    pub const ALL: [PaymentMethod; 3] = [
-        PaymentMethod::CardVisa,
-        PaymentMethod::CardChargeDeclined,
-        PaymentMethod::CardProcessingError,
+    /// Stripe's test tokens, as the simulated gateway answers them: authorised; declined;
+    /// failing transiently; asking for 3-D Secure (authenticated once asked again).
+    pub const TEST_TOKENS: [&'static str; 4] = [
+        "pm_card_visa",
+        "pm_card_chargeDeclined",
+        "pm_card_processingError",
+        "pm_card_authenticationRequired",
     ];
+    /// The longest token accepted (Stripe's ids are far shorter).
+    const MAX_LEN: usize = 100;
 
+    /// `pm_` then 1 to 97 ASCII letters, digits or underscores.
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
-        match s {
-            "pm_card_visa" => Ok(PaymentMethod::CardVisa),
-            "pm_card_chargeDeclined" => Ok(PaymentMethod::CardChargeDeclined),
-            "pm_card_processingError" => Ok(PaymentMethod::CardProcessingError),
-            _ => Err(FieldError::new(
+        let body = s.strip_prefix("pm_").unwrap_or_default();
+        let ok = !body.is_empty()
+            && s.len() <= Self::MAX_LEN
+            && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if ok {
+            Ok(PaymentMethod(s.to_owned()))
+        } else {
+            Err(FieldError::new(
                 field,
-                "must be a payment method token: pm_card_visa, pm_card_chargeDeclined or pm_card_processingError",
-            )),
+                "must be a payment method id: pm_ then letters, digits or underscores (at most 100 characters), such as pm_card_visa",
+            ))
         }
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentMethod::CardVisa => "pm_card_visa",
-            PaymentMethod::CardChargeDeclined => "pm_card_chargeDeclined",
-            PaymentMethod::CardProcessingError => "pm_card_processingError",
-        }
+    /// Stripe's test token of a good card.
+    pub fn visa() -> Self {
+        PaymentMethod("pm_card_visa".into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for PaymentMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::error::deserialize_parsed(d, |s| PaymentMethod::parse("paymentMethod", s))
     }
 }
 
@@ -78,6 +89,164 @@ pub enum GatewayKind {
     Stripe,
 }
 
+impl GatewayKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GatewayKind::Simulated => "simulated",
+            GatewayKind::Stripe => "stripe",
+        }
+    }
+
+    /// `stripe` or `simulated`; `field` names the input in errors.
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        [GatewayKind::Stripe, GatewayKind::Simulated]
+            .into_iter()
+            .find(|g| g.as_str() == s)
+            .ok_or_else(|| FieldError::new(field, "must be stripe or simulated"))
+    }
+}
+
+/// Whether a service is paid online when it is booked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prepayment {
+    /// Booking takes a payment method: authorised, then captured once confirmed.
+    #[default]
+    Required,
+    /// Paid at the venue: no payment method, no money moves online.
+    None,
+}
+
+impl Prepayment {
+    pub const ALL: [Prepayment; 2] = [Prepayment::Required, Prepayment::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prepayment::Required => "required",
+            Prepayment::None => "none",
+        }
+    }
+
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        Prepayment::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| FieldError::new(field, "must be required or none"))
+    }
+}
+
+/// Where a reservation's payment stands at the gateway. Money itself is the ledger's:
+/// this is what the saga and the sweeper need to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// Paid at the venue: nothing happens online.
+    AtVenue,
+    /// Nothing asked of the gateway yet.
+    Pending,
+    /// The customer must authenticate (3-D Secure) before the amount is held.
+    RequiresAction,
+    /// The amount is held on the card, not yet taken.
+    Authorized,
+    /// Taken: the ledger holds the charge.
+    Captured,
+    /// The authorisation was released (or failed): nothing was taken.
+    Voided,
+}
+
+impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 6] = [
+        PaymentStatus::AtVenue,
+        PaymentStatus::Pending,
+        PaymentStatus::RequiresAction,
+        PaymentStatus::Authorized,
+        PaymentStatus::Captured,
+        PaymentStatus::Voided,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::AtVenue => "at_venue",
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::RequiresAction => "requires_action",
+            PaymentStatus::Authorized => "authorized",
+            PaymentStatus::Captured => "captured",
+            PaymentStatus::Voided => "voided",
+        }
+    }
+
+    /// The payment's life cycle only goes forward: a late or repeated step (a replay that
+    /// read the gateway before the customer authenticated, say) changes nothing.
+    pub fn can_become(self, to: PaymentStatus) -> bool {
+        use PaymentStatus::*;
+        matches!(
+            (self, to),
+            (Pending, RequiresAction | Authorized | Voided)
+                | (RequiresAction, Authorized | Voided)
+                | (Authorized, Captured | Voided)
+                // The gateway's capture wins over a void it did not take (localstripe
+                // captures a cancelled PaymentIntent): the money was taken.
+                | (Voided, Captured)
+        )
+    }
+}
+
+/// A reservation's payment: which gateway, where it stands, and the gateway's references.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    /// The gateway that took (or is taking) the money; `None` until the authorisation, and
+    /// for a payment at the venue.
+    pub gateway: Option<GatewayKind>,
+    pub status: PaymentStatus,
+    /// The authorisation at the gateway (a Stripe PaymentIntent), once asked for.
+    pub authorization: Option<String>,
+    /// The capture's reference (a Stripe charge), once taken.
+    pub charge: Option<String>,
+}
+
+impl Payment {
+    /// A new reservation's payment under `prepayment`.
+    pub fn new(prepayment: Prepayment) -> Self {
+        Payment {
+            gateway: None,
+            status: match prepayment {
+                Prepayment::Required => PaymentStatus::Pending,
+                Prepayment::None => PaymentStatus::AtVenue,
+            },
+            authorization: None,
+            charge: None,
+        }
+    }
+
+    /// Whether the money is taken online.
+    pub fn online(&self) -> bool {
+        self.status != PaymentStatus::AtVenue
+    }
+
+    /// Applies the gateway's `next` word on this payment: a step forward in the life cycle
+    /// (true), nothing for the same or an earlier step (false). An authorisation other than
+    /// the recorded one is refused ([`Error::Conflict`]): the first one recorded stands.
+    pub fn advance(&mut self, next: &Payment) -> Result<bool, Error> {
+        if let (Some(mine), Some(theirs)) = (&self.authorization, &next.authorization)
+            && mine != theirs
+        {
+            return Err(Error::Conflict {
+                field: "payment.authorization",
+                reason: format!("{mine} is recorded, not {theirs}"),
+            });
+        }
+        if !self.status.can_become(next.status) {
+            return Ok(false);
+        }
+        self.status = next.status;
+        self.gateway = next.gateway.or(self.gateway);
+        self.authorization = next.authorization.clone().or(self.authorization.take());
+        self.charge = next.charge.clone().or(self.charge.take());
+        Ok(true)
+    }
+}
+
 /// What an authorisation left on the customer's payment method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Authorization {
@@ -104,7 +273,15 @@ pub trait PaymentGateway: Send + Sync {
         &self,
         reservation: ReservationId,
         amount: Money,
-        method: PaymentMethod,
+        method: &PaymentMethod,
+    ) -> Result<Authorization, PaymentError>;
+    /// The authorisation `reference` as it stands now (once the customer has authenticated,
+    /// say): [`Authorization::Authorized`] also when it has been captured since; an
+    /// authorisation that failed or was voided is [`PaymentError::Declined`].
+    async fn authorization(
+        &self,
+        reservation: ReservationId,
+        reference: &str,
     ) -> Result<Authorization, PaymentError>;
     /// Takes the whole authorised amount; answers the charge's reference.
     async fn capture(
@@ -127,8 +304,10 @@ pub trait PaymentGateway: Send + Sync {
     ) -> Result<String, PaymentError>;
 }
 
-/// The default gateway: behaves like Stripe's test mode for the three tokens, and never
-/// asks for authentication.
+/// The default gateway: behaves like Stripe's test mode for its test tokens
+/// ([`PaymentMethod::TEST_TOKENS`]) and declines any other payment method. A card that
+/// asks for 3-D Secure counts as authenticated once its authorisation is asked for again
+/// (the replay of the booking request), since there is no challenge to take here.
 #[derive(Debug, Default)]
 pub struct SimulatedGateway {
     done: Mutex<HashMap<(ReservationId, &'static str), String>>,
@@ -142,6 +321,12 @@ impl SimulatedGateway {
             .or_insert_with(|| format!("{prefix}_{}", ulid::Ulid::generate()))
             .clone()
     }
+
+    /// The reference `step` of `reservation` made, if it was.
+    fn made(&self, reservation: ReservationId, step: &'static str) -> Option<String> {
+        let done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+        done.get(&(reservation, step)).cloned()
+    }
 }
 
 #[async_trait]
@@ -154,18 +339,41 @@ impl PaymentGateway for SimulatedGateway {
         &self,
         reservation: ReservationId,
         _amount: Money,
-        method: PaymentMethod,
+        method: &PaymentMethod,
     ) -> Result<Authorization, PaymentError> {
-        match method {
-            PaymentMethod::CardVisa => Ok(Authorization::Authorized {
+        match method.as_str() {
+            "pm_card_visa" => Ok(Authorization::Authorized {
                 reference: self.once(reservation, "authorize", "pi"),
             }),
-            PaymentMethod::CardChargeDeclined => {
+            "pm_card_authenticationRequired" => {
+                let reference = self.once(reservation, "authorize", "pi");
+                Ok(Authorization::ActionRequired {
+                    client_secret: format!("{reference}_secret_simulated"),
+                    reference,
+                })
+            }
+            "pm_card_chargeDeclined" => {
                 Err(PaymentError::Declined("your card was declined".into()))
             }
-            PaymentMethod::CardProcessingError => Err(PaymentError::Transient(
+            "pm_card_processingError" => Err(PaymentError::Transient(
                 "the card processor did not answer".into(),
             )),
+            _ => Err(PaymentError::Declined(
+                "the simulated gateway knows only Stripe's test tokens (pm_card_visa, ...)".into(),
+            )),
+        }
+    }
+
+    async fn authorization(
+        &self,
+        reservation: ReservationId,
+        reference: &str,
+    ) -> Result<Authorization, PaymentError> {
+        match self.made(reservation, "authorize") {
+            Some(made) if made == reference => Ok(Authorization::Authorized { reference: made }),
+            _ => Err(PaymentError::Platform(format!(
+                "no authorisation {reference} for reservation {reservation}"
+            ))),
         }
     }
 
@@ -243,7 +451,7 @@ mod tests {
         let g = SimulatedGateway::default();
         // A good card is authorised, once per reservation however often it is asked
         let first = g
-            .authorize(id(1), eur(100), PaymentMethod::CardVisa)
+            .authorize(id(1), eur(100), &PaymentMethod::visa())
             .await
             .unwrap();
         let Authorization::Authorized { reference } = &first else {
@@ -251,12 +459,12 @@ mod tests {
         };
         assert!(reference.starts_with("pi_"));
         let again = g
-            .authorize(id(1), eur(100), PaymentMethod::CardVisa)
+            .authorize(id(1), eur(100), &PaymentMethod::visa())
             .await
             .unwrap();
         assert_eq!(again, first);
         let other = g
-            .authorize(id(2), eur(100), PaymentMethod::CardVisa)
+            .authorize(id(2), eur(100), &PaymentMethod::visa())
             .await
             .unwrap();
         assert_ne!(other, first);
@@ -270,24 +478,66 @@ mod tests {
         assert_eq!(g.void(id(2), "pi_x").await, Ok(()));
         // The other tokens decline, or fail transiently
         assert!(matches!(
-            g.authorize(id(3), eur(1), PaymentMethod::CardChargeDeclined)
+            g.authorize(id(3), eur(1), &token("pm_card_chargeDeclined"))
                 .await,
             Err(PaymentError::Declined(_))
         ));
         assert!(matches!(
-            g.authorize(id(4), eur(1), PaymentMethod::CardProcessingError)
+            g.authorize(id(4), eur(1), &token("pm_card_processingError"))
                 .await,
             Err(PaymentError::Transient(_))
+        ));
+        // Another payment method is declined; 3-D Secure passes when asked again
+        assert!(matches!(
+            g.authorize(id(5), eur(1), &token("pm_1PxYz")).await,
+            Err(PaymentError::Declined(_))
+        ));
+        let challenged = g
+            .authorize(id(6), eur(1), &token("pm_card_authenticationRequired"))
+            .await
+            .unwrap();
+        let Authorization::ActionRequired {
+            reference,
+            client_secret,
+        } = challenged
+        else {
+            panic!("{challenged:?}");
+        };
+        assert!(client_secret.starts_with(&reference));
+        assert_eq!(
+            g.authorization(id(6), &reference).await,
+            Ok(Authorization::Authorized { reference })
+        );
+        assert!(matches!(
+            g.authorization(id(7), "pi_unknown").await,
+            Err(PaymentError::Platform(_))
         ));
         assert_eq!(g.kind(), GatewayKind::Simulated);
     }
 
+    fn token(s: &str) -> PaymentMethod {
+        PaymentMethod::parse("paymentMethod", s).unwrap()
+    }
+
     #[test]
-    fn unknown_tokens_are_rejected() {
-        assert!(PaymentMethod::parse("paymentMethod", "4242424242424242").is_err());
-        assert_eq!(
-            PaymentMethod::parse("paymentMethod", "pm_card_visa").unwrap(),
-            PaymentMethod::CardVisa
-        );
+    fn payment_methods_are_stripe_ids() {
+        for good in ["pm_card_visa", "pm_1PxYzAbC2dEf3GhI", "pm_a"] {
+            assert_eq!(token(good).as_str(), good);
+        }
+        let long = format!("pm_{}", "a".repeat(98));
+        for bad in [
+            "4242424242424242",
+            "pm_",
+            "card_visa",
+            "pm_a|b",
+            "pm_é",
+            long.as_str(),
+        ] {
+            let e = PaymentMethod::parse("paymentMethod", bad).unwrap_err();
+            assert_eq!(e.field, "paymentMethod", "{bad}");
+        }
+        let read: PaymentMethod = serde_json::from_str("\"pm_card_visa\"").unwrap();
+        assert_eq!(read, PaymentMethod::visa());
+        assert!(serde_json::from_str::<PaymentMethod>("\"visa\"").is_err());
     }
 }

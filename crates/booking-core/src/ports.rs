@@ -11,6 +11,7 @@ use crate::{
     catalog::Service,
     ids::{ReservationId, ServiceId, UserId},
     notify::Notification,
+    payment::Payment,
     reservation::{Actor, Failure, Reservation, Status},
     settings::Settings,
     user::{Email, Role, User},
@@ -248,13 +249,25 @@ pub trait ReservationStore: Send + Sync {
         limits: HoldLimits,
     ) -> Result<Held, Error>;
     async fn get(&self, id: ReservationId) -> Result<Option<Reservation>, Error>;
-    /// PENDING_PAYMENT -> CONFIRMED while the hold is live ([`Error::HoldExpired`] after);
-    /// a CONFIRMED reservation is returned unchanged.
-    async fn confirm(
+    /// PENDING_PAYMENT -> CONFIRMED while the hold is live ([`Error::HoldExpired`] after)
+    /// and the payment is authorised or due at the venue ([`Reservation::confirm`]); a
+    /// CONFIRMED reservation is returned unchanged.
+    async fn confirm(&self, id: ReservationId, now: Timestamp) -> Result<Reservation, Error>;
+    /// CONFIRMED -> FAILED by the system when its capture failed for good, freeing the
+    /// claims ([`Reservation::revoke`]); a FAILED reservation is returned unchanged.
+    async fn revoke(
         &self,
         id: ReservationId,
-        payment_reference: &str,
+        failure: Failure,
         now: Timestamp,
+    ) -> Result<Reservation, Error>;
+    /// Moves the reservation's payment forward ([`Reservation::record_payment`]): the same
+    /// or an earlier step changes nothing; another authorisation than the recorded one is
+    /// an [`Error::Conflict`]. Returns the reservation as stored.
+    async fn record_payment(
+        &self,
+        id: ReservationId,
+        payment: &Payment,
     ) -> Result<Reservation, Error>;
     /// Frees the claims; a PENDING_PAYMENT reservation becomes FAILED with `failure`.
     /// Idempotent; refused for CONFIRMED ones (cancel them instead).

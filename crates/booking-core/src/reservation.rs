@@ -10,7 +10,7 @@ use crate::{
     idempotency::{Fingerprint, IdempotencyKey},
     ids::{ReservationId, ServiceId, UserId},
     money::Money,
-    payment::PaymentMethod,
+    payment::{Payment, PaymentMethod},
     time::Zone,
     user::{Email, Role},
 };
@@ -69,6 +69,7 @@ impl Status {
             (self, to),
             (PendingPayment, Confirmed)
                 | (PendingPayment, Failed)
+                | (Confirmed, Failed)
                 | (Confirmed, Cancelled)
                 | (Confirmed, Completed)
                 | (Confirmed, NoShow)
@@ -154,8 +155,10 @@ pub struct Reservation {
     /// Stored and sent as `amountMinor` and `currency`.
     #[serde(flatten, with = "amount_fields")]
     pub amount: Money,
-    pub payment_method: PaymentMethod,
-    pub payment_reference: Option<String>,
+    /// `None` for a service paid at the venue.
+    pub payment_method: Option<PaymentMethod>,
+    /// Where the payment stands at the gateway (the ledger records the money).
+    pub payment: Payment,
     /// Set by a cancellation: what the policy gives back.
     pub refund_due_minor: Option<i64>,
     pub idempotency_key: IdempotencyKey,
@@ -235,21 +238,68 @@ impl Reservation {
         }
     }
 
-    /// The status side of a confirmation: PENDING_PAYMENT becomes CONFIRMED with the
-    /// payment's reference while the hold is live (true: changed), [`Error::HoldExpired`]
-    /// from its expiry on; a CONFIRMED reservation stays as it is (false), so a retried
-    /// confirmation is harmless; other statuses are an [`Error::IllegalTransition`]. Both
-    /// stores use it.
-    pub fn confirm(&mut self, payment_reference: &str, now: Timestamp) -> Result<bool, Error> {
+    /// The status side of a confirmation: PENDING_PAYMENT becomes CONFIRMED while the hold
+    /// is live (true: changed), once its payment is authorised (or due at the venue);
+    /// [`Error::HoldExpired`] from the hold's expiry on; a CONFIRMED reservation stays as it
+    /// is (false), so a retried confirmation is harmless; other statuses are an
+    /// [`Error::IllegalTransition`]. Both stores use it.
+    pub fn confirm(&mut self, now: Timestamp) -> Result<bool, Error> {
+        use crate::payment::PaymentStatus::{AtVenue, Authorized};
         if self.status == Status::Confirmed {
             return Ok(false);
         }
         if self.status == Status::PendingPayment && now >= self.hold_expires_at {
             return Err(Error::HoldExpired);
         }
-        self.transition(Status::Confirmed, now, Actor::System, "payment captured")?;
-        self.payment_reference = Some(payment_reference.to_owned());
+        if self.status == Status::PendingPayment
+            && !matches!(self.payment.status, Authorized | AtVenue)
+        {
+            return Err(Error::Conflict {
+                field: "payment",
+                reason: format!(
+                    "is {}: a reservation is confirmed once its payment is authorised",
+                    self.payment.status.as_str()
+                ),
+            });
+        }
+        let reason = match self.payment.status {
+            AtVenue => "confirmed, to be paid at the venue",
+            _ => "payment authorised",
+        };
+        self.transition(Status::Confirmed, now, Actor::System, reason)?;
         Ok(true)
+    }
+
+    /// The status side of a capture that failed for good: CONFIRMED becomes FAILED by the
+    /// system with `failure` (true); FAILED stays as it is (false). A payment that was
+    /// captured is never revoked, nor is any other status ([`Error::IllegalTransition`]).
+    /// Both stores use it, and free the claims with it.
+    pub fn revoke(&mut self, failure: Failure, now: Timestamp) -> Result<bool, Error> {
+        if self.status == Status::Failed {
+            return Ok(false);
+        }
+        if self.status != Status::Confirmed
+            || self.payment.status == crate::payment::PaymentStatus::Captured
+        {
+            return Err(Error::IllegalTransition {
+                from: self.status.as_str(),
+                to: "revoked",
+            });
+        }
+        let reason = failure.message.clone();
+        self.transition(Status::Failed, now, Actor::System, reason)?;
+        self.failure = Some(failure);
+        Ok(true)
+    }
+
+    /// Records the gateway's word on the payment ([`Payment::advance`]): true when it moved
+    /// forward; the version moves with it.
+    pub fn record_payment(&mut self, next: &Payment) -> Result<bool, Error> {
+        let changed = self.payment.advance(next)?;
+        if changed {
+            self.version += 1;
+        }
+        Ok(changed)
     }
 
     /// The status side of a cancellation: CONFIRMED becomes CANCELLED with the refund the
@@ -382,6 +432,7 @@ mod tests {
             [
                 (PendingPayment, Confirmed),
                 (PendingPayment, Failed),
+                (Confirmed, Failed),
                 (Confirmed, Cancelled),
                 (Confirmed, Completed),
                 (Confirmed, NoShow)
@@ -410,11 +461,16 @@ mod tests {
                 minor: 2500,
                 currency: crate::money::Currency::parse("currency", "EUR").unwrap(),
             },
-            payment_method: PaymentMethod::CardVisa,
-            payment_reference: None,
+            payment_method: Some(PaymentMethod::visa()),
+            payment: Payment {
+                gateway: Some(crate::payment::GatewayKind::Stripe),
+                status: crate::payment::PaymentStatus::Voided,
+                authorization: Some("pi_1".into()),
+                charge: None,
+            },
             refund_due_minor: None,
             idempotency_key: IdempotencyKey::parse("key", "key-1").unwrap(),
-            fingerprint: Fingerprint::of(service, at, PaymentMethod::CardVisa),
+            fingerprint: Fingerprint::of(service, at, Some(&PaymentMethod::visa())),
             hold_expires_at: at,
             failure: Some(Failure {
                 code: FailureCode::parse("States.Timeout"),
@@ -434,7 +490,8 @@ mod tests {
              \"customerEmail\":\"ada@example.com\",\"customerName\":\"Ada\",\
              \"timeZone\":\"Europe/Madrid\",\"start\":{t},\"end\":{t},\"units\":[{t}],\
              \"status\":\"FAILED\",\"amountMinor\":2500,\"currency\":\"EUR\",\
-             \"paymentMethod\":\"pm_card_visa\",\"paymentReference\":null,\"refundDueMinor\":null,\
+             \"paymentMethod\":\"pm_card_visa\",\"payment\":{{\"gateway\":\"stripe\",\"status\":\"voided\",\
+             \"authorization\":\"pi_1\",\"charge\":null}},\"refundDueMinor\":null,\
              \"idempotencyKey\":\"key-1\",\"fingerprint\":\"01KB2Z8Q0000000000000000S1|1894006800000|pm_card_visa\",\
              \"holdExpiresAt\":{t},\"failure\":{{\"code\":\"States.Timeout\",\"message\":\"took too long\"}},\
              \"history\":[],\"createdAt\":{t},\"version\":2}}"

@@ -54,8 +54,23 @@ impl Viewer {
 pub struct NewBooking {
     pub service: ServiceId,
     pub start: Timestamp,
-    pub method: PaymentMethod,
+    /// `None` for a service paid at the venue.
+    pub method: Option<PaymentMethod>,
     pub idempotency_key: IdempotencyKey,
+}
+
+/// What a booking request came to.
+#[derive(Debug, Clone)]
+pub enum Booked {
+    /// Settled: CONFIRMED, with the ledger's entries.
+    Done(WithLedger),
+    /// Waiting for the customer to authenticate (3-D Secure): the reservation is
+    /// PENDING_PAYMENT; the client completes the challenge with `client_secret`, then
+    /// repeats the request with the same Idempotency-Key.
+    ActionRequired {
+        reservation: Reservation,
+        client_secret: String,
+    },
 }
 
 /// Which part of a history: from now on, or before now.
@@ -94,8 +109,9 @@ impl Reservations<'_> {
     /// reservation id and the request's fingerprint, first writer wins; the same key with
     /// another request is refused; a replay of a settled booking answers from the stored
     /// state without running the workflow again.
-    pub async fn book(&self, customer: UserId, new: NewBooking) -> Result<WithLedger, FlowError> {
-        let fingerprint = BookingRequest::fingerprint_of(new.service, new.start, new.method);
+    pub async fn book(&self, customer: UserId, new: NewBooking) -> Result<Booked, FlowError> {
+        let fingerprint =
+            BookingRequest::fingerprint_of(new.service, new.start, new.method.as_ref());
         let proposed = KeyBinding {
             id: ReservationId::new(),
             fingerprint: fingerprint.to_string(),
@@ -110,6 +126,7 @@ impl Reservations<'_> {
         }
         let id = bound.id;
         let settled = self.store.get(id).await?;
+        let mut client_secret = None;
         if settled.is_none_or(|r| r.status == Status::PendingPayment) {
             let request = BookingRequest {
                 reservation_id: id,
@@ -120,8 +137,10 @@ impl Reservations<'_> {
                 idempotency_key: new.idempotency_key,
                 fingerprint,
             };
-            if let Outcome::Failed(f) = self.workflow.book(&request).await? {
-                return Err(f.to_error().into());
+            match self.workflow.book(&request).await? {
+                Outcome::Failed(f) => return Err(f.to_error().into()),
+                Outcome::ActionRequired { client_secret: s } => client_secret = Some(s),
+                Outcome::Succeeded => {}
             }
         }
         let r = self
@@ -132,7 +151,15 @@ impl Reservations<'_> {
         if let (Status::Failed, Some(f)) = (r.status, &r.failure) {
             return Err(f.to_error().into());
         }
-        Ok(self.ledgered(r).await?)
+        match client_secret {
+            Some(client_secret) if r.status == Status::PendingPayment => {
+                Ok(Booked::ActionRequired {
+                    reservation: r,
+                    client_secret,
+                })
+            }
+            _ => Ok(Booked::Done(self.ledgered(r).await?)),
+        }
     }
 
     /// The reservation if `viewer` may see it: its customer, staff or an admin. Anyone else

@@ -1,7 +1,8 @@
-//! Property tests: whatever the sequence of holds, charges, confirms, refunds, releases,
-//! expiries, cancellations and whole bookings, and in whatever order the tasks run (the
-//! state machine runs them at least once), no slot unit ever holds more customers than its
-//! capacity, and the ledger always agrees with the reservations.
+//! Property tests: whatever the sequence of holds, authorisations, confirms, captures,
+//! voids, refunds, releases, revocations, expiries, cancellations, whole bookings and their
+//! replays, and in whatever order the tasks run (the state machine runs them at least
+//! once), no slot unit ever holds more customers than its capacity, and the ledger always
+//! agrees with the reservations and their payments.
 #![allow(clippy::unwrap_used)] // a test harness: a panic is a failed test
 
 mod common;
@@ -9,15 +10,15 @@ mod common;
 use std::collections::HashMap;
 
 use booking_core::{
-    booking::{CancelRequest, TaskFailure},
+    booking::{BookingRequest, CancelRequest, TaskFailure},
     ids::{ReservationId, ServiceId, UserId},
-    payment::{EntryKind, PaymentMethod},
+    payment::{EntryKind, PaymentStatus},
     ports::{ClaimQuery, ClaimReader, Clock, ReservationFilter, ReservationStore},
     reservation::{Actor, Reservation, Status},
     user::Role,
     workflow::Workflow,
 };
-use common::World;
+use common::{AUTHENTICATION, DECLINED, PROCESSING_ERROR, VISA, World};
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
@@ -29,11 +30,7 @@ const STARTS: [&str; 4] = [
     "2026-12-01T10:00:00Z",
     "2026-12-01T10:30:00Z",
 ];
-const METHODS: [PaymentMethod; 3] = [
-    PaymentMethod::CardVisa,
-    PaymentMethod::CardChargeDeclined,
-    PaymentMethod::CardProcessingError,
-];
+const METHODS: [&str; 4] = [VISA, DECLINED, PROCESSING_ERROR, AUTHENTICATION];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -47,10 +44,16 @@ enum Op {
         start: usize,
         method: usize,
     },
-    Charge(usize),
+    /// The whole booking workflow again for an earlier request (the client's replay, after
+    /// 3-D Secure say).
+    Replay(usize),
+    Authorize(usize),
     Confirm(usize),
+    Capture(usize),
+    Void(usize),
     Refund(usize),
     Release(usize),
+    Revoke(usize),
     Cancel {
         reservation: usize,
         by_admin: bool,
@@ -59,13 +62,20 @@ enum Op {
 }
 
 fn op() -> impl Strategy<Value = Op> {
+    // Cards that can be authorised are likelier, so that later steps have work to do.
+    let method = || prop_oneof![3 => Just(0usize), 1 => Just(1), 1 => Just(2), 2 => Just(3)];
+    let request = move || (0..4usize, 0..4usize, method());
     prop_oneof![
-        3 => (0..4usize, 0..4usize, 0..3usize).prop_map(|(customer, start, method)| Op::Book { customer, start, method }),
-        3 => (0..4usize, 0..4usize, 0..3usize).prop_map(|(customer, start, method)| Op::Hold { customer, start, method }),
-        2 => any::<usize>().prop_map(Op::Charge),
+        3 => request().prop_map(|(customer, start, method)| Op::Book { customer, start, method }),
+        3 => request().prop_map(|(customer, start, method)| Op::Hold { customer, start, method }),
+        2 => any::<usize>().prop_map(Op::Replay),
+        2 => any::<usize>().prop_map(Op::Authorize),
         2 => any::<usize>().prop_map(Op::Confirm),
+        2 => any::<usize>().prop_map(Op::Capture),
+        1 => any::<usize>().prop_map(Op::Void),
         1 => any::<usize>().prop_map(Op::Refund),
         1 => any::<usize>().prop_map(Op::Release),
+        1 => any::<usize>().prop_map(Op::Revoke),
         1 => (any::<usize>(), any::<bool>()).prop_map(|(reservation, by_admin)| Op::Cancel { reservation, by_admin }),
         1 => (0..400i64).prop_map(Op::Advance),
     ]
@@ -76,12 +86,16 @@ struct Model {
     service: ServiceId,
     capacity: u32,
     customers: Vec<UserId>,
-    ids: Vec<ReservationId>,
+    requests: Vec<BookingRequest>,
 }
 
 impl Model {
+    fn pick_request(&self, i: usize) -> Option<&BookingRequest> {
+        (!self.requests.is_empty()).then(|| &self.requests[i % self.requests.len()])
+    }
+
     fn pick(&self, i: usize) -> Option<ReservationId> {
-        (!self.ids.is_empty()).then(|| self.ids[i % self.ids.len()])
+        self.pick_request(i).map(|r| r.reservation_id)
     }
 
     async fn all(&self) -> Vec<Reservation> {
@@ -97,6 +111,7 @@ impl Model {
 
     async fn apply(&mut self, op: &Op) {
         let b = &self.w.booking;
+        // The tasks' errors are the point: a task run out of order must refuse, not corrupt.
         match *op {
             Op::Book {
                 customer,
@@ -114,26 +129,36 @@ impl Model {
                     STARTS[start],
                     METHODS[method],
                 );
-                self.ids.push(req.reservation_id);
                 if matches!(op, Op::Book { .. }) {
                     self.w.workflow().book(&req).await.unwrap();
                 } else {
                     let _ = b.hold(&req).await;
                 }
+                self.requests.push(req);
             }
-            Op::Charge(i) => {
+            Op::Replay(i) => {
+                if let Some(req) = self.pick_request(i) {
+                    self.w.workflow().book(req).await.unwrap();
+                }
+            }
+            Op::Authorize(i) => {
                 if let Some(id) = self.pick(i) {
-                    let _ = b.charge(id).await;
+                    let _ = b.authorize(id).await;
                 }
             }
             Op::Confirm(i) => {
                 if let Some(id) = self.pick(i) {
-                    let entries = self.w.stores.ledger.all();
-                    let reference = entries
-                        .iter()
-                        .find(|e| e.reservation_id == id && e.kind == EntryKind::Charge)
-                        .map_or("ch_none".to_owned(), |e| e.gateway_reference.clone());
-                    let _ = b.confirm(id, &reference).await;
+                    let _ = b.confirm(id).await;
+                }
+            }
+            Op::Capture(i) => {
+                if let Some(id) = self.pick(i) {
+                    let _ = b.capture(id).await;
+                }
+            }
+            Op::Void(i) => {
+                if let Some(id) = self.pick(i) {
+                    let _ = b.void(id).await;
                 }
             }
             Op::Refund(i) => {
@@ -144,6 +169,15 @@ impl Model {
             Op::Release(i) => {
                 if let Some(id) = self.pick(i) {
                     let _ = b.release(id, None).await;
+                }
+            }
+            Op::Revoke(i) => {
+                if let Some(id) = self.pick(i) {
+                    let lapsed = TaskFailure {
+                        error: "PaymentDeclined".into(),
+                        cause: "the authorisation lapsed".into(),
+                    };
+                    let _ = b.revoke(id, &lapsed).await;
                 }
             }
             Op::Cancel {
@@ -218,8 +252,10 @@ impl Model {
         Ok(())
     }
 
-    /// Every reservation's ledger entries agree with its status, at any moment.
+    /// Every reservation's ledger entries agree with its status and its payment, at any
+    /// moment.
     async fn check_ledger(&self) -> Result<(), TestCaseError> {
+        use PaymentStatus::{Authorized, Captured, Pending, RequiresAction, Voided};
         let entries = self.w.stores.ledger.all();
         for r in self.all().await {
             let mine = |kind| {
@@ -229,34 +265,93 @@ impl Model {
                     .collect::<Vec<_>>()
             };
             let (charges, refunds) = (mine(EntryKind::Charge), mine(EntryKind::Refund));
+            let (id, status, payment) = (r.id, r.status, r.payment.status);
             prop_assert!(
                 charges.len() <= 1 && refunds.len() <= 1,
                 "money moved twice for {}",
-                r.id
+                id
             );
-            if let Some(c) = charges.first() {
+            let charge = charges.first();
+            if let Some(c) = charge {
                 prop_assert_eq!(c.amount, r.amount);
+                // Money is taken only once confirmed, and a captured booking is never
+                // revoked or released: a charge never belongs to a FAILED reservation.
+                prop_assert!(
+                    matches!(
+                        status,
+                        Status::Confirmed | Status::Cancelled | Status::Completed | Status::NoShow
+                    ),
+                    "{} is {:?} with a charge",
+                    id,
+                    status
+                );
+                prop_assert_eq!(r.payment.charge.as_ref(), Some(&c.gateway_reference));
             }
+            // The payment says captured exactly when the ledger holds the charge.
+            prop_assert_eq!(
+                payment == Captured,
+                charge.is_some(),
+                "{}: {:?}",
+                id,
+                payment
+            );
             if let Some(refund) = refunds.first() {
-                prop_assert!(!charges.is_empty(), "a refund without a charge");
-                prop_assert!(refund.amount.minor <= charges[0].amount.minor);
-                if r.status == Status::Cancelled {
+                let Some(c) = charge else {
+                    return Err(TestCaseError::fail(format!(
+                        "{id}: a refund without a charge"
+                    )));
+                };
+                prop_assert!(refund.amount.minor <= c.amount.minor);
+                if status == Status::Cancelled {
                     prop_assert_eq!(Some(refund.amount.minor), r.refund_due_minor);
                 }
             }
-            if r.status == Status::Confirmed {
+            if status == Status::Cancelled {
+                // What the policy gives back is a share of what was taken: nothing when the
+                // booking was cancelled before its capture.
+                let taken = charge.map_or(0, |c| c.amount.minor);
+                let due = r.refund_due_minor.unwrap_or(0);
                 prop_assert!(
-                    charges.len() == 1 && refunds.is_empty(),
-                    "{:?} confirmed without exactly its charge",
-                    r.id
+                    (0..=taken).contains(&due),
+                    "{}: {} due of {}",
+                    id,
+                    due,
+                    taken
+                );
+            }
+            match status {
+                // Confirmed once authorised; captured or not yet (between Confirm and Capture).
+                Status::Confirmed => prop_assert!(
+                    matches!(payment, Authorized | Captured) && refunds.is_empty(),
+                    "{} confirmed with payment {:?} and {} refunds",
+                    id,
+                    payment,
+                    refunds.len()
+                ),
+                Status::PendingPayment => prop_assert!(
+                    matches!(payment, Pending | RequiresAction | Authorized),
+                    "{} in payment with payment {:?}",
+                    id,
+                    payment
+                ),
+                _ => {}
+            }
+            // A void releases only the authorisation of a booking that will not take place.
+            if payment == Voided {
+                prop_assert!(
+                    matches!(status, Status::Failed | Status::Cancelled),
+                    "{} voided while {:?}",
+                    id,
+                    status
                 );
             }
         }
         Ok(())
     }
 
-    /// Lets every hold lapse and runs the compensations the workflows would, then checks
-    /// that what the ledger kept is exactly what the reservations say was sold.
+    /// Lets every hold lapse and runs the steps the workflows would (the compensations, and
+    /// the capture a confirmed booking is due), then checks that what the ledger kept is
+    /// exactly what the reservations say was sold, and that no authorisation is left open.
     async fn settle_and_check_totals(&self) -> Result<(), TestCaseError> {
         self.w.clock.advance(SignedDuration::from_mins(10));
         let b = &self.w.booking;
@@ -268,13 +363,19 @@ impl Model {
             match r.status {
                 Status::PendingPayment => {
                     b.release(r.id, Some(&expired)).await.unwrap();
+                    b.void(r.id).await.unwrap();
                     b.refund(r.id).await.unwrap();
+                }
+                Status::Confirmed if r.payment.status == PaymentStatus::Authorized => {
+                    b.capture(r.id).await.unwrap();
                 }
                 Status::Cancelled => {
                     b.release(r.id, None).await.unwrap();
+                    b.void(r.id).await.unwrap();
                     b.refund(r.id).await.unwrap();
                 }
                 Status::Failed => {
+                    b.void(r.id).await.unwrap();
                     b.refund(r.id).await.unwrap();
                 }
                 _ => {}
@@ -294,17 +395,30 @@ impl Model {
                 }
             })
             .sum();
-        let sold: i64 = self
-            .all()
-            .await
-            .iter()
-            .map(|r| match r.status {
-                Status::Confirmed => r.amount.minor,
-                Status::Cancelled => r.amount.minor - r.refund_due_minor.unwrap_or(0),
-                Status::PendingPayment => panic!("{} still pending after settling", r.id),
+        let mut sold = 0;
+        for r in self.all().await {
+            let (id, payment) = (r.id, r.payment.status);
+            prop_assert!(
+                !matches!(
+                    payment,
+                    PaymentStatus::Authorized | PaymentStatus::RequiresAction
+                ),
+                "{} is {:?} with an open authorisation after settling",
+                id,
+                r.status
+            );
+            sold += match r.status {
+                Status::Confirmed => {
+                    prop_assert_eq!(payment, PaymentStatus::Captured, "{}", id);
+                    r.amount.minor
+                }
+                Status::Cancelled if payment == PaymentStatus::Captured => {
+                    r.amount.minor - r.refund_due_minor.unwrap_or(0)
+                }
+                Status::PendingPayment => panic!("{id} still pending after settling"),
                 _ => 0,
-            })
-            .sum();
+            };
+        }
         prop_assert_eq!(net, sold);
         self.check_ledger().await
     }
@@ -326,7 +440,7 @@ proptest! {
             for _ in 0..4 {
                 customers.push(w.customer().await);
             }
-            let mut m = Model { w, service, capacity, customers, ids: Vec::new() };
+            let mut m = Model { w, service, capacity, customers, requests: Vec::new() };
             for op in &ops {
                 m.apply(op).await;
                 m.check_capacity().await?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use aws_config::SdkConfig;
-use booking_api::{AuthState, Authn, JwtConfig, ReservationsState, ServicesState};
+use booking_api::{AuthState, Authn, JwtConfig, PaymentsConfig, ReservationsState, ServicesState};
 use booking_aws::{
     dynamo::{
         DynamoCatalog, DynamoLedger, DynamoReservations, DynamoSentLog, DynamoSettings,
@@ -19,7 +19,7 @@ use booking_aws::{
 use booking_core::{
     accounts::AccountsConfig,
     booking::{Booking, BookingConfig},
-    payment::SimulatedGateway,
+    payment::{GatewayKind, PaymentGateway},
     ports::{Clock, SystemClock},
 };
 
@@ -29,6 +29,38 @@ fn var(name: &str) -> Option<String> {
 
 fn required(name: &str) -> anyhow::Result<String> {
     var(name).with_context(|| format!("{name} is not set (template.yaml sets it)"))
+}
+
+/// `PAYMENT_GATEWAY`: required, so that a stack never runs on the simulated gateway
+/// without saying so (template.yaml sets it from its `PaymentGateway` parameter).
+fn gateway_kind() -> anyhow::Result<GatewayKind> {
+    let name = required("PAYMENT_GATEWAY")?;
+    GatewayKind::parse("PAYMENT_GATEWAY", &name)
+        .map_err(|e| anyhow::anyhow!("PAYMENT_GATEWAY {}", e.reason))
+}
+
+/// The gateway the pay functions are to build, read once per cold start.
+pub enum GatewayChoice {
+    Simulated,
+    /// The secret key (`STRIPE_SECRET_KEY`, or the secret `STRIPE_SECRET_ARN` names,
+    /// fetched only then) and `STRIPE_API_BASE` when set (an emulator's).
+    Stripe {
+        secret_key: String,
+        api_base: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for GatewayChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GatewayChoice::Simulated => f.write_str("Simulated"),
+            GatewayChoice::Stripe { api_base, .. } => f
+                .debug_struct("Stripe")
+                .field("secret_key", &"<redacted>")
+                .field("api_base", api_base)
+                .finish(),
+        }
+    }
 }
 
 /// The SDK configuration and the booking table.
@@ -82,6 +114,33 @@ impl Aws {
             claims: reservations.clone(),
             reservations,
             ledger: Arc::new(DynamoLedger::new(self.table.clone())),
+            payments: PaymentsConfig::from_vars(gateway_kind()?, var)
+                .map_err(anyhow::Error::msg)?,
+        })
+    }
+
+    /// The pay functions' gateway, as `PAYMENT_GATEWAY` and the Stripe variables say.
+    pub async fn gateway_choice(&self) -> anyhow::Result<GatewayChoice> {
+        Ok(match gateway_kind()? {
+            GatewayKind::Simulated => GatewayChoice::Simulated,
+            GatewayKind::Stripe => {
+                let secret_key = match (var("STRIPE_SECRET_KEY"), var("STRIPE_SECRET_ARN")) {
+                    (Some(key), _) => key,
+                    (None, Some(arn)) => String::from_utf8(
+                        secrets::fetch(&self.sdk, &arn)
+                            .await
+                            .context("reading the Stripe secret key")?,
+                    )
+                    .context("the Stripe secret key is not UTF-8")?,
+                    (None, None) => anyhow::bail!(
+                        "PAYMENT_GATEWAY is stripe: set STRIPE_SECRET_KEY or STRIPE_SECRET_ARN"
+                    ),
+                };
+                GatewayChoice::Stripe {
+                    secret_key: secret_key.trim().to_owned(),
+                    api_base: var("STRIPE_API_BASE"),
+                }
+            }
         })
     }
 
@@ -101,13 +160,14 @@ impl Aws {
         })
     }
 
-    /// The workflow tasks over DynamoDB and the simulated payment gateway; no queue, since
-    /// the state machine sends the notifications the tasks return.
-    pub fn booking(&self) -> anyhow::Result<Booking> {
+    /// The workflow tasks over DynamoDB and `gateway` (the reserve tasks move no money and
+    /// are given the simulated one); no queue, since the state machine sends the
+    /// notifications the tasks return.
+    pub fn booking(&self, gateway: Arc<dyn PaymentGateway>) -> anyhow::Result<Booking> {
         Ok(Booking {
             reservations: Arc::new(DynamoReservations::new(self.table.clone())),
             ledger: Arc::new(DynamoLedger::new(self.table.clone())),
-            gateway: Arc::new(SimulatedGateway::default()),
+            gateway,
             services: Arc::new(DynamoCatalog::new(self.table.clone())),
             settings: Arc::new(DynamoSettings::new(self.table.clone())),
             users: Arc::new(DynamoUsers::new(self.table.clone())),

@@ -2,15 +2,18 @@
 //! its output, and an error carries the task error's stable name as Lambda's `errorType`,
 //! which is what the state machine's Retry and Catch match on.
 
+use std::sync::Arc;
+
 use booking_core::{
-    booking::TaskError,
+    booking::{Booking, TaskError},
+    payment::{PaymentGateway, SimulatedGateway},
     workflow::{BookingTasks, PayTask, ReserveTask, run_pay_task, run_reserve_task},
 };
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::env::Aws;
+use crate::env::{Aws, GatewayChoice};
 
 /// A task error as Lambda reports it: `{"errorType": "PaymentDeclined", "errorMessage": ...}`.
 #[derive(Debug)]
@@ -25,14 +28,23 @@ impl From<TaskFailed> for Diagnostic {
     }
 }
 
-/// The reserve task function (Hold, Confirm, Release, Cancel).
+/// The reserve task function (Hold, Confirm, Release, Revoke, Cancel): it moves no money.
 pub async fn reserve() -> Result<(), lambda_runtime::Error> {
-    serve::<ReserveTask>().await
+    lambda_runtime::tracing::init_default_subscriber();
+    let aws = Aws::load().await?;
+    serve::<ReserveTask>(aws.booking(Arc::new(SimulatedGateway::default()))?).await
 }
 
-/// The pay task function (Charge, Refund).
-pub async fn pay() -> Result<(), lambda_runtime::Error> {
-    serve::<PayTask>().await
+/// The pay task function (Authorize, Capture, Void, Refund) over the gateway `build` makes
+/// of the configured choice (functions/pay links the Stripe client; this crate does not).
+pub async fn pay(
+    build: impl FnOnce(GatewayChoice) -> anyhow::Result<Arc<dyn PaymentGateway>>,
+) -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let aws = Aws::load().await?;
+    let gateway = build(aws.gateway_choice().await?)?;
+    tracing::info!(gateway = gateway.kind().as_str(), "payments");
+    serve::<PayTask>(aws.booking(gateway)?).await
 }
 
 /// One Task state's Parameters, run against the workflow tasks.
@@ -52,10 +64,8 @@ impl Task for PayTask {
     }
 }
 
-/// A task function's life: tracing, the tasks built once per cold start, then events.
-async fn serve<T: Task + 'static>() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    let tasks = Aws::load().await?.booking()?;
+/// A task function's life: the tasks built once per cold start, then events.
+async fn serve<T: Task + 'static>(tasks: Booking) -> Result<(), lambda_runtime::Error> {
     let tasks = &tasks;
     lambda_runtime::run(service_fn(move |event| handle::<T>(tasks, event))).await
 }
@@ -114,7 +124,7 @@ mod event_files {
     fn every_task_event_file_is_a_valid_task_input() {
         let reserve = events("reserve-task-");
         let pay = events("pay-task-");
-        assert_eq!((reserve.len(), pay.len()), (4, 2));
+        assert_eq!((reserve.len(), pay.len()), (5, 4));
         for (path, json) in reserve {
             serde_json::from_str::<ReserveTask>(&json).unwrap_or_else(|e| panic!("{path}: {e}"));
         }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use booking_api::{
-    AuthState, Authn, JwtConfig, ReservationsState, ServicesState, app, openapi::openapi_router,
+    AuthState, Authn, JwtConfig, PaymentsConfig, ReservationsState, ServicesState, app,
+    openapi::openapi_router,
 };
 use booking_core::{
     booking::BookingConfig,
@@ -43,6 +44,10 @@ impl Local {
     ) -> Self {
         let stores = MemoryStores::default();
         let authn = Authn::new(jwt, stores.users.clone(), clock.clone());
+        let payments = PaymentsConfig {
+            gateway: gateway.kind(),
+            ..PaymentsConfig::simulated()
+        };
         let mut booking = stores.booking(clock, config);
         booking.gateway = gateway;
         Local {
@@ -54,6 +59,7 @@ impl Local {
                 claims: stores.reservations.clone(),
                 reservations: stores.reservations.clone(),
                 ledger: stores.ledger.clone(),
+                payments,
             },
             reservations: ReservationsState {
                 authn,
@@ -66,6 +72,13 @@ impl Local {
 }
 
 impl Local {
+    /// What `GET /api/payments/config` tells the browser (the publishable key and Stripe.js
+    /// with Stripe); [`Local::in_memory`] gives only the gateway's name.
+    pub fn with_payments(mut self, payments: PaymentsConfig) -> Self {
+        self.services.payments = payments;
+        self
+    }
+
     /// Trusts `X-Forwarded-For` from `proxy` on every router.
     pub fn with_trusted_proxy(mut self, proxy: Option<std::net::IpAddr>) -> Self {
         for authn in [
@@ -85,14 +98,10 @@ pub fn gateway(
     var: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Arc<dyn PaymentGateway>, booking_stripe::StripeError> {
     Ok(match var("STRIPE_SECRET_KEY") {
-        Some(key) => {
-            let config = booking_stripe::Config {
-                api_base: var("STRIPE_API_BASE").unwrap_or_else(|| booking_stripe::API_BASE.into()),
-                ..booking_stripe::Config::new(key)
-            };
-            let stripe = booking_stripe::Stripe::new(config)?;
-            Arc::new(booking_stripe::StripeGateway::new(stripe))
-        }
+        Some(key) => Arc::new(booking_stripe::StripeGateway::connect(
+            key,
+            var("STRIPE_API_BASE"),
+        )?),
         None => Arc::new(SimulatedGateway::default()),
     })
 }

@@ -38,6 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     let gateway = booking_local::gateway(&var)?;
+    let payments = booking_api::PaymentsConfig::from_vars(gateway.kind(), var)?;
     let mut local = Local::in_memory(
         gateway.clone(),
         jwt,
@@ -46,7 +47,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         1.0,
         Arc::new(SystemClock),
     )
-    .with_trusted_proxy(trusted_proxy);
+    .with_trusted_proxy(trusted_proxy)
+    .with_payments(payments);
     local.auth = local.auth.with_accounts(AccountsConfig::from_vars(var)?);
     let accounts = demo::seed(&local, &var).await?;
 

@@ -43,12 +43,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// Stripe's API with `secret_key` and a 10 s timeout per call.
+    /// Stripe's API with `secret_key` and a 4 s timeout per call (docs/workflows.md: the retry
+    /// budget).
     pub fn new(secret_key: impl Into<String>) -> Self {
         Config {
             secret_key: secret_key.into(),
             api_base: API_BASE.to_owned(),
-            timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(4),
         }
     }
 }

@@ -9,7 +9,7 @@ use booking_core::{
     payment::{Authorization, GatewayKind, PaymentError, PaymentGateway, PaymentMethod},
 };
 
-use crate::{Authorize, IntentStatus, PaymentIntent, Stripe, StripeError};
+use crate::{Authorize, Config, IntentStatus, PaymentIntent, Stripe, StripeError};
 
 /// The [`PaymentGateway`] on Stripe.
 #[derive(Debug, Clone)]
@@ -20,6 +20,19 @@ pub struct StripeGateway {
 impl StripeGateway {
     pub fn new(stripe: Stripe) -> Self {
         StripeGateway { stripe }
+    }
+
+    /// Stripe with `secret_key`, at `api_base` ([`API_BASE`](crate::API_BASE) when `None`;
+    /// an emulator's loopback URL in tests), with the client's default timeout.
+    pub fn connect(
+        secret_key: impl Into<String>,
+        api_base: Option<String>,
+    ) -> Result<Self, StripeError> {
+        let config = Config {
+            api_base: api_base.unwrap_or_else(|| crate::API_BASE.into()),
+            ..Config::new(secret_key)
+        };
+        Ok(StripeGateway::new(Stripe::new(config)?))
     }
 }
 
@@ -83,7 +96,7 @@ impl PaymentGateway for StripeGateway {
         &self,
         reservation: ReservationId,
         amount: Money,
-        method: PaymentMethod,
+        method: &PaymentMethod,
     ) -> Result<Authorization, PaymentError> {
         let reservation = reservation.to_string();
         let request = Authorize {
@@ -95,15 +108,38 @@ impl PaymentGateway for StripeGateway {
         authorization(self.stripe.authorize(&request).await?)
     }
 
+    async fn authorization(
+        &self,
+        _reservation: ReservationId,
+        reference: &str,
+    ) -> Result<Authorization, PaymentError> {
+        authorization(self.stripe.retrieve(reference).await?)
+    }
+
     async fn capture(
         &self,
         reservation: ReservationId,
         authorization: &str,
     ) -> Result<String, PaymentError> {
-        let pi = self
+        let pi = match self
             .stripe
             .capture(&reservation.to_string(), authorization)
-            .await?;
+            .await
+        {
+            Ok(pi) => pi,
+            // Captured already (a concurrent run, or a gateway that forgot the key): the
+            // PaymentIntent says so, and its charge is the answer.
+            Err(StripeError::Platform { .. }) => match self.stripe.retrieve(authorization).await? {
+                pi if pi.status == IntentStatus::Succeeded => pi,
+                pi => {
+                    return Err(PaymentError::Platform(format!(
+                        "{} cannot be captured: it is {:?}",
+                        pi.id, pi.status
+                    )));
+                }
+            },
+            Err(e) => return Err(e.into()),
+        };
         match (pi.status, pi.charge()) {
             (IntentStatus::Succeeded, Some(charge)) => Ok(charge.to_owned()),
             (status, _) => Err(PaymentError::Platform(format!(
@@ -118,10 +154,25 @@ impl PaymentGateway for StripeGateway {
         reservation: ReservationId,
         authorization: &str,
     ) -> Result<(), PaymentError> {
-        self.stripe
+        match self
+            .stripe
             .void(&reservation.to_string(), authorization)
-            .await?;
-        Ok(())
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Cancelled already: the PaymentIntent says so. Captured: not ours to void.
+            Err(StripeError::Platform { .. }) => {
+                let pi = self.stripe.retrieve(authorization).await?;
+                match pi.status {
+                    IntentStatus::Canceled => Ok(()),
+                    status => Err(PaymentError::Platform(format!(
+                        "{} cannot be voided: it is {status:?}",
+                        pi.id
+                    ))),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn refund(

@@ -246,7 +246,7 @@ async fn the_gateway_port_authorises_captures_refunds_and_voids_through_stripe()
     // Given a reservation paid with Stripe's test token for a good card
     let paid = ReservationId::new();
     let authorized = gateway
-        .authorize(paid, eur(2500), PaymentMethod::CardVisa)
+        .authorize(paid, eur(2500), &PaymentMethod::visa())
         .await
         .unwrap();
     let Authorization::Authorized { reference } = authorized else {
@@ -265,7 +265,7 @@ async fn the_gateway_port_authorises_captures_refunds_and_voids_through_stripe()
     // And another reservation's authorisation, voided, holds nothing
     let voided = ReservationId::new();
     let Authorization::Authorized { reference } = gateway
-        .authorize(voided, eur(900), PaymentMethod::CardVisa)
+        .authorize(voided, eur(900), &PaymentMethod::visa())
         .await
         .unwrap()
     else {

@@ -91,6 +91,7 @@ at once); those four add `Vary: Authorization`.";
         (name = "settings", description = "The business settings: time zone, slot grid, opening hours, closed dates."),
         (name = "reservations", description = "Booking and paying, listing, reading and cancelling reservations; a customer's history; the outcome of a visit (staff)."),
         (name = "reports", description = "Reports (admin): a period's summary, and its reservations as JSON or CSV."),
+        (name = "payments", description = "What the browser needs to pay: the active gateway and, with Stripe, the publishable key and Stripe.js."),
     )
 )]
 struct ApiDoc;

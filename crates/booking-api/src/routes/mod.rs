@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod health;
 pub mod history;
 pub mod paging;
+pub mod payments;
 pub mod reports;
 pub mod reservations;
 pub mod settings;

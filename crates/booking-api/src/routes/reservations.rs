@@ -13,7 +13,7 @@ use booking_core::{
     payment::{EntryKind, LedgerEntry, PaymentMethod},
     ports::{ReservationCursor, ReservationFilter},
     reservation::{Reservation, Status},
-    reservations::NewBooking,
+    reservations::{Booked, NewBooking},
     time::parse_instant,
 };
 use jiff::Timestamp;
@@ -51,11 +51,11 @@ pub(crate) struct NewReservation {
     /// availability).
     #[schema(format = DateTime)]
     start: String,
-    /// A test token of the simulated gateway: `pm_card_visa` succeeds,
-    /// `pm_card_chargeDeclined` is declined (402), `pm_card_processingError` fails
-    /// transiently (retried, then 503).
-    #[schema(value_type = formats::PaymentMethod)]
-    payment_method: String,
+    /// The card to pay with: required when the service is paid online
+    /// (`prepayment: required`), left out when it is paid at the venue (a 422 names
+    /// `paymentMethod` otherwise).
+    #[schema(value_type = Option<formats::PaymentMethod>)]
+    payment_method: Option<String>,
 }
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -77,9 +77,11 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Problem> {
 /// body answers the same and charges once; with another body it is refused.
 #[utoipa::path(post, path = "/api/reservations", operation_id = "createReservation",
     summary = "Book and pay.",
-    description = "Holds the slot, charges the payment method and confirms, in one request; \
-        it answers once the booking is confirmed or has failed and been undone (a failed \
-        booking releases the place and refunds what was charged).\n\n\
+    description = "Holds the slot, authorises the payment method, confirms and captures, in \
+        one request; it answers once the booking is confirmed or has failed and been undone \
+        (a failed booking releases the place and voids or refunds what was authorised or \
+        taken). A service paid at the venue takes no payment method and moves no money. A \
+        card that asks for 3-D Secure answers 202 (see below).\n\n\
         Retrying with the same `Idempotency-Key` and body answers the same and never charges \
         twice; the same key with another body is refused with 422.",
     params(
@@ -88,11 +90,12 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Problem> {
     ),
     request_body = NewReservation,
     responses(
-        (status = 201, description = "Booked and paid: `CONFIRMED`, with the payment.", body = ReservationView),
-        (status = 400, description = "A field is invalid (`serviceId` not a ULID, `start` not RFC 3339 with an offset within ±23:59, an unknown `paymentMethod`), the `Idempotency-Key` header is missing or malformed, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Booked: `CONFIRMED`, with the payment (captured, or `at_venue`).", body = ReservationView),
+        (status = 202, description = "The card asks for 3-D Secure: the reservation is `PENDING_PAYMENT`, its hold keeps the place until `holdExpiresAt`, and `payment` is `requires_action` with its `clientSecret`. Complete the challenge with Stripe.js, then repeat this request with the same `Idempotency-Key` and body: 201 once authenticated, 402 if authentication failed, 409 `hold-expired` if the hold lapsed meanwhile (the authorisation is then voided).", body = ReservationView),
+        (status = 400, description = "A field is invalid (`serviceId` not a ULID, `start` not RFC 3339 with an offset within ±23:59, `paymentMethod` not a `pm_` id), the `Idempotency-Key` header is missing or malformed, the JSON is malformed or has an unknown field.", body = Problem, content_type = "application/problem+json"),
         (status = 402, description = "The card was declined (`/problems/payment-declined`); the place was released.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No place left at that start (`/problems/slot-unavailable`), or the hold expired before the payment went through (`/problems/hold-expired`).", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The booking breaks a rule (`/problems/rule-violation`: off the slot grid, outside opening hours, in the past, inside the notice, beyond the advance limit, an unknown or inactive service; `errors[0].field` is `start` or `serviceId`), or the `Idempotency-Key` was used with a different request (`/problems/invalid-request`).", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The booking breaks a rule (`/problems/rule-violation`: off the slot grid, outside opening hours, in the past, inside the notice, beyond the advance limit, an unknown or inactive service, a `paymentMethod` missing for a service paid online or given for one paid at the venue; `errors[0].field` is `start`, `serviceId` or `paymentMethod`), or the `Idempotency-Key` was used with a different request (`/problems/invalid-request`).", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many bookings in payment at once or upcoming for this customer (`/problems/limit-exceeded`).", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The payment processor (or storage) kept failing after the retries (`/problems/temporarily-unavailable`); the place was released.", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
@@ -108,10 +111,14 @@ pub(crate) async fn create(
     let mut p = Problems::default();
     let service = p.check(ServiceId::parse("serviceId", &body.service_id));
     let start = p.check(parse_instant("start", &body.start));
-    let method = p.check(PaymentMethod::parse("paymentMethod", &body.payment_method));
+    let method = p.optional(
+        "paymentMethod",
+        body.payment_method.as_deref(),
+        PaymentMethod::parse,
+    );
     let idempotency_key = idempotency_key(&headers)?;
     p.into_result()?;
-    let (Some(service), Some(start), Some(method)) = (service, start, method) else {
+    let (Some(service), Some(start)) = (service, start) else {
         return Err(Problem::invalid("body", "is invalid"));
     };
     let new = NewBooking {
@@ -120,11 +127,20 @@ pub(crate) async fn create(
         method,
         idempotency_key,
     };
-    let (r, ledger) = state.reservations().book(caller.id(), new).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ReservationView::new(&r, Some(&ledger))),
-    ))
+    Ok(match state.reservations().book(caller.id(), new).await? {
+        Booked::Done((r, ledger)) => (
+            StatusCode::CREATED,
+            Json(ReservationView::new(&r, Some(&ledger))),
+        ),
+        Booked::ActionRequired {
+            reservation,
+            client_secret,
+        } => {
+            let mut view = ReservationView::new(&reservation, Some(&[]));
+            view.payment.client_secret = Some(client_secret);
+            (StatusCode::ACCEPTED, Json(view))
+        }
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -266,14 +282,29 @@ pub(crate) async fn cancel(
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PaymentView {
-    #[schema(value_type = formats::PaymentMethod)]
-    method: &'static str,
-    /// The gateway's charge reference, once charged.
+    /// `null` when paid at the venue.
+    #[schema(value_type = Option<formats::PaymentMethod>, required = true)]
+    method: Option<String>,
+    /// The gateway that took (or is taking) the money; `null` before the authorisation
+    /// and when paid at the venue.
+    #[schema(value_type = Option<formats::Gateway>, required = true)]
+    gateway: Option<&'static str>,
+    #[schema(value_type = formats::PaymentStatus)]
+    status: &'static str,
+    /// The authorisation at the gateway (a Stripe PaymentIntent id), once asked for.
+    #[schema(required = true)]
+    authorization: Option<String>,
+    /// The gateway's charge reference, once captured.
     #[schema(required = true)]
     reference: Option<String>,
-    /// What was charged, in minor units; `null` until charged.
+    /// What was charged, in minor units; `null` until captured.
     #[schema(required = true)]
     charged_minor: Option<i64>,
+    /// Only in a 202 answer: what Stripe.js completes the 3-D Secure challenge with
+    /// (`stripe.handleNextAction({clientSecret})`), before the client repeats its request
+    /// with the same `Idempotency-Key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
 }
 
 /// What a cancellation refunds: due (`reference` and `at` null) or refunded.
@@ -317,6 +348,9 @@ pub struct ReservationView {
     #[schema(value_type = formats::Currency)]
     currency: String,
     payment: PaymentView,
+    /// Until when the place is held while `PENDING_PAYMENT` (UTC); `null` otherwise.
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
+    hold_expires_at: Option<Timestamp>,
     /// What a cancellation refunds (or refunded), from the ledger when it is known.
     #[schema(required = true)]
     refund: Option<RefundView>,
@@ -360,16 +394,21 @@ impl ReservationView {
             amount_minor: r.amount.minor,
             currency: r.amount.currency.code().to_owned(),
             payment: PaymentView {
-                method: r.payment_method.as_str(),
-                reference: r.payment_reference.clone(),
-                // Without the ledger at hand (lists), a payment reference means the charge
-                // of the full price went through: Confirm requires it.
-                charged_minor: match (ledger, &r.payment_reference) {
+                method: r.payment_method.as_ref().map(|m| m.as_str().to_owned()),
+                gateway: r.payment.gateway.map(formats::gateway_name),
+                status: r.payment.status.as_str(),
+                authorization: r.payment.authorization.clone(),
+                reference: r.payment.charge.clone(),
+                // Without the ledger at hand (lists), a charge reference means the capture
+                // of the full price went through: Capture records it with the charge.
+                charged_minor: match (ledger, &r.payment.charge) {
                     (Some(_), _) => charge.map(|e| e.amount.minor),
                     (None, Some(_)) => Some(r.amount.minor),
                     (None, None) => None,
                 },
+                client_secret: None,
             },
+            hold_expires_at: (r.status == Status::PendingPayment).then_some(r.hold_expires_at),
             refund,
             failure: r.failure.as_ref().map(Into::into),
             history: r.history.iter().map(Into::into).collect(),

@@ -1,6 +1,6 @@
 //! Services as `/api/services` exchanges them, and the free slots of one.
 
-use booking_core::{availability, catalog};
+use booking_core::{availability, catalog, payment};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -43,6 +43,35 @@ impl Default for CancellationPolicy {
     }
 }
 
+/// How a service is paid: online when booked (`required`: a payment method is authorised,
+/// then captured once the booking is confirmed), or at the venue (`none`: no payment
+/// method, no money moves online, cancellations refund nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Prepayment {
+    #[default]
+    Required,
+    None,
+}
+
+impl From<payment::Prepayment> for Prepayment {
+    fn from(p: payment::Prepayment) -> Self {
+        match p {
+            payment::Prepayment::Required => Prepayment::Required,
+            payment::Prepayment::None => Prepayment::None,
+        }
+    }
+}
+
+impl From<Prepayment> for payment::Prepayment {
+    fn from(p: Prepayment) -> Self {
+        match p {
+            Prepayment::Required => payment::Prepayment::Required,
+            Prepayment::None => payment::Prepayment::None,
+        }
+    }
+}
+
 /// A bookable service of the catalog.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -71,6 +100,7 @@ pub struct Service {
     #[schema(minimum = 1, maximum = 730)]
     max_advance_days: u32,
     cancellation: CancellationPolicy,
+    prepayment: Prepayment,
     /// Inactive services are not listed publicly nor bookable; they are never deleted.
     active: bool,
     #[schema(value_type = String, format = DateTime)]
@@ -93,6 +123,7 @@ impl From<catalog::Service> for Service {
             min_notice_minutes: s.min_notice_minutes,
             max_advance_days: s.max_advance_days,
             cancellation: s.cancellation.into(),
+            prepayment: s.prepayment.into(),
             active: s.active,
             created_at: s.created_at,
             updated_at: s.updated_at,
@@ -165,6 +196,9 @@ pub struct NewService {
     /// Defaults to a full refund until 24 hours before, nothing after.
     #[serde(default)]
     cancellation: CancellationPolicy,
+    /// Defaults to `required`.
+    #[serde(default)]
+    prepayment: Prepayment,
     #[serde(default = "active")]
     #[schema(default = active)]
     active: bool,
@@ -183,6 +217,7 @@ impl From<NewService> for catalog::NewService {
             min_notice_minutes: n.min_notice_minutes,
             max_advance_days: n.max_advance_days,
             cancellation: n.cancellation.into(),
+            prepayment: n.prepayment.into(),
             active: n.active,
         }
     }
@@ -217,6 +252,7 @@ pub struct ServicePatch {
     #[schema(minimum = 1, maximum = 730)]
     max_advance_days: Option<u32>,
     cancellation: Option<CancellationPolicy>,
+    prepayment: Option<Prepayment>,
     active: Option<bool>,
 }
 
@@ -233,6 +269,7 @@ impl From<ServicePatch> for catalog::ServicePatch {
             min_notice_minutes: p.min_notice_minutes,
             max_advance_days: p.max_advance_days,
             cancellation: p.cancellation.map(Into::into),
+            prepayment: p.prepayment.map(Into::into),
             active: p.active,
         }
     }

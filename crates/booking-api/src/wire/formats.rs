@@ -4,8 +4,11 @@
 use std::borrow::Cow;
 
 use booking_core::{
-    money::Currency as CoreCurrency, payment::PaymentMethod as CoreMethod,
-    reservation::Status as CoreStatus, settings::SLOT_SIZES, user::Role as CoreRole,
+    money::Currency as CoreCurrency,
+    payment::{GatewayKind, PaymentMethod as CoreMethod, PaymentStatus as CorePaymentStatus},
+    reservation::Status as CoreStatus,
+    settings::SLOT_SIZES,
+    user::Role as CoreRole,
 };
 use utoipa::{
     PartialSchema, ToSchema,
@@ -97,21 +100,57 @@ format_schema!(
     || {
         string(
             "A reservation's status. `PENDING_PAYMENT` becomes `CONFIRMED` or `FAILED`; \
-             `CONFIRMED` becomes `CANCELLED`, `COMPLETED` or `NO_SHOW`.",
+             `CONFIRMED` becomes `CANCELLED`, `COMPLETED` or `NO_SHOW`, or `FAILED` when its \
+             payment could not be captured after all.",
         )
         .enum_values(Some(CoreStatus::ALL.map(CoreStatus::as_str)))
     }
 );
 
 format_schema!(
-    /// A payment-method token of the simulated gateway.
+    /// A payment-method id.
     PaymentMethod,
     || {
         string(
-            "A payment-method token of the simulated gateway (Stripe's test tokens): \
-             `pm_card_visa` succeeds, `pm_card_chargeDeclined` is declined, \
-             `pm_card_processingError` fails transiently.",
+            "A Stripe PaymentMethod id (`pm_...`, what Stripe.js creates in the browser). \
+             Stripe's test tokens work with both gateways: `pm_card_visa` is authorised, \
+             `pm_card_chargeDeclined` is declined, `pm_card_processingError` fails \
+             transiently, `pm_card_authenticationRequired` asks for 3-D Secure (the \
+             simulated gateway counts it as authenticated when the request is repeated); \
+             the simulated gateway declines any other id.",
         )
-        .enum_values(Some(CoreMethod::ALL.map(CoreMethod::as_str)))
+        .pattern(Some("^pm_[A-Za-z0-9_]{1,97}$"))
+        .examples([CoreMethod::TEST_TOKENS[0]])
+    }
+);
+
+format_schema!(
+    /// Where a reservation's payment stands at the gateway.
+    PaymentStatus,
+    || {
+        string(
+            "Where the payment stands at the gateway: `at_venue` (paid at the venue, nothing \
+             online), `pending` (nothing asked yet), `requires_action` (the customer must \
+             authenticate: 3-D Secure), `authorized` (the amount is held on the card), \
+             `captured` (taken; see `chargedMinor`), `voided` (released: nothing was taken).",
+        )
+        .enum_values(Some(CorePaymentStatus::ALL.map(CorePaymentStatus::as_str)))
+    }
+);
+
+/// The name of a gateway, as the API shows it.
+pub fn gateway_name(kind: GatewayKind) -> &'static str {
+    kind.as_str()
+}
+
+format_schema!(
+    /// A payment gateway.
+    Gateway,
+    || {
+        string(
+            "The payment gateway: `stripe`, or `simulated` (Stripe's test tokens, no money \
+             moves: booking-local's default and a staging stack's choice).",
+        )
+        .enum_values(Some([GatewayKind::Stripe, GatewayKind::Simulated].map(gateway_name)))
     }
 );

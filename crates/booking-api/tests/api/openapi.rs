@@ -26,6 +26,7 @@ use booking_core::{
     catalog::{CancellationPolicy, Service},
     ids::{ServiceId, UserId},
     money::Currency,
+    payment::{PaymentMethod, PaymentStatus, Prepayment},
     reservation::{Actor, Failure, Status, StatusChange},
     settings::Settings,
     user::Role,
@@ -401,7 +402,8 @@ fn the_request_schemas_match_what_the_bodies_accept() {
     let service = json!({
         "name": "Massage", "description": "Relaxing.", "durationMinutes": 60,
         "bufferMinutes": 15, "priceMinor": 4500, "currency": "EUR", "capacity": 1,
-        "minNoticeMinutes": 120, "maxAdvanceDays": 60, "cancellation": policy, "active": true
+        "minNoticeMinutes": 120, "maxAdvanceDays": 60, "cancellation": policy, "prepayment": "none",
+        "active": true
     });
     check_request::<wire::catalog::NewService>(&doc, "NewService", service.clone());
     check_request::<wire::catalog::ServicePatch>(&doc, "ServicePatch", service);
@@ -423,13 +425,10 @@ fn the_request_schemas_match_what_the_bodies_accept() {
         ("Role", json!(["customer", "staff", "admin"])),
         ("Status", json!(Status::ALL.map(Status::as_str).to_vec())),
         (
-            "PaymentMethod",
-            json!([
-                "pm_card_visa",
-                "pm_card_chargeDeclined",
-                "pm_card_processingError"
-            ]),
+            "PaymentStatus",
+            json!(PaymentStatus::ALL.map(PaymentStatus::as_str).to_vec()),
         ),
+        ("Gateway", json!(["stripe", "simulated"])),
         ("SlotMinutes", json!(booking_core::settings::SLOT_SIZES)),
     ] {
         assert_eq!(schema(&doc, name)["enum"], values, "{name}");
@@ -448,12 +447,20 @@ fn the_request_schemas_match_what_the_bodies_accept() {
     for role in ["customer", "staff", "admin"] {
         assert!(Role::parse("role", role).is_ok());
     }
-    for pm in [
-        "pm_card_visa",
-        "pm_card_chargeDeclined",
-        "pm_card_processingError",
-    ] {
-        assert!(booking_core::payment::PaymentMethod::parse("m", pm).is_ok());
+    // The payment method's pattern says what core accepts: pm_ and 1 to 97 of [A-Za-z0-9_]
+    assert_eq!(
+        schema(&doc, "PaymentMethod")["pattern"],
+        "^pm_[A-Za-z0-9_]{1,97}$"
+    );
+    let longest = format!("pm_{}", "a".repeat(97));
+    for pm in PaymentMethod::TEST_TOKENS
+        .into_iter()
+        .chain(["pm_1Px_Yz9", &longest])
+    {
+        assert!(PaymentMethod::parse("m", pm).is_ok(), "{pm}");
+    }
+    for pm in ["pm_", "pm-1", "card_visa", &format!("{longest}a")] {
+        assert!(PaymentMethod::parse("m", pm).is_err(), "{pm}");
     }
 }
 
@@ -476,6 +483,7 @@ fn the_response_schemas_match_what_the_views_send() {
             min_notice_minutes: 0,
             max_advance_days: 90,
             cancellation: CancellationPolicy::default(),
+            prepayment: Prepayment::None,
             active: true,
             created_at: now,
             updated_at: now,

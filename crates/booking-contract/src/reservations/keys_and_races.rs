@@ -73,7 +73,7 @@ pub async fn twenty_concurrent_holds_for_the_last_place_leave_exactly_one_winner
     for r in &taken {
         held(store, r, 3).await;
     }
-    store.confirm(taken[0].id, "ch_0", now()).await.unwrap();
+    store.confirm(taken[0].id, now()).await.unwrap();
 
     // When twenty customers hold units 0-1 at once
     let contenders: Vec<Reservation> = (0..20)

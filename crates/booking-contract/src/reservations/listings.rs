@@ -25,7 +25,7 @@ pub async fn listings_are_ordered_filtered_and_paged_to_the_end(store: &dyn Rese
         ids.push(r.id);
     }
     for i in [3, 5, 8] {
-        store.confirm(ids[i], "ch", now()).await.unwrap();
+        store.confirm(ids[i], now()).await.unwrap();
     }
     store.release(ids[4], None, now()).await.unwrap();
     store
@@ -171,7 +171,7 @@ pub async fn claim_counts_show_the_live_claims_in_the_window_only(store: &dyn Re
         5,
     )
     .await;
-    store.confirm(confirmed.id, "ch", now()).await.unwrap();
+    store.confirm(confirmed.id, now()).await.unwrap();
     store.release(released.id, None, now()).await.unwrap();
 
     // When the claims are read for windows and times, then each window counts the claims
@@ -210,7 +210,7 @@ pub async fn a_reservation_of_the_most_units_a_service_claims_is_held_and_confir
 
     // When it is held and confirmed
     let outcome = store.hold(&most, 1, ROOMY).await.unwrap();
-    let confirmed = store.confirm(most.id, "ch", now()).await.unwrap();
+    let confirmed = store.confirm(most.id, now()).await.unwrap();
 
     // Then every unit is claimed
     assert_eq!(outcome, Held::Created(most));

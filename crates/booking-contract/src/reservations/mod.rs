@@ -117,7 +117,7 @@ pub(crate) async fn a_hold(
     r
 }
 
-/// Given: [`a_hold`], confirmed at [`now`] with the payment reference `ch_1`.
+/// Given: [`a_hold`] (its payment authorised), confirmed at [`now`].
 pub(crate) async fn a_booking(
     store: &dyn Reservations,
     first: i64,
@@ -125,7 +125,7 @@ pub(crate) async fn a_booking(
     capacity: u32,
 ) -> Reservation {
     let r = a_hold(store, first, count, capacity).await;
-    store.confirm(r.id, "ch_1", now()).await.unwrap()
+    store.confirm(r.id, now()).await.unwrap()
 }
 
 /// A cancellation by `actor` for a change of plans, with `refund_due_minor` due.
@@ -141,8 +141,10 @@ mod holds;
 mod keys_and_races;
 mod life_cycle;
 mod listings;
+mod payments;
 
 pub use holds::*;
 pub use keys_and_races::*;
 pub use life_cycle::*;
 pub use listings::*;
+pub use payments::*;

@@ -42,6 +42,7 @@ fn service(duration: u32, buffer: u32, capacity: u32) -> Service {
         min_notice_minutes: 0,
         max_advance_days: 730,
         cancellation: CancellationPolicy::default(),
+        prepayment: Default::default(),
         active: true,
         created_at: Timestamp::UNIX_EPOCH,
         updated_at: Timestamp::UNIX_EPOCH,

@@ -19,7 +19,8 @@ pub struct BookingRequest {
     pub customer_id: UserId,
     pub service_id: ServiceId,
     pub start: Timestamp,
-    pub payment_method: PaymentMethod,
+    /// `None` for a service paid at the venue.
+    pub payment_method: Option<PaymentMethod>,
     pub idempotency_key: IdempotencyKey,
     /// Canonical form of the request, to tell a replay from a reused key.
     pub fingerprint: Fingerprint,
@@ -29,7 +30,7 @@ impl BookingRequest {
     pub fn fingerprint_of(
         service: ServiceId,
         start: Timestamp,
-        method: PaymentMethod,
+        method: Option<&PaymentMethod>,
     ) -> Fingerprint {
         Fingerprint::of(service, start, method)
     }
@@ -48,15 +49,37 @@ pub struct CancelRequest {
 pub struct HoldOutput {
     pub reservation_id: ReservationId,
     pub hold_expires_at: Timestamp,
+    /// Paid online (Authorize and Capture follow), or at the venue (they do not).
+    pub prepaid: bool,
+}
+
+/// Where an authorisation stands once Authorize has run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizeStatus {
+    /// The amount is held: Confirm follows.
+    Authorized,
+    /// The customer must authenticate (3-D Secure): the execution ends, the client
+    /// completes the challenge and repeats its request.
+    RequiresAction,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChargeOutput {
-    pub payment_reference: String,
+pub struct AuthorizeOutput {
+    pub status: AuthorizeStatus,
+    /// For Stripe.js to complete the challenge with; only with `requires_action`.
+    pub client_secret: Option<String>,
 }
 
-/// Confirm and Cancel hand the workflow the message to put on the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoidOutput {
+    /// Whether an authorisation was released now.
+    pub voided: bool,
+}
+
+/// Confirm, Capture and Cancel hand the workflow the message to put on the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotifyOutput {

@@ -1,4 +1,5 @@
-//! The booking workflow's tasks (Hold, Charge, Confirm, Refund, Release, Cancel). Each is
+//! The booking workflow's tasks (Hold, Authorize, Confirm, Capture, Void, Refund, Release,
+//! Revoke, Cancel). Each is
 //! idempotent, because Step Functions runs tasks at least once and clients retry: run twice
 //! with the same input, a task changes nothing more and returns the same result.
 
@@ -19,7 +20,10 @@ use crate::{
     ids::ReservationId,
     money::Money,
     notify::{Notification, NotificationEvent},
-    payment::{Authorization, EntryKind, LedgerEntry, PaymentGateway, PaymentLedger},
+    payment::{
+        Authorization, EntryKind, LedgerEntry, Payment, PaymentError, PaymentGateway,
+        PaymentLedger, PaymentStatus, Prepayment,
+    },
     ports::{Cancellation, CatalogStore, Clock, Held, ReservationStore, SettingsStore, UserStore},
     reservation::{Actor, Failure, Reservation, Status, StatusChange},
     user::Role,
@@ -113,6 +117,21 @@ impl Booking {
                 "is not bookable: the service is inactive",
             ));
         }
+        match (service.prepayment, &req.payment_method) {
+            (Prepayment::Required, None) => {
+                return Err(rule(
+                    "paymentMethod",
+                    "is required: the service is paid online when booked",
+                ));
+            }
+            (Prepayment::None, Some(_)) => {
+                return Err(rule(
+                    "paymentMethod",
+                    "must be left out: the service is paid at the venue",
+                ));
+            }
+            _ => {}
+        }
         let customer = self
             .users
             .get(req.customer_id)
@@ -140,11 +159,11 @@ impl Booking {
                 minor: service.price_minor,
                 currency: service.currency,
             },
-            payment_method: req.payment_method,
-            payment_reference: None,
+            payment_method: req.payment_method.clone(),
+            payment: Payment::new(service.prepayment),
             refund_due_minor: None,
             idempotency_key: req.idempotency_key.clone(),
-            fingerprint: req.fingerprint,
+            fingerprint: req.fingerprint.clone(),
             hold_expires_at: now + self.config.hold_ttl,
             failure: None,
             history: vec![StatusChange {
@@ -164,77 +183,196 @@ impl Booking {
         match held {
             Held::Created(r) => {
                 tracing::info!(service_id = %r.service_id, "slot held");
-                Ok(HoldOutput {
-                    reservation_id: r.id,
-                    hold_expires_at: r.hold_expires_at,
-                })
+                Ok(hold_output(&r))
             }
             Held::Existing(r) => replay(r, req),
         }
     }
 
-    /// Charge: moves the money once per reservation, whatever the number of attempts: the
-    /// ledger is consulted first and the gateway call is idempotent on the reservation id.
+    /// Authorize: holds the price on the customer's card, once: the first run asks the
+    /// gateway for an authorisation and records it on the reservation; a later run (a
+    /// retry, the client's replay after 3-D Secure) asks the gateway where that one stands.
+    /// Only while the hold is live.
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
-    pub async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError> {
-        if let Some(entry) = self.charge_entry(id, EntryKind::Charge).await? {
-            return Ok(ChargeOutput {
-                payment_reference: entry.gateway_reference,
-            });
-        }
+    pub async fn authorize(&self, id: ReservationId) -> Result<AuthorizeOutput, TaskError> {
         let r = self.reservation(id).await?;
-        let now = self.clock.now();
-        if r.status != Status::PendingPayment || now >= r.hold_expires_at {
+        if r.status == Status::Confirmed {
+            // A replay that finds a concurrent run further on: nothing to ask again.
+            return Ok(authorized());
+        }
+        if r.status != Status::PendingPayment || self.clock.now() >= r.hold_expires_at {
             return Err(TaskError::HoldExpired(format!(
                 "the hold lapsed before payment (status {})",
                 r.status.as_str()
             )));
         }
-        let reference = match self
-            .gateway
-            .authorize(id, r.amount, r.payment_method)
-            .await?
-        {
-            Authorization::Authorized { reference } => self.gateway.capture(id, &reference).await?,
-            // Until the flow has its own states for 3-D Secure (issue 11), a card that asks
-            // for it cannot be completed here; neither configured gateway asks yet.
-            Authorization::ActionRequired { reference, .. } => {
-                self.gateway.void(id, &reference).await?;
-                return Err(TaskError::PaymentDeclined(
-                    "the card asks for 3-D Secure, which this flow cannot complete yet".into(),
-                ));
+        let answer = match &r.payment.authorization {
+            Some(reference) => self.gateway.authorization(id, reference).await?,
+            None => {
+                let method = r.payment_method.as_ref().ok_or_else(|| {
+                    TaskError::InvalidRequest("the reservation has no payment method".into())
+                })?;
+                self.gateway.authorize(id, r.amount, method).await?
             }
         };
-        let entry = self
-            .enter(&r, EntryKind::Charge, r.amount, reference, now)
-            .await?;
-        tracing::info!(amount_minor = entry.amount.minor, "charged");
-        Ok(ChargeOutput {
-            payment_reference: entry.gateway_reference,
-        })
+        let (status, reference, client_secret) = match answer {
+            Authorization::Authorized { reference } => (PaymentStatus::Authorized, reference, None),
+            Authorization::ActionRequired {
+                reference,
+                client_secret,
+            } => (
+                PaymentStatus::RequiresAction,
+                reference,
+                Some(client_secret),
+            ),
+        };
+        let next = Payment {
+            gateway: Some(self.gateway.kind()),
+            status,
+            authorization: Some(reference.clone()),
+            charge: None,
+        };
+        let stored = match self.reservations.record_payment(id, &next).await {
+            Ok(stored) => stored,
+            Err(crate::Error::Conflict { .. }) => {
+                // Another run recorded its own authorisation first (only a gateway that
+                // ignores idempotency keys makes a second one): release ours, go on with it.
+                self.gateway.void(id, &reference).await?;
+                tracing::warn!(released = %reference, "a concurrent authorisation was recorded first");
+                return Box::pin(self.authorize(id)).await;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match (stored.payment.status, client_secret) {
+            (PaymentStatus::RequiresAction, Some(client_secret)) => {
+                tracing::info!("the card asks for authentication");
+                Ok(AuthorizeOutput {
+                    status: AuthorizeStatus::RequiresAction,
+                    client_secret: Some(client_secret),
+                })
+            }
+            // Authorised now, or by a concurrent run after the customer authenticated.
+            _ => {
+                tracing::info!(amount_minor = r.amount.minor, "authorised");
+                Ok(authorized())
+            }
+        }
     }
 
-    /// Confirm: PENDING_PAYMENT -> CONFIRMED while the hold is live.
+    /// Confirm: PENDING_PAYMENT -> CONFIRMED while the hold is live, once the payment is
+    /// authorised or due at the venue (the store checks both in its write).
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
-    pub async fn confirm(
-        &self,
-        id: ReservationId,
-        payment_reference: &str,
-    ) -> Result<NotifyOutput, TaskError> {
-        // Only a payment this reservation's Charge recorded can confirm it.
-        let charged = self.charge_entry(id, EntryKind::Charge).await?;
-        if charged.is_none_or(|e| e.gateway_reference != payment_reference) {
-            return Err(TaskError::InvalidRequest(format!(
-                "no charge {payment_reference} is recorded for this reservation"
-            )));
-        }
-        let r = self
-            .reservations
-            .confirm(id, payment_reference, self.clock.now())
-            .await?;
+    pub async fn confirm(&self, id: ReservationId) -> Result<NotifyOutput, TaskError> {
+        let r = self.reservations.confirm(id, self.clock.now()).await?;
         tracing::info!("confirmed");
         Ok(NotifyOutput {
             notification: notification(&r, NotificationEvent::Confirmed, None),
+        })
+    }
+
+    /// Capture: takes the authorised amount of a CONFIRMED reservation and enters the
+    /// charge in the ledger, once: the ledger is consulted first and the gateway's capture
+    /// is idempotent per reservation. Returns the confirmation message with the charge.
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    pub async fn capture(&self, id: ReservationId) -> Result<NotifyOutput, TaskError> {
+        let r = self.reservation(id).await?;
+        let entry = match self.charge_entry(id, EntryKind::Charge).await? {
+            Some(entry) => entry,
+            None => {
+                if r.status != Status::Confirmed {
+                    return Err(TaskError::InvalidRequest(format!(
+                        "a {} reservation is not captured",
+                        r.status.as_str()
+                    )));
+                }
+                let authorization = r.payment.authorization.as_deref().ok_or_else(|| {
+                    TaskError::InvalidRequest("no authorisation is recorded".into())
+                })?;
+                let charge = self.gateway.capture(id, authorization).await?;
+                let entry = self
+                    .enter(&r, EntryKind::Charge, r.amount, charge, self.clock.now())
+                    .await?;
+                tracing::info!(amount_minor = entry.amount.minor, "captured");
+                entry
+            }
+        };
+        let captured = Payment {
+            status: PaymentStatus::Captured,
+            charge: Some(entry.gateway_reference),
+            ..r.payment.clone()
+        };
+        let r = self.reservations.record_payment(id, &captured).await?;
+        Ok(NotifyOutput {
+            notification: notification(&r, NotificationEvent::Confirmed, None),
+        })
+    }
+
+    /// Void: releases the uncaptured authorisation of a reservation that will not take
+    /// place (FAILED or CANCELLED), so nothing reaches the customer's statement. Nothing to
+    /// do when none was made or the money was captured (Refund gives that back); a live
+    /// reservation's authorisation is never touched.
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    pub async fn void(&self, id: ReservationId) -> Result<VoidOutput, TaskError> {
+        let r = self.reservation(id).await?;
+        let open = matches!(
+            r.payment.status,
+            PaymentStatus::RequiresAction | PaymentStatus::Authorized
+        );
+        let (true, Some(authorization)) = (open, &r.payment.authorization) else {
+            return Ok(VoidOutput { voided: false });
+        };
+        if !matches!(r.status, Status::Failed | Status::Cancelled) {
+            return Err(TaskError::InvalidRequest(format!(
+                "the authorisation of a {} reservation is not voided",
+                r.status.as_str()
+            )));
+        }
+        if self.charge_entry(id, EntryKind::Charge).await?.is_some() {
+            return Ok(VoidOutput { voided: false });
+        }
+        match self.gateway.void(id, authorization).await {
+            Ok(()) => {}
+            // A failed authorisation (declined, authentication failed) holds nothing.
+            Err(PaymentError::Declined(m)) => tracing::info!(reason = %m, "nothing to void"),
+            Err(e) => return Err(e.into()),
+        }
+        let voided = Payment {
+            status: PaymentStatus::Voided,
+            ..r.payment.clone()
+        };
+        self.reservations.record_payment(id, &voided).await?;
+        tracing::info!("authorisation voided");
+        Ok(VoidOutput { voided: true })
+    }
+
+    /// Revoke: a capture that failed for good (the authorisation expired or was
+    /// cancelled) turns the CONFIRMED reservation FAILED by the system, frees its place and
+    /// yields the failure message; Void then releases what the authorisation still holds.
+    /// Logged at error level: an operator should know (the workflow-failure alarm counts
+    /// the execution too).
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    pub async fn revoke(
+        &self,
+        id: ReservationId,
+        error: &TaskFailure,
+    ) -> Result<ReleaseOutput, TaskError> {
+        if self.charge_entry(id, EntryKind::Charge).await?.is_some() {
+            return Err(TaskError::InvalidRequest(
+                "the payment was captured: the reservation stands".into(),
+            ));
+        }
+        let failure = Failure {
+            code: FailureCode::parse(&error.error),
+            message: error.message(),
+        };
+        let r = self
+            .reservations
+            .revoke(id, failure, self.clock.now())
+            .await?;
+        tracing::error!(error = %error.error, "capture failed after confirmation: reservation revoked");
+        let reason = r.failure.as_ref().map(|f| customer_reason(&f.code));
+        Ok(ReleaseOutput {
+            notification: Some(notification(&r, NotificationEvent::Failed, reason)),
         })
     }
 
@@ -341,10 +479,13 @@ impl Booking {
                 "the appointment has already started".into(),
             ));
         }
-        let charged = self
-            .charge_entry(r.id, EntryKind::Charge)
-            .await?
-            .map_or(0, |e| e.amount.minor);
+        // What was taken, or what the authorisation will take: a capture may still land
+        // after this cancellation (it runs beside it), and the refund due must cover it.
+        let charged = match self.charge_entry(r.id, EntryKind::Charge).await? {
+            Some(e) => e.amount.minor,
+            None if r.payment.status == PaymentStatus::Authorized => r.amount.minor,
+            None => 0,
+        };
         let policy = self
             .services
             .get(r.service_id)
@@ -396,10 +537,22 @@ fn replay(existing: Reservation, req: &BookingRequest) -> Result<HoldOutput, Tas
     if let (Status::Failed, Some(f)) = (existing.status, &existing.failure) {
         return Err(f.to_error());
     }
-    Ok(HoldOutput {
-        reservation_id: existing.id,
-        hold_expires_at: existing.hold_expires_at,
-    })
+    Ok(hold_output(&existing))
+}
+
+fn hold_output(r: &Reservation) -> HoldOutput {
+    HoldOutput {
+        reservation_id: r.id,
+        hold_expires_at: r.hold_expires_at,
+        prepaid: r.payment.online(),
+    }
+}
+
+fn authorized() -> AuthorizeOutput {
+    AuthorizeOutput {
+        status: AuthorizeStatus::Authorized,
+        client_secret: None,
+    }
 }
 
 /// Why a booking failed, in words for the customer's email.
@@ -436,7 +589,7 @@ pub fn notification(
         time_zone: r.time_zone.name().to_owned(),
         amount_minor: r.amount.minor,
         currency: r.amount.currency.code().to_owned(),
-        payment_reference: r.payment_reference.clone(),
+        payment_reference: r.payment.charge.clone(),
         refund_minor: (event == NotificationEvent::Cancelled)
             .then_some(r.refund_due_minor.unwrap_or(0)),
         reason,

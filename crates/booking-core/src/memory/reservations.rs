@@ -9,6 +9,7 @@ use crate::{
     Error,
     holds::decide_hold,
     ids::{ReservationId, ServiceId, UserId},
+    payment::Payment,
     ports::{
         Cancellation, ClaimCounts, ClaimQuery, ClaimReader, Held, HoldLimits, KeyBinding, Page,
         ReservationCursor, ReservationFilter, ReservationStore, Visit,
@@ -136,13 +137,30 @@ impl ReservationStore for MemoryReservations {
         Ok(lock(&self.inner).by_id.get(&id).cloned())
     }
 
-    async fn confirm(
+    async fn confirm(&self, id: ReservationId, now: Timestamp) -> Result<Reservation, Error> {
+        self.change(id, |r| r.confirm(now))
+    }
+
+    async fn revoke(
         &self,
         id: ReservationId,
-        payment_reference: &str,
+        failure: Failure,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        self.change(id, |r| r.confirm(payment_reference, now))
+        let mut g = lock(&self.inner);
+        let r = g.get_mut(id)?;
+        r.revoke(failure, now)?;
+        let r = r.clone();
+        g.free_claims(&r);
+        Ok(r)
+    }
+
+    async fn record_payment(
+        &self,
+        id: ReservationId,
+        payment: &Payment,
+    ) -> Result<Reservation, Error> {
+        self.change(id, |r| r.record_payment(payment))
     }
 
     async fn release(

@@ -12,8 +12,8 @@ use crate::{
     Error,
     asl::{self, AslError, State, StateMachine},
     booking::{
-        Booking, BookingRequest, CancelRequest, ChargeOutput, HoldOutput, NotifyOutput,
-        RefundOutput, ReleaseOutput, TaskError, TaskFailure,
+        AuthorizeOutput, AuthorizeStatus, Booking, BookingRequest, CancelRequest, HoldOutput,
+        NotifyOutput, RefundOutput, ReleaseOutput, TaskError, TaskFailure, VoidOutput,
     },
     ids::ReservationId,
     notify::Notification,
@@ -24,8 +24,31 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Succeeded,
+    /// The booking ended waiting for the customer to authenticate (3-D Secure): the
+    /// reservation is PENDING_PAYMENT, its hold keeps the place, and the client completes
+    /// the challenge with `client_secret` and then repeats its request.
+    ActionRequired {
+        client_secret: String,
+    },
     /// The error of the failing state (the ASL Fail state's `ErrorPath`/`CausePath`).
     Failed(TaskFailure),
+}
+
+impl Outcome {
+    /// A successful execution's outcome from its output: [`Outcome::ActionRequired`] when
+    /// Authorize asked for authentication (`$.authorize`), [`Outcome::Succeeded`] otherwise.
+    pub fn succeeded(output: &Value) -> Self {
+        let authorize = output
+            .get("authorize")
+            .and_then(|a| serde_json::from_value::<AuthorizeOutput>(a.clone()).ok());
+        match authorize {
+            Some(AuthorizeOutput {
+                status: AuthorizeStatus::RequiresAction,
+                client_secret: Some(client_secret),
+            }) => Outcome::ActionRequired { client_secret },
+            _ => Outcome::Succeeded,
+        }
+    }
 }
 
 /// Starts a workflow and waits for its end (Step Functions `StartSyncExecution`, or in-process).
@@ -41,17 +64,20 @@ pub trait Workflow: Send + Sync {
 #[async_trait]
 pub trait BookingTasks: Send + Sync {
     async fn hold(&self, request: &BookingRequest) -> Result<HoldOutput, TaskError>;
-    async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError>;
-    async fn confirm(
-        &self,
-        id: ReservationId,
-        payment_reference: &str,
-    ) -> Result<NotifyOutput, TaskError>;
+    async fn authorize(&self, id: ReservationId) -> Result<AuthorizeOutput, TaskError>;
+    async fn confirm(&self, id: ReservationId) -> Result<NotifyOutput, TaskError>;
+    async fn capture(&self, id: ReservationId) -> Result<NotifyOutput, TaskError>;
+    async fn void(&self, id: ReservationId) -> Result<VoidOutput, TaskError>;
     async fn refund(&self, id: ReservationId) -> Result<RefundOutput, TaskError>;
     async fn release(
         &self,
         id: ReservationId,
         error: Option<&TaskFailure>,
+    ) -> Result<ReleaseOutput, TaskError>;
+    async fn revoke(
+        &self,
+        id: ReservationId,
+        error: &TaskFailure,
     ) -> Result<ReleaseOutput, TaskError>;
     async fn cancel(&self, request: &CancelRequest) -> Result<NotifyOutput, TaskError>;
 }
@@ -61,15 +87,17 @@ impl BookingTasks for Booking {
     async fn hold(&self, request: &BookingRequest) -> Result<HoldOutput, TaskError> {
         Booking::hold(self, request).await
     }
-    async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError> {
-        Booking::charge(self, id).await
+    async fn authorize(&self, id: ReservationId) -> Result<AuthorizeOutput, TaskError> {
+        Booking::authorize(self, id).await
     }
-    async fn confirm(
-        &self,
-        id: ReservationId,
-        payment_reference: &str,
-    ) -> Result<NotifyOutput, TaskError> {
-        Booking::confirm(self, id, payment_reference).await
+    async fn confirm(&self, id: ReservationId) -> Result<NotifyOutput, TaskError> {
+        Booking::confirm(self, id).await
+    }
+    async fn capture(&self, id: ReservationId) -> Result<NotifyOutput, TaskError> {
+        Booking::capture(self, id).await
+    }
+    async fn void(&self, id: ReservationId) -> Result<VoidOutput, TaskError> {
+        Booking::void(self, id).await
     }
     async fn refund(&self, id: ReservationId) -> Result<RefundOutput, TaskError> {
         Booking::refund(self, id).await
@@ -80,6 +108,13 @@ impl BookingTasks for Booking {
         error: Option<&TaskFailure>,
     ) -> Result<ReleaseOutput, TaskError> {
         Booking::release(self, id, error).await
+    }
+    async fn revoke(
+        &self,
+        id: ReservationId,
+        error: &TaskFailure,
+    ) -> Result<ReleaseOutput, TaskError> {
+        Booking::revoke(self, id, error).await
     }
     async fn cancel(&self, request: &CancelRequest) -> Result<NotifyOutput, TaskError> {
         Booking::cancel(self, request).await
@@ -132,11 +167,18 @@ state_names!(
     /// The states of `statemachine/booking.asl.json`, which defines them.
     BookingState {
         Hold,
-        Charge,
+        IsPrepaid,
+        Authorize,
+        IsAuthorized,
+        AwaitingAuthentication,
         Confirm,
+        IsCaptureDue,
+        Capture,
         SendConfirmation,
         Booked,
         Release,
+        Revoke,
+        Void,
         Refund,
         HasFailureNotice,
         SendFailure,
@@ -150,6 +192,7 @@ state_names!(
     CancelState {
         Cancel,
         ReleaseSlot,
+        VoidUncaptured,
         RefundByPolicy,
         SendCancellation,
         Cancelled,
@@ -326,7 +369,7 @@ impl<T: BookingTasks> InProcessWorkflow<T> {
         };
         let run = machine.run(input, &resources, self.time_scale).await;
         let outcome = match run.output {
-            Ok(_) => Outcome::Succeeded,
+            Ok(output) => Outcome::succeeded(&output),
             Err(failure) => Outcome::Failed(failure),
         };
         // Every name parses: check_states held when the machine was loaded.
@@ -370,11 +413,14 @@ pub enum ReserveTask {
     },
     Confirm {
         reservation_id: ReservationId,
-        payment_reference: String,
     },
     Release {
         reservation_id: ReservationId,
         error: Option<TaskFailure>,
+    },
+    Revoke {
+        reservation_id: ReservationId,
+        error: TaskFailure,
     },
     Cancel {
         request: CancelRequest,
@@ -389,7 +435,9 @@ pub enum ReserveTask {
     rename_all_fields = "camelCase"
 )]
 pub enum PayTask {
-    Charge { reservation_id: ReservationId },
+    Authorize { reservation_id: ReservationId },
+    Capture { reservation_id: ReservationId },
+    Void { reservation_id: ReservationId },
     Refund { reservation_id: ReservationId },
 }
 
@@ -404,14 +452,15 @@ pub async fn run_reserve_task(
 ) -> Result<serde_json::Value, TaskError> {
     match task {
         ReserveTask::Hold { request } => to_value(tasks.hold(request).await?),
-        ReserveTask::Confirm {
-            reservation_id,
-            payment_reference,
-        } => to_value(tasks.confirm(*reservation_id, payment_reference).await?),
+        ReserveTask::Confirm { reservation_id } => to_value(tasks.confirm(*reservation_id).await?),
         ReserveTask::Release {
             reservation_id,
             error,
         } => to_value(tasks.release(*reservation_id, error.as_ref()).await?),
+        ReserveTask::Revoke {
+            reservation_id,
+            error,
+        } => to_value(tasks.revoke(*reservation_id, error).await?),
         ReserveTask::Cancel { request } => to_value(tasks.cancel(request).await?),
     }
 }
@@ -422,7 +471,9 @@ pub async fn run_pay_task(
     task: &PayTask,
 ) -> Result<serde_json::Value, TaskError> {
     match task {
-        PayTask::Charge { reservation_id } => to_value(tasks.charge(*reservation_id).await?),
+        PayTask::Authorize { reservation_id } => to_value(tasks.authorize(*reservation_id).await?),
+        PayTask::Capture { reservation_id } => to_value(tasks.capture(*reservation_id).await?),
+        PayTask::Void { reservation_id } => to_value(tasks.void(*reservation_id).await?),
         PayTask::Refund { reservation_id } => to_value(tasks.refund(*reservation_id).await?),
     }
 }

@@ -16,11 +16,11 @@ fn task_inputs_read_the_asl_parameters() {
         (e.error.as_str(), e.message().as_str()),
         ("PaymentDeclined", "no")
     );
-    let charge: PayTask = serde_json::from_value(serde_json::json!({
-        "action": "charge", "reservationId": "01KB0000000000000000000000"
+    let authorize: PayTask = serde_json::from_value(serde_json::json!({
+        "action": "authorize", "reservationId": "01KB0000000000000000000000"
     }))
     .unwrap();
-    assert!(matches!(charge, PayTask::Charge { .. }));
+    assert!(matches!(authorize, PayTask::Authorize { .. }));
     assert!(serde_json::from_value::<PayTask>(serde_json::json!({"action": "steal"})).is_err());
 }
 
@@ -66,9 +66,24 @@ fn every_state_name_is_a_state_of_its_asl_file_and_back() {
     let error = check_states::<BookingState>(&machine)
         .unwrap_err()
         .to_string();
-    assert!(error.contains("no state Charge"), "{error}");
+    assert!(error.contains("no state IsPrepaid"), "{error}");
     let error = check_states::<CancelState>(&machine)
         .unwrap_err()
         .to_string();
     assert!(error.contains("state Hold has no name"), "{error}");
+}
+
+#[test]
+fn an_execution_that_ends_awaiting_authentication_hands_over_the_client_secret() {
+    let waiting = json!({"reservationId": "01KB0000000000000000000000",
+        "authorize": {"status": "requires_action", "clientSecret": "pi_1_secret_2"}});
+    assert_eq!(
+        Outcome::succeeded(&waiting),
+        Outcome::ActionRequired {
+            client_secret: "pi_1_secret_2".into()
+        }
+    );
+    let booked = json!({"authorize": {"status": "authorized", "clientSecret": null}});
+    assert_eq!(Outcome::succeeded(&booked), Outcome::Succeeded);
+    assert_eq!(Outcome::succeeded(&json!({})), Outcome::Succeeded);
 }

@@ -4,8 +4,9 @@
 //! supported), the project's rules for them (a catch-all and a timeout on every Task, only
 //! the three substitutions, the docs' retry table), and, over scripted task outcomes, that
 //! every scenario takes the path through the states it must: a retried Task once per
-//! attempt, the tasks called with the right arguments (the JSON paths carry the payment
-//! reference, the original error and the right notification), the right end.
+//! attempt, the tasks called with the right arguments (the JSON paths carry the original
+//! error to Release and Revoke, Capture's notification with the charge to the queue, and
+//! Authorize's client secret to the end), the right end.
 //!
 //! - `scripted`: the tasks and the queue, their outcomes scripted per call;
 //! - `lambda`: a Lambda service in front of them, for the faults only AWS raises;

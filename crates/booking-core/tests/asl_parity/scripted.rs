@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use booking_core::{
     Error,
     booking::{
-        BookingRequest, CancelRequest, ChargeOutput, HoldOutput, NotifyOutput, RefundOutput,
-        ReleaseOutput, TaskError, TaskFailure,
+        AuthorizeOutput, AuthorizeStatus, BookingRequest, CancelRequest, HoldOutput, NotifyOutput,
+        RefundOutput, ReleaseOutput, TaskError, TaskFailure, VoidOutput,
     },
     ids::ReservationId,
     notify::{Notification, NotificationEvent},
@@ -26,8 +26,13 @@ use jiff::Timestamp;
 pub enum Step {
     /// Returns a plausible output.
     Ok,
-    /// Release only: succeeds without a failure notification (the reservation was not FAILED).
+    /// Release and Revoke only: succeed without a failure notification (the reservation
+    /// did not become FAILED).
     OkWithoutNotice,
+    /// Hold only: the service is paid at the venue (`prepaid: false`).
+    AtVenue,
+    /// Authorize only: the card asks for 3-D Secure (`requires_action` with a client secret).
+    RequiresAction,
     /// The task function fails with this error name (a [`TaskError`]).
     Fails(&'static str),
     /// The Lambda service fails before the function runs (`Lambda.ServiceException`, ...).
@@ -35,11 +40,12 @@ pub enum Step {
     LambdaFault(&'static str),
 }
 
-pub use Step::{Fails, LambdaFault, OkWithoutNotice};
+pub use Step::{AtVenue, Fails, LambdaFault, OkWithoutNotice, RequiresAction};
 
 /// The [`BookingTasks`] and the [`NotificationQueue`], their outcomes scripted per action
-/// (hold, charge, confirm, refund, release, cancel, send); a call with nothing scripted
-/// succeeds. Every call is logged with its arguments. Clones share the script and the log.
+/// (hold, authorize, confirm, capture, void, refund, release, revoke, cancel, send); a call
+/// with nothing scripted succeeds. Every call is logged with its arguments. Clones share
+/// the script and the log.
 #[derive(Clone)]
 pub struct ScriptedTasks {
     script: Arc<Mutex<HashMap<&'static str, VecDeque<Step>>>>,
@@ -81,17 +87,25 @@ impl ScriptedTasks {
         }
     }
 
-    /// Logs the call, then plays the script: `Ok(true)` for a plain success, `Ok(false)` for
-    /// a success without notice.
-    pub fn play(&self, action: &'static str, call: String) -> Result<bool, TaskError> {
+    /// Logs the call, then plays the script: `Ok(true)` for a plain success, `Ok(false)`
+    /// for the one other success `action` knows (`other`: a release without notice, a
+    /// hold at the venue, an authorisation awaiting 3-D Secure). A step scripted for the
+    /// wrong action is a mistake in the test.
+    pub fn play(
+        &self,
+        action: &'static str,
+        other: Option<Step>,
+        call: String,
+    ) -> Result<bool, TaskError> {
         self.calls.lock().unwrap().push(call);
         match self.next(action) {
             Step::Ok => Ok(true),
-            OkWithoutNotice => Ok(false),
             Fails(name) => Err(task_error(name)),
             LambdaFault(name) => {
                 panic!("{action}: the in-process runner has no Lambda service to raise {name}")
             }
+            step if Some(step) == other => Ok(false),
+            step => panic!("{action} cannot play {step:?}"),
         }
     }
 }
@@ -111,7 +125,19 @@ pub fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-pub fn notice(id: ReservationId, event: NotificationEvent) -> Notification {
+/// The charge Capture answers for `id`.
+pub fn charge_of(id: ReservationId) -> String {
+    format!("ch_{id}")
+}
+
+/// The client secret Authorize answers for `id` when the card asks for 3-D Secure.
+pub fn client_secret_of(id: ReservationId) -> String {
+    format!("pi_{id}_secret")
+}
+
+/// The message of `event`; `charged` says whether the payment was captured (Confirm's
+/// confirmation has no charge yet, Capture's has).
+pub fn notice(id: ReservationId, event: NotificationEvent, charged: bool) -> Notification {
     Notification {
         event,
         reservation_id: id,
@@ -123,7 +149,7 @@ pub fn notice(id: ReservationId, event: NotificationEvent) -> Notification {
         time_zone: "Europe/Madrid".into(),
         amount_minor: 2500,
         currency: "EUR".into(),
-        payment_reference: (event != NotificationEvent::Failed).then(|| format!("ch_{id}")),
+        payment_reference: charged.then(|| charge_of(id)),
         refund_minor: (event == NotificationEvent::Cancelled).then_some(2500),
         reason: (event == NotificationEvent::Failed).then(|| "your card was declined".into()),
     }
@@ -139,33 +165,51 @@ pub fn describe(error: Option<&TaskFailure>) -> String {
 impl BookingTasks for ScriptedTasks {
     async fn hold(&self, request: &BookingRequest) -> Result<HoldOutput, TaskError> {
         let id = request.reservation_id;
-        self.play("hold", format!("hold {id} key={}", request.idempotency_key))?;
+        let call = format!("hold {id} key={}", request.idempotency_key);
+        let prepaid = self.play("hold", Some(AtVenue), call)?;
         Ok(HoldOutput {
             reservation_id: id,
             hold_expires_at: at("2030-02-01T09:05:00Z"),
+            prepaid,
         })
     }
 
-    async fn charge(&self, id: ReservationId) -> Result<ChargeOutput, TaskError> {
-        self.play("charge", format!("charge {id}"))?;
-        Ok(ChargeOutput {
-            payment_reference: format!("ch_{id}"),
+    async fn authorize(&self, id: ReservationId) -> Result<AuthorizeOutput, TaskError> {
+        let authorized = self.play("authorize", Some(RequiresAction), format!("authorize {id}"))?;
+        Ok(if authorized {
+            AuthorizeOutput {
+                status: AuthorizeStatus::Authorized,
+                client_secret: None,
+            }
+        } else {
+            AuthorizeOutput {
+                status: AuthorizeStatus::RequiresAction,
+                client_secret: Some(client_secret_of(id)),
+            }
         })
     }
 
-    async fn confirm(
-        &self,
-        id: ReservationId,
-        payment_reference: &str,
-    ) -> Result<NotifyOutput, TaskError> {
-        self.play("confirm", format!("confirm {id} with {payment_reference}"))?;
+    async fn confirm(&self, id: ReservationId) -> Result<NotifyOutput, TaskError> {
+        self.play("confirm", None, format!("confirm {id}"))?;
         Ok(NotifyOutput {
-            notification: notice(id, NotificationEvent::Confirmed),
+            notification: notice(id, NotificationEvent::Confirmed, false),
         })
+    }
+
+    async fn capture(&self, id: ReservationId) -> Result<NotifyOutput, TaskError> {
+        self.play("capture", None, format!("capture {id}"))?;
+        Ok(NotifyOutput {
+            notification: notice(id, NotificationEvent::Confirmed, true),
+        })
+    }
+
+    async fn void(&self, id: ReservationId) -> Result<VoidOutput, TaskError> {
+        self.play("void", None, format!("void {id}"))?;
+        Ok(VoidOutput { voided: true })
     }
 
     async fn refund(&self, id: ReservationId) -> Result<RefundOutput, TaskError> {
-        self.play("refund", format!("refund {id}"))?;
+        self.play("refund", None, format!("refund {id}"))?;
         Ok(RefundOutput {
             refunded_minor: 2500,
             refund_reference: Some(format!("re_{id}")),
@@ -177,32 +221,48 @@ impl BookingTasks for ScriptedTasks {
         id: ReservationId,
         error: Option<&TaskFailure>,
     ) -> Result<ReleaseOutput, TaskError> {
-        let with_notice = self.play("release", format!("release {id}: {}", describe(error)))?;
+        let call = format!("release {id}: {}", describe(error));
+        let with_notice = self.play("release", Some(OkWithoutNotice), call)?;
         Ok(ReleaseOutput {
-            notification: with_notice.then(|| notice(id, NotificationEvent::Failed)),
+            notification: with_notice.then(|| notice(id, NotificationEvent::Failed, false)),
+        })
+    }
+
+    async fn revoke(
+        &self,
+        id: ReservationId,
+        error: &TaskFailure,
+    ) -> Result<ReleaseOutput, TaskError> {
+        let call = format!("revoke {id}: {}", describe(Some(error)));
+        let with_notice = self.play("revoke", Some(OkWithoutNotice), call)?;
+        Ok(ReleaseOutput {
+            notification: with_notice.then(|| notice(id, NotificationEvent::Failed, false)),
         })
     }
 
     async fn cancel(&self, request: &CancelRequest) -> Result<NotifyOutput, TaskError> {
         let id = request.reservation_id;
-        self.play("cancel", format!("cancel {id} by {:?}", request.actor))?;
+        self.play(
+            "cancel",
+            None,
+            format!("cancel {id} by {:?}", request.actor),
+        )?;
         Ok(NotifyOutput {
-            notification: notice(id, NotificationEvent::Cancelled),
+            notification: notice(id, NotificationEvent::Cancelled, true),
         })
     }
 }
 
 /// A queue fails as storage does: a scripted failure is an [`Error::Store`], which the
-/// runner reports as `StoreUnavailable`.
+/// runner reports as `StoreUnavailable`. The log shows the charge the message carries.
 #[async_trait]
 impl NotificationQueue for ScriptedTasks {
     async fn send(&self, notification: &Notification) -> Result<(), Error> {
         let n = notification;
-        self.play(
-            "send",
-            format!("send {} {}", n.event.as_str(), n.reservation_id),
-        )
-        .map_err(|e| Error::Store(e.into()))?;
+        let charge = n.payment_reference.as_deref().unwrap_or("no charge");
+        let call = format!("send {} {} ({charge})", n.event.as_str(), n.reservation_id);
+        self.play("send", None, call)
+            .map_err(|e| Error::Store(e.into()))?;
         Ok(())
     }
 }

@@ -13,14 +13,21 @@ use booking_core::{
     ids::{ReservationId, ServiceId, UserId},
     memory::{FixedClock, MemoryQueue, MemoryStores},
     password::PasswordHash,
-    payment::PaymentMethod,
+    payment::{PaymentMethod, Prepayment},
     ports::{ReservationStore, UserStore},
-    reservation::Status,
+    reservation::{Reservation, Status},
     settings::SettingsDoc,
     user::{Email, Role, User},
-    workflow::InProcessWorkflow,
+    workflow::{BookingTasks, InProcessWorkflow},
 };
 use jiff::Timestamp;
+
+/// Stripe's test tokens, as the simulated gateway answers them; `AT_VENUE`: none.
+pub const VISA: &str = "pm_card_visa";
+pub const DECLINED: &str = "pm_card_chargeDeclined";
+pub const PROCESSING_ERROR: &str = "pm_card_processingError";
+pub const AUTHENTICATION: &str = "pm_card_authenticationRequired";
+pub const AT_VENUE: &str = "";
 
 pub struct World {
     pub booking: Booking,
@@ -66,10 +73,27 @@ impl World {
     }
 
     pub fn workflow(&self) -> InProcessWorkflow<Booking> {
-        InProcessWorkflow::new(self.booking.clone(), self.queue.clone(), 0.0)
+        self.workflow_over(self.booking.clone())
     }
 
+    /// The runner over other tasks (the real ones with a gateway double, say), sending to
+    /// this world's queue.
+    pub fn workflow_over<T: BookingTasks>(&self, tasks: T) -> InProcessWorkflow<T> {
+        InProcessWorkflow::new(tasks, self.queue.clone(), 0.0)
+    }
+
+    /// A 60-minute service (30-minute buffer, 50.00 EUR, full refund up to 24 h before,
+    /// half after) with `capacity` places, paid online when booked.
     pub async fn service(&self, capacity: u32) -> ServiceId {
+        self.service_paid(capacity, Prepayment::Required).await
+    }
+
+    /// The same service, paid at the venue: booked without a payment method.
+    pub async fn venue_service(&self, capacity: u32) -> ServiceId {
+        self.service_paid(capacity, Prepayment::None).await
+    }
+
+    async fn service_paid(&self, capacity: u32, prepayment: Prepayment) -> ServiceId {
         let new = NewService {
             buffer_minutes: 30,
             capacity,
@@ -77,6 +101,7 @@ impl World {
                 full_refund_hours_before: 24,
                 late_refund_percent: 50,
             },
+            prepayment,
             ..NewService::new("Massage", 60, 5000, "EUR")
         };
         self.catalog_uc().create(new).await.unwrap().id
@@ -104,29 +129,28 @@ impl World {
         customer: UserId,
         service: ServiceId,
         start: &str,
-        pm: PaymentMethod,
+        pm: &str,
     ) -> BookingRequest {
         let start: Timestamp = start.parse().unwrap();
+        let pm = (!pm.is_empty()).then(|| PaymentMethod::parse("paymentMethod", pm).unwrap());
         BookingRequest {
             reservation_id: ReservationId::new(),
             customer_id: customer,
             service_id: service,
             start,
+            fingerprint: BookingRequest::fingerprint_of(service, start, pm.as_ref()),
             payment_method: pm,
             idempotency_key: IdempotencyKey::parse("key", &ReservationId::new().to_string())
                 .unwrap(),
-            fingerprint: BookingRequest::fingerprint_of(service, start, pm),
         }
     }
 
+    pub async fn reservation(&self, id: ReservationId) -> Reservation {
+        self.stores.reservations.get(id).await.unwrap().unwrap()
+    }
+
     pub async fn status(&self, id: ReservationId) -> Status {
-        self.stores
-            .reservations
-            .get(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .status
+        self.reservation(id).await.status
     }
 
     pub async fn remaining_at(&self, service: ServiceId, start: &str) -> Option<u32> {

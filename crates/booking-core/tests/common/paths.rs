@@ -2,41 +2,69 @@
 //! in-process runner over the real tasks (`booking.rs`) and over scripted ones
 //! (`asl_parity`) must take the same.
 
-/// Held, charged, confirmed and announced.
-pub const BOOKED: &[&str] = &["Hold", "Charge", "Confirm", "SendConfirmation", "Booked"];
+/// Held, authorised, confirmed, captured and announced.
+pub const BOOKED: &[&str] = &[
+    "Hold",
+    "Authorize",
+    "Confirm",
+    "Capture",
+    "SendConfirmation",
+    "Booked",
+];
+
+/// A service paid at the venue: no money states.
+pub const BOOKED_AT_VENUE: &[&str] = &["Hold", "Confirm", "SendConfirmation", "Booked"];
+
+/// The card asks for 3-D Secure: the execution ends, the hold keeps the place.
+pub const AWAITING_AUTHENTICATION: &[&str] = &["Hold", "Authorize", "AwaitingAuthentication"];
 
 /// Refused at Hold (a taken slot, a rule): nothing to undo.
 pub const REJECTED_AT_HOLD: &[&str] = &["Hold", "BookingRejected"];
 
-/// Charge failed for good at once: the slot is released, nothing refunded but checked, and
-/// the failure announced.
-pub const FAILED_AT_CHARGE: &[&str] = &[
+/// Authorize failed for good at once: the slot is released, nothing voided or refunded but
+/// checked, and the failure announced.
+pub const FAILED_AT_AUTHORIZE: &[&str] = &[
     "Hold",
-    "Charge",
+    "Authorize",
     "Release",
+    "Void",
     "Refund",
     "SendFailure",
     "BookingFailed",
 ];
 
-/// Charge failed three times (a transient error and its two retries), then as above.
-pub const FAILED_AFTER_CHARGE_RETRIES: &[&str] = &[
+/// Authorize failed twice (a transient error and its one retry), then as above.
+pub const FAILED_AFTER_AUTHORIZE_RETRIES: &[&str] = &[
     "Hold",
-    "Charge",
-    "Charge",
-    "Charge",
+    "Authorize",
+    "Authorize",
     "Release",
+    "Void",
     "Refund",
     "SendFailure",
     "BookingFailed",
 ];
 
-/// Confirm failed after the charge (the hold lapsed): released, refunded, announced.
+/// Confirm failed after the authorisation (the hold lapsed): released, voided, announced.
 pub const FAILED_AT_CONFIRM: &[&str] = &[
     "Hold",
-    "Charge",
+    "Authorize",
     "Confirm",
     "Release",
+    "Void",
+    "Refund",
+    "SendFailure",
+    "BookingFailed",
+];
+
+/// The capture failed for good after Confirm: revoked, voided, announced.
+pub const FAILED_AT_CAPTURE: &[&str] = &[
+    "Hold",
+    "Authorize",
+    "Confirm",
+    "Capture",
+    "Revoke",
+    "Void",
     "Refund",
     "SendFailure",
     "BookingFailed",
@@ -46,6 +74,7 @@ pub const FAILED_AT_CONFIRM: &[&str] = &[
 pub const CANCELLED: &[&str] = &[
     "Cancel",
     "ReleaseSlot",
+    "VoidUncaptured",
     "RefundByPolicy",
     "SendCancellation",
     "Cancelled",
@@ -55,7 +84,7 @@ pub const CANCELLED: &[&str] = &[
 pub const CANCEL_REJECTED: &[&str] = &["Cancel", "CancelRejected"];
 
 /// A path written as its state names separated by spaces, for the ones only one scenario
-/// expects: `states("Hold Charge Charge")`.
+/// expects: `states("Hold Authorize Authorize")`.
 pub fn states(path: &str) -> Vec<&str> {
     path.split_whitespace().collect()
 }

@@ -29,6 +29,7 @@ use booking_core::{
     Error,
     holds::decide_hold,
     ids::{ReservationId, UserId},
+    payment::Payment,
     ports::{
         Cancellation, Held, HoldLimits, KeyBinding, Page, ReservationCursor, ReservationFilter,
         ReservationStore, Visit,
@@ -187,17 +188,12 @@ impl ReservationStore for DynamoReservations {
     }
 
     #[tracing::instrument(skip_all, fields(reservation_id = %id))]
-    async fn confirm(
-        &self,
-        id: ReservationId,
-        payment_reference: &str,
-        now: Timestamp,
-    ) -> Result<Reservation, Error> {
+    async fn confirm(&self, id: ReservationId, now: Timestamp) -> Result<Reservation, Error> {
         let holder = &id.to_string();
         self.until_committed("confirm", move || async move {
             let r = self.read(id).await?.ok_or_else(missing)?;
             let mut next = r.clone();
-            if !next.confirm(payment_reference, now)? {
+            if !next.confirm(now)? {
                 return Ok(Step::Done(r));
             }
             let claims = self.claims_of(&r).await?;
@@ -281,6 +277,46 @@ impl ReservationStore for DynamoReservations {
                 return Ok(Step::Done(r));
             }
             Ok(Step::Write(writes, next.unwrap_or(r)))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    async fn revoke(
+        &self,
+        id: ReservationId,
+        failure: Failure,
+        now: Timestamp,
+    ) -> Result<Reservation, Error> {
+        let failure = &failure; // each round clones what it records
+        self.until_committed("revoke", move || async move {
+            let r = self.read(id).await?.ok_or_else(missing)?;
+            let mut next = r.clone();
+            if !next.revoke(failure.clone(), now)? {
+                return Ok(Step::Done(r));
+            }
+            let mut writes = vec![put_changed(self.name(), &next, &r)?];
+            writes.extend(self.free(&r, &self.claims_of(&r).await?)?);
+            Ok(Step::Write(writes, next))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(reservation_id = %id))]
+    async fn record_payment(
+        &self,
+        id: ReservationId,
+        payment: &Payment,
+    ) -> Result<Reservation, Error> {
+        // The payment lives in the reservation's item alone: no claim changes with it.
+        self.until_committed("record_payment", move || async move {
+            let r = self.read(id).await?.ok_or_else(missing)?;
+            let mut next = r.clone();
+            if !next.record_payment(payment)? {
+                return Ok(Step::Done(r));
+            }
+            let writes = vec![put_changed(self.name(), &next, &r)?];
+            Ok(Step::Write(writes, next))
         })
         .await
     }
