@@ -25,7 +25,7 @@ use booking_core::{
         PaymentStatus, SimulatedGateway,
     },
     ports::{HoldLimits, ReservationStore},
-    reservation::{Actor, Status},
+    reservation::{Actor, Reservation, Status},
     user::Role,
     workflow::{BookingTasks, Outcome, Workflow},
 };
@@ -78,6 +78,17 @@ fn failed_with(outcome: &Outcome) -> &str {
         Outcome::ActionRequired { .. } => "ActionRequired",
         Outcome::Succeeded => "Succeeded",
     }
+}
+
+/// Then: `r`'s authorisation was voided and nothing taken, the slot at [`TUESDAY_10`] is
+/// free again, and the failure (only it) was announced.
+async fn assert_voided_and_free(w: &World, r: &Reservation, svc: ServiceId) {
+    assert_eq!(r.payment.status, PaymentStatus::Voided);
+    assert_eq!(r.payment.charge, None);
+    assert!(w.stores.ledger.all().is_empty());
+    assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
+    let events: Vec<_> = w.queue.all().into_iter().map(|n| n.event).collect();
+    assert_eq!(events, [NotificationEvent::Failed]);
 }
 
 /// The ledger's entries of `id`, as (kind, amount).
@@ -357,14 +368,9 @@ async fn a_hold_that_expires_between_authorisation_and_confirmation_is_voided() 
     assert_eq!(trace, paths::FAILED_AT_CONFIRM);
     let r = w.reservation(req.reservation_id).await;
     assert_eq!(r.status, Status::Failed);
-    assert_eq!(r.payment.status, PaymentStatus::Voided);
     assert!(r.payment.authorization.is_some());
-    assert_eq!(r.payment.charge, None);
-    assert!(w.stores.ledger.all().is_empty());
-    // And the slot is free and the failure announced
-    assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
-    let events: Vec<_> = w.queue.all().into_iter().map(|n| n.event).collect();
-    assert_eq!(events, [NotificationEvent::Failed]);
+    // And nothing was taken, the slot is free and the failure announced
+    assert_voided_and_free(&w, &r, svc).await;
 }
 
 #[tokio::test]
@@ -558,16 +564,11 @@ async fn a_capture_that_fails_for_good_revokes_the_booking_and_voids_the_authori
         (Some(Status::Confirmed), Status::Failed, Actor::System)
     );
     assert_eq!(
-        r.failure.unwrap().code,
+        r.failure.as_ref().unwrap().code,
         FailureCode::Task(FailureKind::PaymentDeclined)
     );
-    assert_eq!(r.payment.status, PaymentStatus::Voided);
-    assert_eq!(r.payment.charge, None);
-    assert!(w.stores.ledger.all().is_empty());
-    // And the place is free again, and only the failure was announced
-    assert_eq!(w.remaining_at(svc, TUESDAY_10).await, Some(1));
-    let events: Vec<_> = w.queue.all().into_iter().map(|n| n.event).collect();
-    assert_eq!(events, [NotificationEvent::Failed]);
+    // And nothing was taken, the place is free again, and only the failure was announced
+    assert_voided_and_free(&w, &r, svc).await;
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ operations!(tag = "payments", ServicesState: payments_config);
 pub(crate) async fn payments_config(State(state): State<ServicesState>) -> Json<PaymentsConfig> {
     let c = &state.payments;
     Json(PaymentsConfig {
-        gateway: formats::gateway_name(c.gateway),
+        gateway: c.gateway.as_str(),
         publishable_key: c.publishable_key.clone(),
         js_url: c.js_url.clone(),
     })

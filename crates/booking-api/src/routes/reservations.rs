@@ -10,7 +10,7 @@ use booking_core::{
     error::Problems,
     idempotency::IdempotencyKey,
     ids::{ReservationId, ServiceId},
-    payment::{EntryKind, LedgerEntry, PaymentMethod},
+    payment::{EntryKind, GatewayKind, LedgerEntry, PaymentMethod},
     ports::{ReservationCursor, ReservationFilter},
     reservation::{Reservation, Status},
     reservations::{Booked, NewBooking},
@@ -395,7 +395,7 @@ impl ReservationView {
             currency: r.amount.currency.code().to_owned(),
             payment: PaymentView {
                 method: r.payment_method.as_ref().map(|m| m.as_str().to_owned()),
-                gateway: r.payment.gateway.map(formats::gateway_name),
+                gateway: r.payment.gateway.map(GatewayKind::as_str),
                 status: r.payment.status.as_str(),
                 authorization: r.payment.authorization.clone(),
                 reference: r.payment.charge.clone(),

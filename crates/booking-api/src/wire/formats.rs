@@ -138,11 +138,6 @@ format_schema!(
     }
 );
 
-/// The name of a gateway, as the API shows it.
-pub fn gateway_name(kind: GatewayKind) -> &'static str {
-    kind.as_str()
-}
-
 format_schema!(
     /// A payment gateway.
     Gateway,
@@ -151,6 +146,6 @@ format_schema!(
             "The payment gateway: `stripe`, or `simulated` (Stripe's test tokens, no money \
              moves: booking-local's default and a staging stack's choice).",
         )
-        .enum_values(Some([GatewayKind::Stripe, GatewayKind::Simulated].map(gateway_name)))
+        .enum_values(Some([GatewayKind::Stripe, GatewayKind::Simulated].map(GatewayKind::as_str)))
     }
 );

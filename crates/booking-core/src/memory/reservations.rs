@@ -70,6 +70,21 @@ impl MemoryReservations {
         change(r)?;
         Ok(r.clone())
     }
+
+    /// [`Self::change`], then frees the reservation's claims (release, revoke), in the same
+    /// lock.
+    fn change_and_free<T>(
+        &self,
+        id: ReservationId,
+        change: impl FnOnce(&mut Reservation) -> Result<T, Error>,
+    ) -> Result<Reservation, Error> {
+        let mut g = lock(&self.inner);
+        let r = g.get_mut(id)?;
+        change(r)?;
+        let r = r.clone();
+        g.free_claims(&r);
+        Ok(r)
+    }
 }
 
 /// Reservations and slot claims in memory; one mutex makes each operation atomic, as the
@@ -147,12 +162,7 @@ impl ReservationStore for MemoryReservations {
         failure: Failure,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        let mut g = lock(&self.inner);
-        let r = g.get_mut(id)?;
-        r.revoke(failure, now)?;
-        let r = r.clone();
-        g.free_claims(&r);
-        Ok(r)
+        self.change_and_free(id, |r| r.revoke(failure, now))
     }
 
     async fn record_payment(
@@ -169,12 +179,7 @@ impl ReservationStore for MemoryReservations {
         failure: Option<Failure>,
         now: Timestamp,
     ) -> Result<Reservation, Error> {
-        let mut g = lock(&self.inner);
-        let r = g.get_mut(id)?;
-        r.fail_for_release(failure, now)?;
-        let r = r.clone();
-        g.free_claims(&r);
-        Ok(r)
+        self.change_and_free(id, |r| r.fail_for_release(failure, now))
     }
 
     async fn cancel(
